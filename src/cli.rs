@@ -1,0 +1,160 @@
+//! The command line, as clap derive types. Parsing only; [`crate::app`] acts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::Severity;
+
+const EXAMPLES: &str = "\
+Examples:
+  readyctl check                                   # checks/ against the current directory
+  readyctl check --root fixtures/dotmac/broken     # the bundled catalogue against a deployment
+  readyctl check --tag redis --format json         # one section, JSON on stdout
+  readyctl check --report-json report.json --fail-on high
+  readyctl validate --catalog checks/              # exit 2 with located errors if invalid
+  readyctl list --tag security
+  readyctl explain env_file";
+
+/// Production-readiness checks, declared once, run in seconds.
+#[derive(Debug, Parser)]
+#[command(name = "readyctl", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// When to colour output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// `auto` colours only on a terminal and never with `NO_COLOR` set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a TTY unless `NO_COLOR` is set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the catalogue and report.
+    Check(CheckArgs),
+    /// Load and validate the catalogue without running anything.
+    Validate(CatalogueArgs),
+    /// List the catalogue's checks (id, kind, severity, tags, title).
+    List(ListArgs),
+    /// Print a check kind's documentation, with an example.
+    Explain {
+        /// The kind, e.g. `file`, `redis`, `http`.
+        kind: String,
+    },
+    /// List the check kinds readyctl knows.
+    Kinds,
+}
+
+/// Where the catalogue and the deployment are.
+#[derive(Debug, Clone, Args)]
+pub struct CatalogueArgs {
+    /// Catalogue file or directory [default: ./checks/ or ./readyctl.yml].
+    #[arg(
+        long = "catalog",
+        visible_alias = "catalogue",
+        short = 'c',
+        value_name = "PATH"
+    )]
+    pub catalog: Option<PathBuf>,
+    /// Root of the deployment being checked; relative paths resolve against it.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub root: PathBuf,
+}
+
+/// Which checks to run.
+#[derive(Debug, Clone, Args)]
+pub struct FilterArgs {
+    /// Run only checks whose id matches this glob (repeatable), e.g. `redis.*`.
+    #[arg(long, value_name = "GLOB")]
+    pub only: Vec<String>,
+    /// Leave out checks whose id matches this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub skip: Vec<String>,
+    /// Run only checks with this tag (repeatable; any of them).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+}
+
+/// Output format on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table for people.
+    Table,
+    /// The JSON report.
+    Json,
+}
+
+/// `readyctl check`.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Catalogue and deployment.
+    #[command(flatten)]
+    pub catalogue: CatalogueArgs,
+    /// Selection.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also write the JSON report to this file.
+    #[arg(long, value_name = "PATH")]
+    pub report_json: Option<PathBuf>,
+    /// At most this many checks at once.
+    #[arg(long, value_name = "N", default_value_t = crate::runner::DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
+    /// Stop the whole run after this long (e.g. `2m`); unfinished checks are `cancelled`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub deadline: Option<std::time::Duration>,
+    /// Exit 1 only for failures at or above this severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = parse_severity)]
+    pub fail_on: Severity,
+    /// Show only problems, not passing checks.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `readyctl list`.
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Catalogue and deployment.
+    #[command(flatten)]
+    pub catalogue: CatalogueArgs,
+    /// Selection.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Parses `10s`, `2m`, `500ms`.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (write e.g. 30s, 2m, 500ms)"))
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,20 @@
+//! Exit codes. Published codes never change meaning.
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | no check failed at or above `--fail-on` |
+//! | 1 | at least one check failed at or above `--fail-on` |
+//! | 2 | usage error, or the catalogue (or a file it names) is invalid; nothing ran |
+//! | 3 | nothing failed, but at least one check could not be evaluated (`error`) |
+//! | 130 | interrupted (Ctrl-C, SIGTERM) or `--deadline` passed; the partial report was still written |
+
+/// Every check passed (or failed below `--fail-on`).
+pub const OK: u8 = 0;
+/// A check failed.
+pub const CHECKS_FAILED: u8 = 1;
+/// Usage or catalogue error.
+pub const USAGE: u8 = 2;
+/// No failure, but some checks could not be evaluated.
+pub const CHECK_ERRORS: u8 = 3;
+/// Interrupted.
+pub const INTERRUPTED: u8 = 130;

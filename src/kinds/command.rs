@@ -1,0 +1,268 @@
+//! `command`: run a program and judge its exit code and output.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use super::{CheckKind, Outcome, RunContext, SpecProblem, check_regex};
+use crate::report::Finding;
+
+/// How much of stdout/stderr is kept for matching and reporting.
+const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
+
+/// A command to run.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandCheck {
+    /// Program and arguments. No shell is involved unless `shell: true`.
+    pub run: Vec<String>,
+    /// Run `run` joined as one string through `sh -c`.
+    #[serde(default)]
+    pub shell: bool,
+    /// Working directory, relative to the root (default: the root).
+    pub cwd: Option<PathBuf>,
+    /// Extra environment variables.
+    #[serde(default)]
+    pub env: IndexMap<String, String>,
+    /// Expected exit code (default 0).
+    #[serde(default)]
+    pub exit_code: i32,
+    /// Regex stdout must match.
+    pub stdout: Option<String>,
+    /// Regex stderr must match.
+    pub stderr: Option<String>,
+    /// Regex stdout must not match.
+    pub stdout_not: Option<String>,
+}
+
+impl CheckKind for CommandCheck {
+    const NAME: &'static str = "command";
+    const SUMMARY: &'static str = "run a command; expect an exit code and stdout/stderr patterns";
+    const DOCS: &'static str = r#"# command
+
+## What it checks
+Runs a program with arguments (no shell unless `shell: true`), in a working
+directory under the root, with extra environment variables, under the check's
+timeout (the process is killed when it runs over). Passes when the exit code is
+the expected one and the output matches.
+
+## Why it matters
+Half of the checklist is "this command passes": `poetry run mypy`,
+`poetry run ruff check`, `pnpm lint`, `pnpm build`.
+
+## Example
+```yaml
+- id: backend.typecheck
+  kind: command
+  title: mypy passes
+  run: [poetry, run, mypy, src]
+  timeout: 5m
+- id: backend.alembic-single-head
+  kind: command
+  title: Alembic has a single head
+  run: [python, -m, alembic, heads]
+  stdout: '^\w+ \(head\)\s*$'
+```
+
+## Fields
+| field | type | meaning |
+|---|---|---|
+| `run` | list | program and arguments (required) |
+| `shell` | bool | run through `sh -c` (only when written; interpolated values then reach a shell) |
+| `cwd` | path | working directory relative to the root |
+| `env` | map | extra environment variables |
+| `exit_code` | number | expected exit code (default 0) |
+| `stdout` / `stderr` | regex | must match |
+| `stdout_not` | regex | must not match |
+
+## Findings
+- `exit code`: the command exited with another code (the tail of its output is shown).
+- `not found`: the program does not exist or is not executable.
+- `output`: stdout or stderr did not match.
+- `timed out`: the process was killed at the timeout.
+"#;
+
+    fn validate(&self) -> Vec<SpecProblem> {
+        let mut p = Vec::new();
+        if self.run.is_empty() {
+            p.push(
+                SpecProblem::new("run", "`run` is empty").hint("write e.g. `run: [pnpm, lint]`"),
+            );
+        }
+        for (field, r) in [
+            ("stdout", &self.stdout),
+            ("stderr", &self.stderr),
+            ("stdout_not", &self.stdout_not),
+        ] {
+            if let Some(r) = r {
+                p.extend(check_regex(field, r));
+            }
+        }
+        p
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        self.env
+            .iter()
+            .filter(|(k, _)| crate::redact::looks_secret(k))
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    async fn run(&self, cx: &RunContext) -> Outcome {
+        let mut cmd = if self.shell {
+            let mut c = tokio::process::Command::new("sh");
+            c.arg("-c").arg(self.run.join(" "));
+            c
+        } else {
+            let mut c = tokio::process::Command::new(&self.run[0]);
+            c.args(&self.run[1..]);
+            c
+        };
+        let cwd = cx.path(self.cwd.as_deref().unwrap_or(std::path::Path::new("")));
+        cmd.current_dir(&cwd)
+            .envs(&self.env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let shown = self.run.join(" ");
+        let child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Outcome::fail(format!(
+                    "`{}` not found (is it installed and on PATH?)",
+                    self.run[0]
+                ));
+            }
+            Err(e) => return Outcome::fail(format!("cannot start `{shown}`: {e}")),
+        };
+        let budget = cx
+            .timeout
+            .saturating_sub(Duration::from_millis(50))
+            .max(Duration::from_millis(50));
+        let output = match tokio::time::timeout(budget, child.wait_with_output()).await {
+            Ok(Ok(o)) => o,
+            Ok(Err(e)) => return Outcome::error(format!("`{shown}` failed to run: {e}")),
+            Err(_) => {
+                return Outcome::fail(format!(
+                    "`{shown}` timed out after {} and was killed",
+                    humantime::format_duration(budget)
+                ));
+            }
+        };
+        let stdout = lossy_tail(&output.stdout);
+        let stderr = lossy_tail(&output.stderr);
+        let code = output.status.code();
+        let mut findings = Vec::new();
+        if code != Some(self.exit_code) {
+            let shown_code = code
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "none (killed by a signal)".into());
+            let tail = last_lines(
+                if stderr.trim().is_empty() {
+                    &stdout
+                } else {
+                    &stderr
+                },
+                5,
+            );
+            findings.push(
+                Finding::new(format!("`{shown}` exited with {shown_code}"))
+                    .expected_actual(self.exit_code.to_string(), shown_code)
+                    .hint(tail),
+            );
+        }
+        for (name, text, pattern, must) in [
+            ("stdout", &stdout, &self.stdout, true),
+            ("stderr", &stderr, &self.stderr, true),
+            ("stdout", &stdout, &self.stdout_not, false),
+        ] {
+            if let Some(p) = pattern {
+                let Ok(re) = regex::RegexBuilder::new(p).multi_line(true).build() else {
+                    return Outcome::error(format!("invalid regex /{p}/"));
+                };
+                if re.is_match(text) != must {
+                    let what = if must { "does not match" } else { "matches" };
+                    findings.push(
+                        Finding::new(format!("{name} {what} /{p}/")).hint(last_lines(text, 5)),
+                    );
+                }
+            }
+        }
+        Outcome::from_findings(
+            findings,
+            format!("`{shown}` exited with {}", self.exit_code),
+        )
+    }
+}
+
+fn lossy_tail(bytes: &[u8]) -> String {
+    let start = bytes.len().saturating_sub(MAX_OUTPUT_BYTES);
+    String::from_utf8_lossy(&bytes[start..]).into_owned()
+}
+
+fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.trim_end().lines().collect();
+    let from = lines.len().saturating_sub(n);
+    let tail = lines[from..].join("\n");
+    if tail.is_empty() {
+        "(no output)".into()
+    } else {
+        format!("last output:\n{tail}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Status;
+
+    fn spec(yaml: &str) -> CommandCheck {
+        let node = marked_yaml::parse_yaml(0, yaml).unwrap();
+        marked_yaml::from_node(&node).unwrap()
+    }
+
+    #[tokio::test]
+    async fn judges_exit_code_and_output() {
+        let cx = RunContext::for_root(".");
+        let o = spec("run: [sh, -c, 'echo hello; exit 3']\nexit_code: 3\nstdout: '^hello$'\n")
+            .run(&cx)
+            .await;
+        assert_eq!(o.status(), Status::Pass, "{o:?}");
+        let o = spec("run: [sh, -c, 'echo oops >&2; exit 1']\n")
+            .run(&cx)
+            .await;
+        assert_eq!(o.status(), Status::Fail);
+        assert!(
+            o.findings[0]
+                .hint
+                .as_deref()
+                .unwrap_or_default()
+                .contains("oops")
+        );
+    }
+
+    #[tokio::test]
+    async fn no_shell_unless_asked() {
+        let cx = RunContext::for_root(".");
+        // Without a shell, `;` is an argument to echo, not a command separator.
+        let o = spec("run: [echo, 'a; exit 7']\nstdout: 'a; exit 7'\n")
+            .run(&cx)
+            .await;
+        assert_eq!(o.status(), Status::Pass, "{o:?}");
+    }
+
+    #[tokio::test]
+    async fn missing_program_and_timeout_have_plain_reasons() {
+        let mut cx = RunContext::for_root(".");
+        let o = spec("run: [definitely-not-a-program-xyz]\n").run(&cx).await;
+        assert!(o.message.contains("not found"), "{}", o.message);
+        cx.timeout = Duration::from_millis(300);
+        let o = spec("run: [sleep, '5']\n").run(&cx).await;
+        assert!(o.message.contains("timed out"), "{}", o.message);
+    }
+}

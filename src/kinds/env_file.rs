@@ -1,0 +1,403 @@
+//! `env_file`: a `.env` file sets what production needs, nothing it must not,
+//! and secrets that are real secrets.
+
+use std::path::PathBuf;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use super::{CheckKind, Outcome, RunContext, SpecProblem, check_regex};
+use crate::domain::envfile::{EnvEntry, EnvFile};
+use crate::report::Finding;
+
+/// Values that are never real secrets: placeholders and well-known defaults.
+pub const KNOWN_WEAK: &[&str] = &[
+    "changeme",
+    "change-me",
+    "change_me",
+    "password",
+    "password123",
+    "passw0rd",
+    "secret",
+    "minioadmin",
+    "minioadmin123",
+    "admin",
+    "admin123",
+    "root",
+    "postgres",
+    "redis",
+    "test",
+    "example",
+    "default",
+    "letmein",
+    "12345678",
+    "123456",
+    "qwerty",
+    "dev-root-token",
+    "todo",
+    "xxx",
+];
+
+/// What a `.env` file must and must not contain.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvFileCheck {
+    /// The file, relative to the deployment root.
+    pub path: PathBuf,
+    /// Keys that must be set (to a non-empty value).
+    #[serde(default)]
+    pub required: Vec<String>,
+    /// Keys that must not be set at all.
+    #[serde(default)]
+    pub forbidden: Vec<String>,
+    /// Expected values by key.
+    #[serde(default)]
+    pub values: IndexMap<String, ValueRule>,
+    /// Secret-strength rules for keys matching a pattern.
+    pub secrets: Option<SecretRule>,
+}
+
+/// An expectation on one value: a plain string means equality.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ValueRule {
+    /// Must equal this.
+    Equals(String),
+    /// One of the detailed forms.
+    Rule(ValueRuleSpec),
+}
+
+/// Detailed value expectation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValueRuleSpec {
+    /// Must equal this.
+    pub equals: Option<String>,
+    /// Must match this regex.
+    pub matches: Option<String>,
+    /// Must be one of these.
+    pub one_of: Option<Vec<String>>,
+}
+
+/// Rules for secret values.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretRule {
+    /// Keys this applies to (regex), default: names containing SECRET, PASSWORD, TOKEN or KEY.
+    #[serde(default = "default_secret_keys")]
+    pub keys: String,
+    /// Minimum length in characters (default 16).
+    #[serde(default = "default_min_length")]
+    pub min_length: usize,
+    /// Extra values to refuse besides the built-in list of defaults.
+    #[serde(default)]
+    pub deny: Vec<String>,
+}
+
+fn default_secret_keys() -> String {
+    "(?i)(SECRET|PASSWORD|TOKEN|_KEY$)".to_string()
+}
+fn default_min_length() -> usize {
+    16
+}
+
+impl CheckKind for EnvFileCheck {
+    const NAME: &'static str = "env_file";
+    const SUMMARY: &'static str =
+        "a .env file: required and forbidden keys, expected values, secret strength";
+    const DOCS: &'static str = r#"# env_file
+
+## What it checks
+A `.env` file of the deployment (quotes, `export`, comments and multi-line
+values are understood): keys that must be set, keys that must not be set,
+expected values, and that secrets are strong — long enough, not a placeholder
+such as `<generated-secret>`, not a well-known default such as `changeme`,
+`password`, `minioadmin` or `admin`.
+
+## Why it matters
+The checklist's `.env.production` ships with `<generated-secret>` placeholders,
+MinIO's `minioadmin` default and a mock-data switch
+(`NEXT_PUBLIC_USE_MOCK_DATA`) that must never reach production.
+
+## Example
+```yaml
+- id: env.production
+  kind: env_file
+  title: .env.production is complete and safe
+  severity: critical
+  path: .env.production
+  required: [SECRET_KEY, JWT_SECRET, POSTGRES_PASSWORD, REDIS_PASSWORD]
+  forbidden: [NEXT_PUBLIC_USE_MOCK_DATA]
+  values:
+    ENVIRONMENT: production
+    VAULT__ENABLED: {one_of: ["true", "1"]}
+  secrets: {min_length: 24}
+```
+
+## Fields
+| field | type | meaning |
+|---|---|---|
+| `path` | path | the `.env` file, relative to `--root` (required) |
+| `required` | list | keys that must be set to a non-empty value |
+| `forbidden` | list | keys that must not be set at all |
+| `values` | map | per key: a string (equals), or `{equals}`, `{matches: regex}`, `{one_of: [..]}` |
+| `secrets.keys` | regex | which keys hold secrets (default: names with SECRET, PASSWORD, TOKEN, or ending in _KEY) |
+| `secrets.min_length` | number | minimum length (default 16) |
+| `secrets.deny` | list | more values to refuse, besides the built-in defaults |
+
+Secret values are never shown: findings name the key and the line, never the value.
+
+## Findings
+- `missing`: a required key is not set or empty.
+- `forbidden`: a forbidden key is set (file:line).
+- `wrong value`: a value differs from what `values` expects (shown, unless the key is a secret).
+- `placeholder`: a secret is a `<…>` placeholder or `${…}` left unexpanded.
+- `known default`: a secret is a well-known default (`changeme`, `minioadmin`, …).
+- `too short`: a secret is shorter than `min_length`.
+"#;
+
+    fn validate(&self) -> Vec<SpecProblem> {
+        let mut p = Vec::new();
+        for rule in self.values.values() {
+            if let ValueRule::Rule(r) = rule
+                && let Some(m) = &r.matches
+            {
+                p.extend(check_regex("values", m));
+            }
+        }
+        if let Some(s) = &self.secrets {
+            p.extend(check_regex("secrets", &s.keys));
+        }
+        p
+    }
+
+    async fn run(&self, cx: &RunContext) -> Outcome {
+        let shown = cx.display_path(&self.path);
+        let file = match EnvFile::read(&cx.path(&self.path)) {
+            Ok(f) => f,
+            Err(e) if !cx.path(&self.path).exists() => {
+                let _ = e;
+                return Outcome::fail(format!("{shown} does not exist")).with_findings(vec![
+                    Finding::new(format!("{shown} does not exist")).at_file(&shown),
+                ]);
+            }
+            Err(e) => {
+                let mut f = Finding::new(format!("{shown} cannot be parsed: {e}")).at_file(&shown);
+                f.line = e.line;
+                return Outcome::fail(f.message.clone()).with_findings(vec![f]);
+            }
+        };
+        let secret_re = self
+            .secrets
+            .as_ref()
+            .and_then(|s| regex::Regex::new(&s.keys).ok());
+        let is_secret = |k: &str| {
+            secret_re.as_ref().is_some_and(|r| r.is_match(k)) || crate::redact::looks_secret(k)
+        };
+        for e in &file.entries {
+            if is_secret(&e.key) {
+                cx.redactor.add(e.value.clone());
+            }
+        }
+        let at = |e: &EnvEntry, msg: String| Finding::new(msg).at(&shown, e.line, e.column);
+        let mut findings = Vec::new();
+        for key in &self.required {
+            match file.get(key) {
+                None => findings.push(
+                    Finding::new(format!("{key} is not set"))
+                        .at_file(&shown)
+                        .hint(format!("add `{key}=…` to {shown}")),
+                ),
+                Some(e) if e.value.trim().is_empty() => {
+                    findings.push(at(e, format!("{key} is empty")))
+                }
+                _ => {}
+            }
+        }
+        for key in &self.forbidden {
+            for e in file.entries.iter().filter(|e| &e.key == key) {
+                findings.push(
+                    at(e, format!("{key} must not be set in production"))
+                        .hint(format!("remove `{key}` from {shown}")),
+                );
+            }
+        }
+        for (key, rule) in &self.values {
+            let Some(e) = file.get(key) else {
+                findings.push(
+                    Finding::new(format!("{key} is not set"))
+                        .at_file(&shown)
+                        .expected_actual(describe(rule), "unset"),
+                );
+                continue;
+            };
+            if let Some(expected) = mismatch(rule, &e.value) {
+                let actual = if is_secret(key) {
+                    "(secret value)".to_string()
+                } else {
+                    format!("{:?}", e.value)
+                };
+                findings.push(
+                    at(e, format!("{key} has the wrong value")).expected_actual(expected, actual),
+                );
+            }
+        }
+        if let Some(rule) = &self.secrets {
+            for e in file.entries.iter().filter(|e| {
+                is_secret(&e.key) && secret_re.as_ref().is_some_and(|r| r.is_match(&e.key))
+            }) {
+                if let Some(problem) = weakness(&e.value, rule) {
+                    findings.push(
+                        at(e, format!("{} {problem}", e.key))
+                            .hint("generate one: python3 -c \"import secrets; print(secrets.token_urlsafe(32))\""),
+                    );
+                }
+            }
+        }
+        Outcome::from_findings(
+            findings,
+            format!("{shown}: {} keys as expected", file.entries.len()),
+        )
+    }
+}
+
+fn describe(rule: &ValueRule) -> String {
+    match rule {
+        ValueRule::Equals(v) => format!("{v:?}"),
+        ValueRule::Rule(r) => {
+            if let Some(v) = &r.equals {
+                format!("{v:?}")
+            } else if let Some(m) = &r.matches {
+                format!("a match for /{m}/")
+            } else if let Some(o) = &r.one_of {
+                format!("one of {}", o.join(", "))
+            } else {
+                "anything".to_string()
+            }
+        }
+    }
+}
+
+/// `Some(expected)` when `value` breaks `rule`.
+fn mismatch(rule: &ValueRule, value: &str) -> Option<String> {
+    let ok = match rule {
+        ValueRule::Equals(v) => v == value,
+        ValueRule::Rule(r) => {
+            r.equals.as_ref().is_none_or(|v| v == value)
+                && r.matches
+                    .as_ref()
+                    .is_none_or(|m| regex::Regex::new(m).is_ok_and(|re| re.is_match(value)))
+                && r.one_of
+                    .as_ref()
+                    .is_none_or(|o| o.iter().any(|v| v == value))
+        }
+    };
+    (!ok).then(|| describe(rule))
+}
+
+/// Why `value` is not a real secret, if it is not.
+pub fn weakness(value: &str, rule: &SecretRule) -> Option<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Some("is empty".into());
+    }
+    if (v.starts_with('<') && v.ends_with('>'))
+        || v.contains("${")
+        || v.to_lowercase().contains("generated-secret")
+    {
+        return Some("is a placeholder, not a secret".into());
+    }
+    let lower = v.to_lowercase();
+    if KNOWN_WEAK.contains(&lower.as_str()) || rule.deny.iter().any(|d| d == v) {
+        return Some("is a well-known default value".into());
+    }
+    if v.chars().count() < rule.min_length {
+        return Some(format!(
+            "is shorter than {} characters ({})",
+            rule.min_length,
+            v.chars().count()
+        ));
+    }
+    if v.chars().all(|c| c == v.chars().next().unwrap_or(' ')) {
+        return Some("is one character repeated".into());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Status;
+
+    fn spec(yaml: &str) -> EnvFileCheck {
+        let node = marked_yaml::parse_yaml(0, yaml).unwrap();
+        marked_yaml::from_node(&node).unwrap()
+    }
+
+    fn write(dir: &tempfile::TempDir, text: &str) -> RunContext {
+        std::fs::write(dir.path().join(".env"), text).unwrap();
+        RunContext::for_root(dir.path())
+    }
+
+    #[tokio::test]
+    async fn flags_forbidden_missing_and_wrong_values_with_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let cx = write(
+            &dir,
+            "ENVIRONMENT=staging\nNEXT_PUBLIC_USE_MOCK_DATA=true\n",
+        );
+        let o = spec("path: .env\nrequired: [SECRET_KEY]\nforbidden: [NEXT_PUBLIC_USE_MOCK_DATA]\nvalues: {ENVIRONMENT: production}\n")
+            .run(&cx)
+            .await;
+        assert_eq!(o.status(), Status::Fail);
+        let msgs: Vec<_> = o
+            .findings
+            .iter()
+            .map(|f| (f.message.as_str(), f.line))
+            .collect();
+        assert!(msgs.contains(&("SECRET_KEY is not set", None)), "{msgs:?}");
+        assert!(
+            msgs.contains(&(
+                "NEXT_PUBLIC_USE_MOCK_DATA must not be set in production",
+                Some(2)
+            )),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.contains(&("ENVIRONMENT has the wrong value", Some(1))),
+            "{msgs:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn refuses_placeholders_defaults_and_short_secrets_without_showing_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let cx = write(
+            &dir,
+            "SECRET_KEY=<generated-secret>\nMINIO_SECRET_KEY=minioadmin\nJWT_SECRET=shortish\nREDIS_PASSWORD=Zq8v3N1xK0pL7sT2wY5bC9dF\n",
+        );
+        let o = spec("path: .env\nsecrets: {}\n").run(&cx).await;
+        assert_eq!(o.findings.len(), 3, "{:?}", o.findings);
+        let all = format!("{:?}", o.findings);
+        assert!(
+            !all.contains("minioadmin") && !all.contains("shortish"),
+            "secret leaked: {all}"
+        );
+        assert!(o.findings[0].message.contains("placeholder"));
+        assert!(o.findings[1].message.contains("well-known default"));
+        assert!(o.findings[2].message.contains("shorter than 16"));
+    }
+
+    #[tokio::test]
+    async fn passes_a_good_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let cx = write(
+            &dir,
+            "ENVIRONMENT=production\nSECRET_KEY=Zq8v3N1xK0pL7sT2wY5bC9dF\n",
+        );
+        let o = spec("path: .env\nrequired: [SECRET_KEY]\nvalues: {ENVIRONMENT: {one_of: [production]}}\nsecrets: {}\n")
+            .run(&cx)
+            .await;
+        assert_eq!(o.status(), Status::Pass, "{:?}", o);
+    }
+}

@@ -1,0 +1,428 @@
+//! Check kinds: the [`CheckKind`] contract and the registry of every kind.
+//!
+//! A kind is one file in this folder: a spec struct that serde deserializes
+//! from the check's own fields (`deny_unknown_fields`, so misspelt fields are
+//! caught at load time), docs in fixed sections, and an async `run` that returns
+//! an [`Outcome`]. Kinds never print, never exit and never read the catalogue;
+//! they see a [`RunContext`]. Adding a kind is one new file plus one line in
+//! [`REGISTRY`].
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use serde::de::DeserializeOwned;
+
+use crate::catalogue::Target;
+use crate::redact::Redactor;
+use crate::report::{Finding, Status};
+
+pub mod command;
+pub mod env_file;
+pub mod file;
+pub mod scan;
+pub mod tcp;
+
+/// Every kind readyctl knows, one line each, in the order `readyctl list-kinds` shows them.
+pub static REGISTRY: &[KindEntry] = &[
+    entry::<file::FileCheck>(),
+    entry::<env_file::EnvFileCheck>(),
+    entry::<tcp::TcpCheck>(),
+    entry::<scan::ScanCheck>(),
+    entry::<command::CommandCheck>(),
+];
+
+/// Looks a kind up by the name a catalogue uses.
+pub fn lookup(name: &str) -> Option<&'static KindEntry> {
+    REGISTRY.iter().find(|k| k.name == name)
+}
+
+/// A problem a kind finds in its own spec before anything runs (an invalid
+/// regex, contradictory fields). `field` names the offending field so the
+/// loader can point at it.
+#[derive(Debug, Clone)]
+pub struct SpecProblem {
+    /// The field the problem is about, as written in the catalogue.
+    pub field: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+impl SpecProblem {
+    /// A problem with `field`.
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        SpecProblem {
+            field,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Adds a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// What a check kind is: its name, docs, spec and behaviour.
+///
+/// `DOCS` is Markdown with the sections *What it checks*, *Why it matters*,
+/// *Example*, *Fields* and *Findings*; `readyctl explain KIND` prints it.
+pub trait CheckKind: DeserializeOwned + Send + Sync + 'static {
+    /// The `kind:` value in catalogues.
+    const NAME: &'static str;
+    /// One line for `readyctl kinds`.
+    const SUMMARY: &'static str;
+    /// Full docs (Markdown).
+    const DOCS: &'static str;
+
+    /// Checks the spec itself, after deserialisation and before anything runs.
+    fn validate(&self) -> Vec<SpecProblem> {
+        Vec::new()
+    }
+
+    /// Names of the catalogue targets this check uses, so the loader can
+    /// report unknown ones.
+    fn targets(&self) -> Vec<&str> {
+        Vec::new()
+    }
+
+    /// Values in the spec that are secrets (e.g. a password field) and must be
+    /// masked in every output.
+    fn secrets(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Runs the check. Must not print; must return within a reasonable time
+    /// (the runner also enforces the check's timeout from outside).
+    fn run(&self, cx: &RunContext) -> impl Future<Output = Outcome> + Send;
+}
+
+/// A boxed future returned by [`DynCheck::run`].
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The object-safe face of a [`CheckKind`], used by the runner.
+pub trait DynCheck: Send + Sync {
+    /// Runs the check.
+    fn run<'a>(&'a self, cx: &'a RunContext) -> BoxFuture<'a, Outcome>;
+    /// See [`CheckKind::secrets`].
+    fn secrets(&self) -> Vec<String>;
+    /// See [`CheckKind::targets`].
+    fn targets(&self) -> Vec<String>;
+}
+
+impl<T: CheckKind> DynCheck for T {
+    fn run<'a>(&'a self, cx: &'a RunContext) -> BoxFuture<'a, Outcome> {
+        Box::pin(CheckKind::run(self, cx))
+    }
+    fn secrets(&self) -> Vec<String> {
+        CheckKind::secrets(self)
+    }
+    fn targets(&self) -> Vec<String> {
+        CheckKind::targets(self)
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// Why parsing a kind's spec failed.
+pub enum ParseError {
+    /// serde could not deserialize the fields (with the node's position).
+    Serde(marked_yaml::FromNodeError),
+    /// The spec deserialized but [`CheckKind::validate`] found problems.
+    Invalid(Vec<SpecProblem>),
+}
+
+/// One registry line: a kind's name, docs and constructor.
+pub struct KindEntry {
+    /// The `kind:` value.
+    pub name: &'static str,
+    /// One-line summary.
+    pub summary: &'static str,
+    /// Markdown docs.
+    pub docs: &'static str,
+    /// Builds a check from the node holding the kind's own fields.
+    pub parse: fn(&marked_yaml::Node) -> Result<Box<dyn DynCheck>, ParseError>,
+}
+
+/// Makes the registry line for `T`.
+pub const fn entry<T: CheckKind>() -> KindEntry {
+    KindEntry {
+        name: T::NAME,
+        summary: T::SUMMARY,
+        docs: T::DOCS,
+        parse: parse_spec::<T>,
+    }
+}
+
+fn parse_spec<T: CheckKind>(node: &marked_yaml::Node) -> Result<Box<dyn DynCheck>, ParseError> {
+    let spec: T = marked_yaml::from_node(node).map_err(ParseError::Serde)?;
+    let problems = spec.validate();
+    if problems.is_empty() {
+        Ok(Box::new(spec))
+    } else {
+        Err(ParseError::Invalid(problems))
+    }
+}
+
+/// What a check returns: a verdict, a reason and its findings.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// The verdict. [`Status::Skip`] and [`Status::Cancelled`] are for the runner.
+    pub status: Option<Status>,
+    /// One-line summary; for anything but pass, the reason.
+    pub message: String,
+    /// Individual findings.
+    pub findings: Vec<Finding>,
+    /// Measured numbers (e.g. `p95_ms`).
+    pub metrics: IndexMap<String, f64>,
+    /// Values this check captured for checks that depend on it (name → value).
+    /// Captured values are treated as secrets.
+    pub captures: Vec<(String, String)>,
+}
+
+impl Outcome {
+    /// A passing outcome.
+    pub fn pass(message: impl Into<String>) -> Self {
+        Outcome::with(Status::Pass, message)
+    }
+
+    /// A failing outcome.
+    pub fn fail(message: impl Into<String>) -> Self {
+        Outcome::with(Status::Fail, message)
+    }
+
+    /// A passing outcome that deserves attention.
+    pub fn warn(message: impl Into<String>) -> Self {
+        Outcome::with(Status::Warn, message)
+    }
+
+    /// The check could not be evaluated.
+    pub fn error(message: impl Into<String>) -> Self {
+        Outcome::with(Status::Error, message)
+    }
+
+    fn with(status: Status, message: impl Into<String>) -> Self {
+        Outcome {
+            status: Some(status),
+            message: message.into(),
+            ..Outcome::default()
+        }
+    }
+
+    /// Fails with `findings` if there are any, passes with `ok` otherwise.
+    /// The failure message counts the findings and quotes the first.
+    pub fn from_findings(findings: Vec<Finding>, ok: impl Into<String>) -> Self {
+        if findings.is_empty() {
+            return Outcome::pass(ok);
+        }
+        let message = match findings.len() {
+            1 => findings[0].message.clone(),
+            n => format!("{n} problems; first: {}", findings[0].message),
+        };
+        Outcome {
+            findings,
+            ..Outcome::fail(message)
+        }
+    }
+
+    /// Adds findings.
+    pub fn with_findings(mut self, findings: Vec<Finding>) -> Self {
+        self.findings.extend(findings);
+        self
+    }
+
+    /// Adds a metric.
+    pub fn metric(mut self, name: impl Into<String>, value: f64) -> Self {
+        self.metrics.insert(name.into(), value);
+        self
+    }
+
+    /// The verdict, defaulting to error when a kind forgot to set one.
+    pub fn status(&self) -> Status {
+        self.status.unwrap_or(Status::Error)
+    }
+}
+
+/// What a running check may see: where the deployment is, the catalogue's
+/// targets, values captured by its dependencies, and its timeout.
+#[derive(Clone)]
+pub struct RunContext {
+    /// The deployment root; relative paths in specs resolve against it.
+    pub root: PathBuf,
+    /// Named connection settings from the catalogue.
+    pub targets: Arc<IndexMap<String, Target>>,
+    /// Values captured by earlier checks (shared across the run).
+    pub captures: Arc<RwLock<HashMap<String, String>>>,
+    /// This check's timeout. Kinds use it to bound their own connection
+    /// attempts so they can report *what* timed out.
+    pub timeout: Duration,
+    /// Masks secrets; kinds may register values they read from secret stores.
+    pub redactor: Arc<Redactor>,
+}
+
+impl RunContext {
+    /// A context rooted at `root` with no targets, for tests and one-off runs.
+    pub fn for_root(root: impl Into<PathBuf>) -> Self {
+        RunContext {
+            root: root.into(),
+            targets: Arc::new(IndexMap::new()),
+            captures: Arc::default(),
+            timeout: Duration::from_secs(10),
+            redactor: Arc::new(Redactor::default()),
+        }
+    }
+
+    /// Resolves a path from a spec against the deployment root.
+    pub fn path(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.root.join(p)
+        }
+    }
+
+    /// How a path is shown in findings: relative to the root when inside it.
+    pub fn display_path(&self, p: &Path) -> String {
+        let full = self.path(p);
+        full.strip_prefix(&self.root)
+            .unwrap_or(&full)
+            .display()
+            .to_string()
+    }
+
+    /// Looks up a named target.
+    pub fn target(&self, name: &str) -> Result<&Target, String> {
+        self.targets
+            .get(name)
+            .ok_or_else(|| format!("unknown target `{name}`"))
+    }
+
+    /// Replaces `${name}` with values captured by dependencies. Unknown names
+    /// are left as written so the failure shows what was missing.
+    pub fn expand(&self, s: &str) -> String {
+        if !s.contains("${") {
+            return s.to_string();
+        }
+        let captures = self.captures.read().unwrap_or_else(|e| e.into_inner());
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            match after.find('}') {
+                Some(end) => {
+                    let name = &after[..end];
+                    match captures.get(name) {
+                        Some(v) => out.push_str(v),
+                        None => out.push_str(&rest[start..start + 2 + end + 1]),
+                    }
+                    rest = &after[end + 1..];
+                }
+                None => {
+                    out.push_str(&rest[start..]);
+                    rest = "";
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// Deserializes a duration written as `10s`, `250ms`, `1m 30s`.
+pub fn de_duration<'de, D>(d: D) -> Result<Duration, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let s: String = serde::Deserialize::deserialize(d)?;
+    humantime::parse_duration(s.trim()).map_err(|e| {
+        serde::de::Error::custom(format!(
+            "invalid duration `{s}`: {e} (write e.g. `10s`, `500ms`, `2m`)"
+        ))
+    })
+}
+
+/// Like [`de_duration`] for optional fields.
+pub fn de_opt_duration<'de, D>(d: D) -> Result<Option<Duration>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    de_duration(d).map(Some)
+}
+
+/// Compiles a regex from a spec field into a [`SpecProblem`] on failure.
+pub fn check_regex(field: &'static str, pattern: &str) -> Option<SpecProblem> {
+    regex::Regex::new(pattern).err().map(|e| {
+        SpecProblem::new(field, format!("invalid regex `{pattern}`: {e}"))
+            .hint("regexes use Rust `regex` syntax; escape `.`, `(`, `[` to match them literally")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn registry_names_are_unique() {
+        let mut seen = HashSet::new();
+        for k in REGISTRY {
+            assert!(seen.insert(k.name), "duplicate kind {}", k.name);
+        }
+    }
+
+    #[test]
+    fn every_kind_documents_the_fixed_sections() {
+        for k in REGISTRY {
+            for section in [
+                "## What it checks",
+                "## Example",
+                "## Fields",
+                "## Findings",
+            ] {
+                assert!(
+                    k.docs.contains(section),
+                    "kind {} lacks `{section}`",
+                    k.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_kind_example_parses() {
+        // The example in each kind's docs is a catalogue snippet; it must load.
+        for k in REGISTRY {
+            let example = crate::catalogue::docs_example(k.docs)
+                .unwrap_or_else(|| panic!("kind {} has no ```yaml example", k.name));
+            let cat = crate::catalogue::load_str("example.yml", &example);
+            assert!(
+                cat.is_ok(),
+                "example of kind {} does not load: {:?}",
+                k.name,
+                cat.err()
+            );
+        }
+    }
+
+    #[test]
+    fn expand_replaces_known_captures_and_keeps_unknown() {
+        let cx = RunContext::for_root("/");
+        cx.captures
+            .write()
+            .unwrap()
+            .insert("token".into(), "abc".into());
+        assert_eq!(cx.expand("Bearer ${token}"), "Bearer abc");
+        assert_eq!(cx.expand("x ${nope} y"), "x ${nope} y");
+        assert_eq!(cx.expand("${unterminated"), "${unterminated");
+    }
+}

@@ -1,0 +1,226 @@
+//! `scan`: no file under the root matches a forbidden pattern.
+
+use std::path::PathBuf;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use super::{CheckKind, Outcome, RunContext, SpecProblem, check_regex};
+use crate::kinds::file::{clip, line_col};
+use crate::report::Finding;
+
+/// Files larger than this are not scanned (generated bundles, data).
+const MAX_SCAN_FILE_BYTES: u64 = 2 * 1024 * 1024;
+/// Stop collecting findings after this many (the count is still reported).
+const MAX_FINDINGS: usize = 200;
+
+/// A forbidden-pattern search over the deployment's source tree.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanCheck {
+    /// Directory to search, relative to the root (default: the root).
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    /// Globs of files to search, e.g. `["**/*.py", "**/*.ts"]` (default: every file).
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Globs of files to leave out (in addition to `.gitignore`d ones).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// The forbidden regex.
+    pub pattern: String,
+    /// A comment marker that allows a match on its line, e.g. `readyctl: allow`.
+    #[serde(default = "default_marker")]
+    pub allow_marker: String,
+}
+
+fn default_marker() -> String {
+    "readyctl: allow".to_string()
+}
+
+impl CheckKind for ScanCheck {
+    const NAME: &'static str = "scan";
+    const SUMMARY: &'static str =
+        "no file under the root matches a forbidden regex (respects .gitignore)";
+    const DOCS: &'static str = r#"# scan
+
+## What it checks
+Searches the files under the root that match `include` globs (respecting
+`.gitignore`, `.ignore` and hidden files like `git grep` does) for a forbidden
+regex. Every match is a finding with file:line:column. A match is allowed when
+its file matches an `exclude` glob or its line carries the `allow_marker`.
+
+## Why it matters
+"No hard-coded localhost URLs in production code" and "no mock-data
+fallbacks" are searches people forget to run.
+
+## Example
+```yaml
+- id: backend.no-localhost
+  kind: scan
+  title: No hard-coded localhost URLs in production code
+  include: ["src/**/*.py"]
+  exclude: ["**/tests/**"]
+  pattern: 'https?://(localhost|127\.0\.0\.1)'
+```
+
+## Fields
+| field | type | meaning |
+|---|---|---|
+| `path` | path | directory to search (default: the root) |
+| `include` | globs | files to search (default: all) |
+| `exclude` | globs | files to leave out |
+| `pattern` | regex | what must not appear (required) |
+| `allow_marker` | text | a line containing this is allowed (default `readyctl: allow`) |
+
+## Findings
+- `forbidden pattern`: one per match, at file:line:column, quoting the match.
+"#;
+
+    fn validate(&self) -> Vec<SpecProblem> {
+        let mut p: Vec<SpecProblem> = check_regex("pattern", &self.pattern).into_iter().collect();
+        for g in self.include.iter().chain(&self.exclude) {
+            if let Err(e) = Glob::new(g) {
+                p.push(SpecProblem::new(
+                    "include",
+                    format!("invalid glob `{g}`: {e}"),
+                ));
+            }
+        }
+        p
+    }
+
+    async fn run(&self, cx: &RunContext) -> Outcome {
+        let base = cx.path(self.path.as_deref().unwrap_or(std::path::Path::new("")));
+        if !base.is_dir() {
+            return Outcome::fail(format!("{} is not a directory", base.display()));
+        }
+        let (Ok(re), Ok(include), Ok(exclude)) = (
+            regex::Regex::new(&self.pattern),
+            globs(&self.include),
+            globs(&self.exclude),
+        ) else {
+            return Outcome::error("invalid pattern or glob");
+        };
+        let root = cx.root.clone();
+        let marker = self.allow_marker.clone();
+        let has_include = !self.include.is_empty();
+        // Walking and reading files is blocking work: keep it off the async workers.
+        let result = tokio::task::spawn_blocking(move || {
+            let mut findings = Vec::new();
+            let mut total = 0usize;
+            let mut files = 0usize;
+            for entry in ignore::WalkBuilder::new(&base)
+                .require_git(false)
+                .build()
+                .flatten()
+            {
+                if !entry.file_type().is_some_and(|t| t.is_file()) {
+                    continue;
+                }
+                let rel = entry
+                    .path()
+                    .strip_prefix(&root)
+                    .unwrap_or(entry.path())
+                    .to_path_buf();
+                if (has_include && !include.is_match(&rel)) || exclude.is_match(&rel) {
+                    continue;
+                }
+                if entry
+                    .metadata()
+                    .map(|m| m.len() > MAX_SCAN_FILE_BYTES)
+                    .unwrap_or(true)
+                {
+                    continue;
+                }
+                let Ok(bytes) = std::fs::read(entry.path()) else {
+                    continue;
+                };
+                if bytes.contains(&0) {
+                    continue; // binary
+                }
+                files += 1;
+                let text = String::from_utf8_lossy(&bytes);
+                for m in re.find_iter(&text) {
+                    let line_start = text[..m.start()].rfind('\n').map(|i| i + 1).unwrap_or(0);
+                    let line_end = text[m.end()..]
+                        .find('\n')
+                        .map(|i| m.end() + i)
+                        .unwrap_or(text.len());
+                    if text[line_start..line_end].contains(&marker) {
+                        continue;
+                    }
+                    total += 1;
+                    if findings.len() < MAX_FINDINGS {
+                        let (line, col) = line_col(&text, m.start());
+                        findings.push(
+                            Finding::new(format!("forbidden `{}`", clip(m.as_str()))).at(
+                                rel.display().to_string(),
+                                line,
+                                col,
+                            ),
+                        );
+                    }
+                }
+            }
+            (findings, total, files)
+        })
+        .await;
+        let Ok((findings, total, files)) = result else {
+            return Outcome::error("the scan crashed");
+        };
+        if total == 0 {
+            return Outcome::pass(format!("no match for /{}/ in {files} files", self.pattern));
+        }
+        let first = findings
+            .first()
+            .and_then(Finding::location)
+            .unwrap_or_default();
+        Outcome {
+            findings,
+            ..Outcome::fail(format!(
+                "{total} match(es) of /{}/; first at {first}",
+                self.pattern
+            ))
+        }
+    }
+}
+
+fn globs(patterns: &[String]) -> Result<GlobSet, globset::Error> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(Glob::new(p)?);
+    }
+    b.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Status;
+
+    fn spec(yaml: &str) -> ScanCheck {
+        let node = marked_yaml::parse_yaml(0, yaml).unwrap();
+        marked_yaml::from_node(&node).unwrap()
+    }
+
+    #[tokio::test]
+    async fn finds_matches_with_positions_and_honours_allow_and_gitignore() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::write(
+            dir.path().join("src/a.py"),
+            "x = 1\nURL = 'http://localhost:8000'\nok = 'http://localhost' # readyctl: allow\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("src/gen.py"), "URL = 'http://localhost'\n").unwrap();
+        std::fs::write(dir.path().join(".gitignore"), "src/gen.py\n").unwrap();
+        let cx = RunContext::for_root(dir.path());
+        let o = spec("include: ['**/*.py']\npattern: 'http://localhost'\n")
+            .run(&cx)
+            .await;
+        assert_eq!(o.status(), Status::Fail);
+        assert_eq!(o.findings.len(), 1, "{:?}", o.findings);
+        assert_eq!(o.findings[0].location().as_deref(), Some("src/a.py:2:8"));
+    }
+}

@@ -1,0 +1,20 @@
+//! readyctl: runs a declarative catalogue of production-readiness checks
+//! against a deployment and its services.
+//!
+//! Layers, each ignorant of the ones above it:
+//! - [`catalogue`] loads and validates YAML into checks (with located diagnostics, [`diag`]);
+//! - [`kinds`] holds one file per check kind and the registry;
+//! - [`runner`] runs checks concurrently and produces a [`report::Report`];
+//! - [`report::render`] turns a report into a table, JSON, …;
+//! - [`app`] wires them to the command line ([`cli`]) and maps outcomes to [`exit`] codes.
+
+pub mod app;
+pub mod catalogue;
+pub mod cli;
+pub mod diag;
+pub mod domain;
+pub mod exit;
+pub mod kinds;
+pub mod redact;
+pub mod report;
+pub mod runner;

@@ -1,0 +1,159 @@
+//! Masking of secrets in everything readyctl writes.
+//!
+//! Two mechanisms, applied together by [`Redactor::mask`]:
+//! - known values: every value the catalogue marks secret, every value
+//!   interpolated from a secret-looking variable, every value a check reads from
+//!   a secret store or captures, is replaced by `****` wherever it appears;
+//! - shapes: credentials inside URLs and DSNs (`scheme://user:pass@host`,
+//!   `password=…` in key/value DSNs) are masked even when nobody declared them.
+//!
+//! The report layer runs every string of a report through [`Redactor::mask`]
+//! before any renderer sees it, so no renderer can forget.
+
+use std::sync::{LazyLock, RwLock};
+
+use regex::Regex;
+
+/// What a masked value is replaced by.
+pub const MASK: &str = "****";
+
+/// Values shorter than this are not masked by value (masking `1` or `no`
+/// everywhere would garble reports); they are still masked by shape.
+const MIN_SECRET_LEN: usize = 4;
+
+static URL_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pass>[^@\s/]+)@")
+        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
+});
+static KV_PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?P<key>password|passwd|pwd|secret|token)\s*=\s*(?P<val>'[^']*'|[^\s'&;]+)")
+        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
+});
+static SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(pass|secret|token|private|credential|api_?key|access_?key|secret_?key|auth|dsn|salt|cookie|session_?key|signing)")
+        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
+});
+
+/// True for variable or field names that conventionally hold secrets
+/// (`POSTGRES_PASSWORD`, `JWT_SECRET`, `VAULT_TOKEN`, `MINIO_SECRET_KEY`, …).
+pub fn looks_secret(name: &str) -> bool {
+    SECRET_NAME.is_match(name)
+}
+
+/// A set of secret values plus the shape rules. Shared by the whole run;
+/// values can be added while checks run (captures, secret-store reads).
+#[derive(Debug, Default)]
+pub struct Redactor {
+    values: RwLock<Vec<String>>,
+}
+
+impl Redactor {
+    /// A redactor that masks `values` (and the usual shapes).
+    pub fn with_values(values: impl IntoIterator<Item = String>) -> Self {
+        let r = Redactor::default();
+        for v in values {
+            r.add(v);
+        }
+        r
+    }
+
+    /// Registers a secret value.
+    pub fn add(&self, value: impl Into<String>) {
+        let value = value.into();
+        if value.chars().count() < MIN_SECRET_LEN {
+            return;
+        }
+        let mut values = self.values.write().unwrap_or_else(|e| e.into_inner());
+        if !values.contains(&value) {
+            values.push(value);
+            // Longest first, so a secret that contains another is masked whole.
+            values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        }
+    }
+
+    /// Returns `text` with every known secret and credential shape masked.
+    pub fn mask(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        {
+            let values = self.values.read().unwrap_or_else(|e| e.into_inner());
+            for v in values.iter() {
+                if out.contains(v.as_str()) {
+                    out = out.replace(v.as_str(), MASK);
+                }
+            }
+        }
+        mask_shapes(&out)
+    }
+}
+
+/// Masks credentials in URLs/DSNs, whoever wrote them.
+pub fn mask_shapes(text: &str) -> String {
+    let step = if text.contains("://") {
+        URL_CREDENTIALS
+            .replace_all(text, |c: &regex::Captures<'_>| {
+                format!("{}{}:{MASK}@", &c["scheme"], &c["user"])
+            })
+            .into_owned()
+    } else {
+        text.to_string()
+    };
+    if step.contains('=') {
+        KV_PASSWORD
+            .replace_all(&step, |c: &regex::Captures<'_>| {
+                format!("{}={MASK}", &c["key"])
+            })
+            .into_owned()
+    } else {
+        step
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_known_values_longest_first() {
+        let r = Redactor::with_values(["hunter2hunter2".to_string(), "hunter2".to_string()]);
+        assert_eq!(r.mask("a hunter2hunter2 b hunter2"), "a **** b ****");
+    }
+
+    #[test]
+    fn masks_url_and_dsn_credentials() {
+        let r = Redactor::default();
+        assert_eq!(
+            r.mask("postgres://app:s3cr3t@db:5432/app"),
+            "postgres://app:****@db:5432/app"
+        );
+        assert_eq!(
+            r.mask("redis://:pw1234@127.0.0.1:6379"),
+            "redis://:****@127.0.0.1:6379"
+        );
+        assert_eq!(
+            r.mask("host=db user=app password=s3cr3t dbname=x"),
+            "host=db user=app password=**** dbname=x"
+        );
+    }
+
+    #[test]
+    fn leaves_short_values_and_plain_urls_alone() {
+        let r = Redactor::with_values(["no".to_string()]);
+        assert_eq!(r.mask("https://example.com/no"), "https://example.com/no");
+    }
+
+    #[test]
+    fn recognises_secret_names() {
+        for n in [
+            "POSTGRES_PASSWORD",
+            "JWT_SECRET",
+            "VAULT_TOKEN",
+            "MINIO_SECRET_KEY",
+            "api_key",
+        ] {
+            assert!(looks_secret(n), "{n}");
+        }
+        for n in ["ENVIRONMENT", "DATABASE__HOST", "VAULT__ENABLED"] {
+            assert!(!looks_secret(n), "{n}");
+        }
+    }
+}

@@ -1,0 +1,370 @@
+//! The report model: what a run found, as plain data.
+//!
+//! Checks produce [`Outcome`]s; the runner wraps them into [`CheckResult`]s in
+//! catalogue order and the whole run becomes a [`Report`]. Renderers under
+//! [`render`] turn a report into bytes and never look at anything else. The
+//! JSON serialisation of [`Report`] is a public contract, described by
+//! `schemas/report.schema.json` and versioned by [`SCHEMA_VERSION`]: add fields,
+//! never rename or remove them.
+
+pub mod render;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Version of the JSON report shape. Bumped only for incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How bad a failing check is. Ordered: `Info < Low < … < Critical`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; never a reason to stop.
+    Info,
+    /// Minor.
+    Low,
+    /// Should be fixed soon.
+    Medium,
+    /// Should be fixed before the deploy.
+    High,
+    /// A production blocker.
+    Critical,
+}
+
+impl Severity {
+    /// All severities, lowest first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// The name as written in catalogues and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .into_iter()
+            .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!("unknown severity `{s}` (expected info, low, medium, high or critical)")
+            })
+    }
+}
+
+/// The verdict on one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Every expectation held.
+    Pass,
+    /// At least one expectation did not hold (including a timeout or an
+    /// unreachable service).
+    Fail,
+    /// Expectations held, but something deserves attention (e.g. TLS
+    /// verification turned off, a certificate close to expiry, a manual item
+    /// not signed off).
+    Warn,
+    /// Not run: a dependency did not pass, or a filter excluded it.
+    Skip,
+    /// The check itself could not be evaluated (e.g. an invalid regex in a file
+    /// it reads, an unreadable input). Says nothing about the target.
+    Error,
+    /// The run was interrupted (Ctrl-C, SIGTERM, `--deadline`) before this
+    /// check finished.
+    Cancelled,
+}
+
+impl Status {
+    /// All statuses, in the order summaries list them.
+    pub const ALL: [Status; 6] = [
+        Status::Pass,
+        Status::Fail,
+        Status::Warn,
+        Status::Skip,
+        Status::Error,
+        Status::Cancelled,
+    ];
+
+    /// The name as written in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Warn => "warn",
+            Status::Skip => "skip",
+            Status::Error => "error",
+            Status::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// One thing a check found, usually something wrong, located where possible.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Finding {
+    /// What was found, in one sentence.
+    pub message: String,
+    /// Stable rule code when the kind has rules (e.g. `compose/missing-path`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// File the finding points at, relative to the deployment root when inside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// 1-based line in `file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// 1-based column in `file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    /// What the check expected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// What the check saw instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+    /// What to do about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Finding {
+    /// A finding with only a message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Finding {
+            message: message.into(),
+            ..Finding::default()
+        }
+    }
+
+    /// Points the finding at `file`.
+    pub fn at_file(mut self, file: impl Into<String>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+
+    /// Points the finding at `file:line:column`.
+    pub fn at(mut self, file: impl Into<String>, line: u32, column: u32) -> Self {
+        self.file = Some(file.into());
+        self.line = Some(line);
+        self.column = Some(column);
+        self
+    }
+
+    /// Records what was expected and what was seen.
+    pub fn expected_actual(
+        mut self,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Self {
+        self.expected = Some(expected.into());
+        self.actual = Some(actual.into());
+        self
+    }
+
+    /// Attaches a stable rule code.
+    pub fn code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// Attaches a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// `file:line:column`, as far as known.
+    pub fn location(&self) -> Option<String> {
+        let file = self.file.as_deref()?;
+        Some(match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+            (Some(l), None) => format!("{file}:{l}"),
+            _ => file.to_string(),
+        })
+    }
+}
+
+/// The result of one check, as it appears in the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CheckResult {
+    /// The check's unique id, e.g. `redis.persistence`.
+    pub id: String,
+    /// The check kind, e.g. `redis`.
+    pub kind: String,
+    /// Human title.
+    pub title: String,
+    /// How bad a failure is.
+    pub severity: Severity,
+    /// Tags from the catalogue.
+    pub tags: Vec<String>,
+    /// The verdict.
+    pub status: Status,
+    /// Wall time the check took, in milliseconds (0 for checks that did not run).
+    pub duration_ms: f64,
+    /// One-line summary of the verdict (the reason for anything but `pass`).
+    pub message: String,
+    /// What to do about a failure, from the catalogue. Present only when the
+    /// check did not pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+    /// Individual findings.
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+    /// Numbers a check measured (e.g. `p95_ms`), by name.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub metrics: IndexMap<String, f64>,
+}
+
+/// Counts of results by status.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Summary {
+    /// Number of checks in the report.
+    pub total: usize,
+    /// Checks that passed.
+    pub pass: usize,
+    /// Checks that failed.
+    pub fail: usize,
+    /// Checks that passed with a warning.
+    pub warn: usize,
+    /// Checks that were skipped.
+    pub skip: usize,
+    /// Checks that could not be evaluated.
+    pub error: usize,
+    /// Checks cut short by an interruption.
+    pub cancelled: usize,
+}
+
+impl Summary {
+    /// Counts `results`.
+    pub fn of(results: &[CheckResult]) -> Summary {
+        let mut s = Summary {
+            total: results.len(),
+            ..Summary::default()
+        };
+        for r in results {
+            *s.slot(r.status) += 1;
+        }
+        s
+    }
+
+    fn slot(&mut self, status: Status) -> &mut usize {
+        match status {
+            Status::Pass => &mut self.pass,
+            Status::Fail => &mut self.fail,
+            Status::Warn => &mut self.warn,
+            Status::Skip => &mut self.skip,
+            Status::Error => &mut self.error,
+            Status::Cancelled => &mut self.cancelled,
+        }
+    }
+
+    /// The count for one status.
+    pub fn count(&self, status: Status) -> usize {
+        match status {
+            Status::Pass => self.pass,
+            Status::Fail => self.fail,
+            Status::Warn => self.warn,
+            Status::Skip => self.skip,
+            Status::Error => self.error,
+            Status::Cancelled => self.cancelled,
+        }
+    }
+}
+
+/// The tool that wrote a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Tool {
+    /// Always `readyctl`.
+    pub name: String,
+    /// The readyctl version.
+    pub version: String,
+}
+
+/// A whole run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Report {
+    /// Version of this JSON shape; see `schemas/report.schema.json`.
+    pub schema_version: u32,
+    /// What produced the report.
+    pub tool: Tool,
+    /// The catalogue file or directory that was run.
+    pub catalogue: String,
+    /// The deployment root relative paths were resolved against.
+    pub root: String,
+    /// When the run started (RFC 3339, UTC).
+    pub started_at: String,
+    /// Wall time of the whole run, in milliseconds.
+    pub duration_ms: f64,
+    /// True when the run was interrupted (signal or deadline).
+    pub interrupted: bool,
+    /// Counts by status.
+    pub summary: Summary,
+    /// One result per check, in catalogue order.
+    pub checks: Vec<CheckResult>,
+}
+
+impl Report {
+    /// Results that did not pass, most severe first, catalogue order within a severity.
+    pub fn problems(&self) -> Vec<&CheckResult> {
+        let mut out: Vec<&CheckResult> = self
+            .checks
+            .iter()
+            .filter(|c| !matches!(c.status, Status::Pass))
+            .collect();
+        out.sort_by_key(|c| (status_rank(c.status), std::cmp::Reverse(c.severity)));
+        out
+    }
+}
+
+/// Sort key that puts failures first, then errors, warnings, cancellations, skips.
+pub fn status_rank(status: Status) -> u8 {
+    match status {
+        Status::Fail => 0,
+        Status::Error => 1,
+        Status::Cancelled => 2,
+        Status::Warn => 3,
+        Status::Skip => 4,
+        Status::Pass => 5,
+    }
+}
+
+impl Report {
+    /// Masks every secret in every string of the report. The app calls this
+    /// once, before any renderer runs.
+    pub fn redact(&mut self, r: &crate::redact::Redactor) {
+        self.catalogue = r.mask(&self.catalogue);
+        self.root = r.mask(&self.root);
+        for c in &mut self.checks {
+            c.title = r.mask(&c.title);
+            c.message = r.mask(&c.message);
+            if let Some(rem) = &mut c.remediation {
+                *rem = r.mask(rem);
+            }
+            for f in &mut c.findings {
+                f.message = r.mask(&f.message);
+                for v in [&mut f.expected, &mut f.actual, &mut f.hint, &mut f.file]
+                    .into_iter()
+                    .flatten()
+                {
+                    *v = r.mask(v);
+                }
+            }
+        }
+    }
+}
