@@ -25,6 +25,7 @@ use crate::runner::{self, Interrupt, RunOptions};
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> u8 {
+    crate::tls::install_provider();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -18,3 +18,4 @@ pub mod kinds;
 pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod tls;
