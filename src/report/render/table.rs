@@ -77,46 +77,54 @@ fn status_cell(status: Status, color: bool) -> Cell {
 }
 
 fn detail(c: &CheckResult) -> String {
-    let mut s = if c.status == Status::Pass || c.message.is_empty() {
-        c.title.clone()
-    } else {
-        format!("{}\n{}", c.title, c.message)
-    };
-    // The message usually repeats a lone finding; show findings only when they add something.
-    let show_findings = !(c.findings.len() == 1
-        && c.findings[0].message == c.message
-        && c.findings[0].location().is_none()
-        && c.findings[0].expected.is_none());
-    if show_findings && c.status != Status::Pass {
-        for f in c.findings.iter().take(20) {
-            s.push_str("\n  - ");
-            if let Some(l) = f.location() {
-                s.push_str(&l);
-                s.push_str(": ");
+    let mut lines = vec![c.title.clone()];
+    if c.status != Status::Pass && !c.message.is_empty() {
+        lines.push(c.message.clone());
+    }
+    let mut hints: Vec<&str> = Vec::new();
+    if c.status != Status::Pass {
+        for f in c.findings.iter().take(MAX_FINDINGS_SHOWN) {
+            // A lone finding that only repeats the message adds nothing.
+            let redundant = f.message == c.message && f.line.is_none() && f.expected.is_none();
+            if !redundant {
+                let mut line = String::from("• ");
+                if let Some(l) = f.location() {
+                    line.push_str(&l);
+                    line.push_str(": ");
+                }
+                line.push_str(&f.message);
+                if let (Some(e), Some(a)) = (&f.expected, &f.actual) {
+                    line.push_str(&format!(" (expected {e}, found {a})"));
+                }
+                lines.push(line);
             }
-            s.push_str(&f.message);
-            if let (Some(e), Some(a)) = (&f.expected, &f.actual) {
-                s.push_str(&format!(" (expected {e}, found {a})"));
-            }
-            if let Some(h) = &f.hint {
-                s.push_str(&format!("\n    hint: {h}"));
+            if let Some(h) = &f.hint
+                && !hints.contains(&h.as_str())
+            {
+                hints.push(h);
             }
         }
-        if c.findings.len() > 20 {
-            s.push_str(&format!(
-                "\n  … and {} more (see the JSON report)",
-                c.findings.len() - 20
+        if c.findings.len() > MAX_FINDINGS_SHOWN {
+            lines.push(format!(
+                "… and {} more (see the JSON report)",
+                c.findings.len() - MAX_FINDINGS_SHOWN
             ));
         }
     }
+    for h in hints {
+        lines.push(format!("hint: {h}"));
+    }
     if let Some(r) = &c.remediation {
-        s.push_str(&format!("\n  fix: {r}"));
+        lines.push(format!("fix: {r}"));
     }
     for (k, v) in &c.metrics {
-        s.push_str(&format!("\n  {k} = {v}"));
+        lines.push(format!("{k} = {v}"));
     }
-    s
+    lines.join("\n")
 }
+
+/// Findings listed per check in the table; the JSON report has all of them.
+const MAX_FINDINGS_SHOWN: usize = 20;
 
 /// `41 passed, 3 failed, 1 skipped in 0.84 s`.
 pub fn summary_line(report: &Report) -> String {

@@ -1,0 +1,486 @@
+//! The core contract, driven through the built binary: validation errors,
+//! dependency skips, exit codes, timeouts, interruption, the JSON schema and
+//! secret masking.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{catalogue, readyctl};
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn json_report(out: &[u8]) -> Value {
+    serde_json::from_slice(out)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", String::from_utf8_lossy(out)))
+}
+
+fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("no check {id} in {report:#}"))
+}
+
+#[test]
+fn validate_reports_three_mistakes_at_once_with_positions_and_exit_2() {
+    let (dir, path) = catalogue(
+        "version: 1
+checks:
+  - id: scripts.entrypoint
+    kind: fle
+    path: scripts/a.sh
+  - id: env.prod
+    kind: env_file
+    pth: .env.production
+  - id: net.api
+    kind: tcp
+    address: 127.0.0.1:1
+    depends_on: [net.apii]
+",
+    );
+    let out = readyctl()
+        .args(["validate", "--catalog"])
+        .arg(&path)
+        .args(["--root"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    let file = path.display().to_string();
+    assert!(
+        stderr.contains(&format!("{file}:4:11")),
+        "kind position missing:\n{stderr}"
+    );
+    assert!(stderr.contains("did you mean `file`?"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{file}:8:5")),
+        "field position missing:\n{stderr}"
+    );
+    assert!(stderr.contains("did you mean `path`?"), "{stderr}");
+    assert!(stderr.contains("unknown check `net.apii`"), "{stderr}");
+    assert!(stderr.contains("did you mean `net.api`?"), "{stderr}");
+    assert!(stderr.contains("3 problems found"), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn malformed_yaml_is_located_without_a_panic() {
+    let (dir, path) =
+        catalogue("version: 1\nchecks:\n  - id: a\n    kind: file\n   path: [unclosed\n");
+    let out = readyctl()
+        .args(["check", "--catalog"])
+        .arg(&path)
+        .arg("--root")
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("error[catalogue/yaml]"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:5:", path.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("help:"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn dependant_of_a_failing_check_is_skipped_with_the_reason() {
+    let (dir, path) = catalogue(
+        "version: 1
+checks:
+  - {id: base.file, kind: file, path: missing.txt}
+  - {id: base.child, kind: file, path: x, depends_on: [base.file]}
+  - {id: base.grandchild, kind: file, path: x, depends_on: [base.child]}
+",
+    );
+    let out = readyctl()
+        .args(["check", "--format", "json", "--catalog"])
+        .arg(&path)
+        .arg("--root")
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let report = json_report(&out.get_output().stdout);
+    assert_eq!(check(&report, "base.file")["status"], "fail");
+    let child = check(&report, "base.child");
+    assert_eq!(child["status"], "skip");
+    assert_eq!(
+        child["message"],
+        "skipped: dependency `base.file` did not pass (fail)"
+    );
+    assert_eq!(
+        check(&report, "base.grandchild")["message"],
+        "skipped: dependency `base.child` was skipped"
+    );
+    assert_eq!(report["summary"]["skip"], 2);
+}
+
+#[test]
+fn exit_codes_follow_fail_on_and_errors() {
+    let (dir, path) = catalogue(
+        "version: 1
+checks:
+  - {id: low.missing, kind: file, path: missing.txt, severity: low}
+",
+    );
+    let run = |extra: &[&str]| {
+        readyctl()
+            .arg("check")
+            .args(extra)
+            .arg("--catalog")
+            .arg(&path)
+            .arg("--root")
+            .arg(dir.path())
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(run(&[]), Some(1), "any failure fails by default");
+    assert_eq!(
+        run(&["--fail-on", "high"]),
+        Some(0),
+        "a low failure passes --fail-on high"
+    );
+
+    // A path the check cannot even inspect (a symlink loop) is an error of the
+    // check, not a failure of the target: exit 3 when nothing else failed.
+    let (dir2, path2) = catalogue(
+        "version: 1
+checks:
+  - {id: err.loop, kind: file, path: loop-a}
+  - {id: ok.file, kind: file, path: readyctl.yml}
+",
+    );
+    std::os::unix::fs::symlink("loop-b", dir2.path().join("loop-a")).unwrap();
+    std::os::unix::fs::symlink("loop-a", dir2.path().join("loop-b")).unwrap();
+    let out = readyctl()
+        .args(["check", "--format", "json", "--catalog"])
+        .arg(&path2)
+        .arg("--root")
+        .arg(dir2.path())
+        .assert()
+        .code(3);
+    let report = json_report(&out.get_output().stdout);
+    assert_eq!(check(&report, "err.loop")["status"], "error");
+    assert!(
+        check(&report, "err.loop")["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot inspect loop-a")
+    );
+}
+
+#[test]
+fn a_hanging_check_fails_with_its_timeout_and_the_others_still_report() {
+    let (dir, path) = catalogue(
+        "version: 1
+checks:
+  - {id: slow.cmd, kind: command, run: [sleep, '30'], timeout: 500ms}
+  - {id: quick.file, kind: file, path: readyctl.yml}
+",
+    );
+    let t0 = Instant::now();
+    let out = readyctl()
+        .args(["check", "--format", "json", "--catalog"])
+        .arg(&path)
+        .arg("--root")
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    assert!(
+        t0.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        t0.elapsed()
+    );
+    let report = json_report(&out.get_output().stdout);
+    let slow = check(&report, "slow.cmd");
+    assert_eq!(slow["status"], "fail");
+    assert!(
+        slow["message"].as_str().unwrap().contains("timed out"),
+        "{slow}"
+    );
+    assert_eq!(check(&report, "quick.file")["status"], "pass");
+}
+
+#[test]
+fn results_keep_catalogue_order_at_any_concurrency() {
+    let mut text = String::from("version: 1\nchecks:\n");
+    for i in 0..40 {
+        text.push_str(&format!(
+            "  - {{id: c.n{i:02}, kind: command, run: [sleep, '0.0{}']}}\n",
+            (40 - i) % 10
+        ));
+    }
+    let (dir, path) = catalogue(&text);
+    for conc in ["1", "64"] {
+        let out = readyctl()
+            .args([
+                "check",
+                "--format",
+                "json",
+                "--concurrency",
+                conc,
+                "--catalog",
+            ])
+            .arg(&path)
+            .arg("--root")
+            .arg(dir.path())
+            .assert()
+            .success();
+        let report = json_report(&out.get_output().stdout);
+        let ids: Vec<String> = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect();
+        let expected: Vec<String> = (0..40).map(|i| format!("c.n{i:02}")).collect();
+        assert_eq!(ids, expected, "concurrency {conc}");
+    }
+}
+
+#[test]
+fn json_report_validates_against_the_committed_schema() {
+    let (dir, path) = catalogue(
+        "version: 1
+checks:
+  - {id: a.pass, kind: file, path: readyctl.yml, tags: [x]}
+  - {id: a.fail, kind: file, path: nope, remediation: create it}
+  - {id: a.skip, kind: file, path: nope, depends_on: [a.fail]}
+",
+    );
+    let out = readyctl()
+        .args(["check", "--format", "json", "--catalog"])
+        .arg(&path)
+        .arg("--root")
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let report = json_report(&out.get_output().stdout);
+    let schema_text = std::fs::read_to_string(common::repo("schemas/report.schema.json")).unwrap();
+    let schema: Value = serde_json::from_str(&schema_text).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report does not match schema: {errors:#?}"
+    );
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(check(&report, "a.fail")["remediation"], "create it");
+}
+
+#[test]
+fn interrupt_writes_a_partial_report_and_exits_130() {
+    let (dir, path) = catalogue(
+        "version: 1
+checks:
+  - {id: long.cmd, kind: command, run: [sleep, '30'], timeout: 60s}
+  - {id: quick.file, kind: file, path: readyctl.yml}
+",
+    );
+    let report_path = dir.path().join("report.json");
+    let bin = assert_cmd::cargo::cargo_bin!("readyctl");
+    let child = std::process::Command::new(bin)
+        .args(["check", "--catalog"])
+        .arg(&path)
+        .arg("--root")
+        .arg(dir.path())
+        .arg("--report-json")
+        .arg(&report_path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let rc = unsafe_free_kill(child.id(), "INT");
+    assert!(rc, "could not send SIGINT");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
+    assert_eq!(report["interrupted"], true);
+    assert_eq!(check(&report, "long.cmd")["status"], "cancelled");
+    assert_eq!(check(&report, "quick.file")["status"], "pass");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("1 cancelled"), "{stdout}");
+}
+
+/// Sends a signal with the `kill` command (the crate forbids unsafe code).
+fn unsafe_free_kill(pid: u32, sig: &str) -> bool {
+    std::process::Command::new("kill")
+        .args([format!("-{sig}"), pid.to_string()])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+#[test]
+fn secrets_from_env_files_vars_and_dsns_never_appear_in_table_or_json() {
+    let (dir, path) = catalogue(
+        "version: 1
+env_files: [.env.production]
+vars:
+  api_token: {value: tok-Var-Secret-77, secret: true}
+targets:
+  db:
+    url: postgres://app:${POSTGRES_PASSWORD}@127.0.0.1:1/app
+checks:
+  - id: leak.contains
+    kind: file
+    path: .env.production
+    contains: ['${JWT_SECRET}-suffix', '${api_token}']
+  - id: leak.dsn
+    kind: tcp
+    target: db
+    timeout: 1s
+  - id: leak.cmd
+    kind: command
+    run: [sh, -c, 'echo \"password=$DB_PW and ${POSTGRES_PASSWORD}\"; exit 1']
+    env: {DB_PW: '${POSTGRES_PASSWORD}'}
+",
+    );
+    std::fs::write(
+        dir.path().join(".env.production"),
+        "POSTGRES_PASSWORD=Pg-Very-Secret-1234\nJWT_SECRET=Jwt-Very-Secret-5678\n",
+    )
+    .unwrap();
+    for format in ["table", "json"] {
+        let out = readyctl()
+            .args(["check", "--format", format, "--catalog"])
+            .arg(&path)
+            .arg("--root")
+            .arg(dir.path())
+            .arg("--report-json")
+            .arg(dir.path().join("r.json"))
+            .assert()
+            .code(1);
+        let all = format!(
+            "{}{}{}",
+            String::from_utf8_lossy(&out.get_output().stdout),
+            String::from_utf8_lossy(&out.get_output().stderr),
+            std::fs::read_to_string(dir.path().join("r.json")).unwrap()
+        );
+        for secret in [
+            "Pg-Very-Secret-1234",
+            "Jwt-Very-Secret-5678",
+            "tok-Var-Secret-77",
+        ] {
+            assert!(
+                !all.contains(secret),
+                "{secret} leaked in {format} output:\n{all}"
+            );
+        }
+        assert!(
+            all.contains("****"),
+            "expected masked values in {format} output:\n{all}"
+        );
+    }
+}
+
+#[test]
+fn explain_prints_kind_docs_and_suggests_on_typos() {
+    readyctl()
+        .args(["explain", "env_file"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("## Fields").and(predicate::str::contains("forbidden")));
+    readyctl()
+        .args(["explain", "env-fil"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `env_file`?"));
+}
+
+#[test]
+fn list_filters_by_tag_and_pulls_in_dependencies_for_check() {
+    let (dir, path) = catalogue(
+        "version: 1
+checks:
+  - {id: a.base, kind: file, path: readyctl.yml, tags: [infra]}
+  - {id: b.dep, kind: file, path: readyctl.yml, tags: [redis], depends_on: [a.base]}
+  - {id: c.other, kind: file, path: readyctl.yml, tags: [http]}
+",
+    );
+    readyctl()
+        .args(["list", "--tag", "redis", "--catalog"])
+        .arg(&path)
+        .arg("--root")
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("b.dep").and(predicate::str::contains("c.other").not()));
+    let out = readyctl()
+        .args(["check", "--tag", "redis", "--format", "json", "--catalog"])
+        .arg(&path)
+        .arg("--root")
+        .arg(dir.path())
+        .assert()
+        .success();
+    let report = json_report(&out.get_output().stdout);
+    let ids: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["a.base", "b.dep"]);
+}
+
+#[test]
+fn bundled_catalogue_validates_and_finds_the_broken_fixture() {
+    readyctl()
+        .args(["validate", "--root", "fixtures/dotmac/broken"])
+        .assert()
+        .success();
+    let out = readyctl()
+        .args([
+            "check",
+            "--root",
+            "fixtures/dotmac/broken",
+            "--format",
+            "json",
+            "--only",
+            "scripts.*",
+            "--only",
+            "env.*",
+            "--only",
+            "secrets.*",
+        ])
+        .assert()
+        .code(1);
+    let report = json_report(&out.get_output().stdout);
+    assert_eq!(check(&report, "scripts.api-entrypoint")["status"], "fail");
+    assert_eq!(check(&report, "env.production-values")["status"], "fail");
+    let out = readyctl()
+        .args([
+            "check",
+            "--root",
+            "fixtures/dotmac/fixed",
+            "--format",
+            "json",
+            "--only",
+            "scripts.*",
+            "--only",
+            "env.*",
+            "--only",
+            "secrets.*",
+        ])
+        .assert()
+        .success();
+    let report = json_report(&out.get_output().stdout);
+    assert_eq!(report["summary"]["fail"], 0);
+}
