@@ -24,6 +24,7 @@ use crate::report::{Finding, Status};
 pub mod command;
 pub mod env_file;
 pub mod file;
+pub mod manual;
 pub mod scan;
 pub mod tcp;
 
@@ -34,6 +35,7 @@ pub static REGISTRY: &[KindEntry] = &[
     entry::<tcp::TcpCheck>(),
     entry::<scan::ScanCheck>(),
     entry::<command::CommandCheck>(),
+    entry::<manual::ManualCheck>(),
 ];
 
 /// Looks a kind up by the name a catalogue uses.
@@ -256,6 +258,8 @@ impl Outcome {
 /// targets, values captured by its dependencies, and its timeout.
 #[derive(Clone)]
 pub struct RunContext {
+    /// The id of the check being run (for kinds whose records are keyed by it).
+    pub check_id: String,
     /// The deployment root; relative paths in specs resolve against it.
     pub root: PathBuf,
     /// Named connection settings from the catalogue.
@@ -273,6 +277,7 @@ impl RunContext {
     /// A context rooted at `root` with no targets, for tests and one-off runs.
     pub fn for_root(root: impl Into<PathBuf>) -> Self {
         RunContext {
+            check_id: String::new(),
             root: root.into(),
             targets: Arc::new(IndexMap::new()),
             captures: Arc::default(),

@@ -110,6 +110,7 @@ pub async fn run(
     }
 
     let base_cx = RunContext {
+        check_id: String::new(),
         root: catalogue.root.clone(),
         targets: Arc::new(catalogue.targets.clone()),
         captures: Arc::default(),
@@ -141,6 +142,7 @@ pub async fn run(
             let check = def.check.clone();
             let mut cx = base_cx.clone();
             cx.timeout = def.timeout;
+            cx.check_id = def.id.clone();
             let sem = semaphore.clone();
             let timeout = def.timeout;
             let handle = tasks.spawn(async move {

@@ -1,0 +1,201 @@
+//! `manual`: a checklist line no machine can decide, signed off by a person.
+
+use std::path::PathBuf;
+
+use marked_yaml::Node;
+use serde::Deserialize;
+
+use super::{CheckKind, Outcome, RunContext};
+use crate::report::Finding;
+
+/// Default attestation file, relative to the deployment root.
+pub const DEFAULT_ATTESTATIONS: &str = "readyctl-attestations.yml";
+
+/// An item a person must sign off.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualCheck {
+    /// The key to look up in the attestation file (default: the check id).
+    pub item: Option<String>,
+    /// The attestation file (default `readyctl-attestations.yml` under the root).
+    pub attestations: Option<PathBuf>,
+    /// What the person signing must have verified (shown when unsigned).
+    pub instructions: Option<String>,
+    /// A sign-off older than this no longer counts (e.g. `30d`).
+    #[serde(default, deserialize_with = "super::de_opt_duration")]
+    pub max_age: Option<std::time::Duration>,
+}
+
+impl CheckKind for ManualCheck {
+    const NAME: &'static str = "manual";
+    const SUMMARY: &'static str = "a checklist line a person signs off in an attestation file";
+    const DOCS: &'static str = r#"# manual
+
+## What it checks
+That a person signed off a checklist line no machine can decide ("Stakeholder
+approval", "Rollback tested in staging"). Sign-offs live in an attestation file
+in the deployment (default `readyctl-attestations.yml` under `--root`):
+
+```text
+sign_offs:
+  - item: release.stakeholder-approval
+    who: Jane Doe
+    when: 2026-11-20
+    note: approved in the change advisory board
+```
+
+The check reports `pass` when its item is signed (with who and when), and
+`warn` with "needs sign-off" otherwise — so the item stays visible in every
+report without failing the run. A sign-off older than `max_age`, or one with
+no `who` or `when`, does not count.
+
+## Why it matters
+A checklist where the undecidable lines silently disappear is not the
+checklist. This keeps them in the report, next to the automated checks.
+
+## Example
+```yaml
+- id: release.stakeholder-approval
+  kind: manual
+  title: Stakeholders approved the release
+  severity: high
+  instructions: Product owner and on-call lead approve in the release ticket.
+```
+
+## Fields
+| field | type | meaning |
+|---|---|---|
+| `item` | text | key in the attestation file (default: the check id) |
+| `attestations` | path | attestation file (default `readyctl-attestations.yml`) |
+| `instructions` | text | what the signer verifies; shown while unsigned |
+| `max_age` | duration | a sign-off older than this no longer counts |
+
+## Findings
+- `needs sign-off` (warn): no sign-off for the item, or the file is absent.
+- `stale sign-off` (warn): signed longer ago than `max_age`.
+- `incomplete sign-off` (warn): the entry lacks `who` or `when`.
+- `unreadable` (error): the attestation file is not valid YAML.
+"#;
+
+    async fn run(&self, cx: &RunContext) -> Outcome {
+        let item = self.item.clone().unwrap_or_else(|| cx.check_id.clone());
+        let rel = self
+            .attestations
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_ATTESTATIONS));
+        let shown = cx.display_path(&rel);
+        let needs = |why: String| {
+            let mut o = Outcome::warn(format!("needs sign-off: {why}"));
+            if let Some(i) = &self.instructions {
+                o.findings
+                    .push(Finding::new(format!("needs sign-off: {why}")).hint(i.clone()));
+            }
+            o
+        };
+        let text = match std::fs::read_to_string(cx.path(&rel)) {
+            Ok(t) => t,
+            Err(_) => return needs(format!("no {shown} in the deployment")),
+        };
+        let doc = match marked_yaml::parse_yaml(0, &text) {
+            Ok(d) => d,
+            Err(e) => return Outcome::error(format!("{shown} is not valid YAML: {e}")),
+        };
+        let entries = doc
+            .as_mapping()
+            .and_then(|m| m.get_sequence("sign_offs"))
+            .map(|s| s.iter().collect::<Vec<&Node>>())
+            .unwrap_or_default();
+        let Some(entry) = entries.into_iter().rev().find(|e| {
+            e.as_mapping()
+                .and_then(|m| m.get_scalar("item"))
+                .is_some_and(|s| s.as_str() == item)
+        }) else {
+            return needs(format!("`{item}` is not signed in {shown}"));
+        };
+        let m = entry.as_mapping();
+        let field = |k: &str| {
+            m.and_then(|m| m.get_scalar(k))
+                .map(|s| s.as_str().to_string())
+        };
+        let line = entry.span().start().map(|s| s.line() as u32).unwrap_or(0);
+        let (Some(who), Some(when)) = (field("who"), field("when")) else {
+            return Outcome::warn(format!(
+                "incomplete sign-off for `{item}`: `who` and `when` are required"
+            ))
+            .with_findings(vec![
+                Finding::new("incomplete sign-off").at(&shown, line, 1),
+            ]);
+        };
+        if let Some(max) = self.max_age {
+            match when.parse::<jiff::civil::Date>() {
+                Ok(date) => {
+                    let today = jiff::Timestamp::now()
+                        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                        .date();
+                    let age_days = (today - date).get_days().max(0) as u64;
+                    if age_days * 86_400 > max.as_secs() {
+                        return Outcome::warn(format!(
+                            "stale sign-off: `{item}` was signed by {who} on {when}, {age_days} days ago (at most {} allowed)",
+                            humantime::format_duration(max)
+                        ));
+                    }
+                }
+                Err(_) => {
+                    return Outcome::warn(format!(
+                        "incomplete sign-off for `{item}`: `when` must be a date like 2026-11-20"
+                    ));
+                }
+            }
+        }
+        let note = field("note").map(|n| format!(": {n}")).unwrap_or_default();
+        Outcome::pass(format!("signed by {who} on {when}{note}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Status;
+
+    fn spec(yaml: &str) -> ManualCheck {
+        let node = marked_yaml::parse_yaml(0, yaml).unwrap();
+        marked_yaml::from_node(&node).unwrap()
+    }
+
+    #[tokio::test]
+    async fn unsigned_warns_and_signed_passes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cx = RunContext::for_root(dir.path());
+        cx.check_id = "release.approval".into();
+        let o = spec("instructions: ask the PO\n").run(&cx).await;
+        assert_eq!(o.status(), Status::Warn);
+        assert!(o.message.starts_with("needs sign-off"), "{}", o.message);
+        std::fs::write(
+            dir.path().join(DEFAULT_ATTESTATIONS),
+            "sign_offs:\n  - item: release.approval\n    who: Jane\n    when: 2026-11-20\n    note: CAB ok\n",
+        )
+        .unwrap();
+        let o = spec("instructions: ask the PO\n").run(&cx).await;
+        assert_eq!(o.status(), Status::Pass, "{o:?}");
+        assert_eq!(o.message, "signed by Jane on 2026-11-20: CAB ok");
+    }
+
+    #[tokio::test]
+    async fn stale_or_incomplete_sign_offs_do_not_count() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(DEFAULT_ATTESTATIONS),
+            "sign_offs:\n  - {item: a, who: Jane, when: 2001-01-01}\n  - {item: b, who: Jane}\n",
+        )
+        .unwrap();
+        let cx = RunContext::for_root(dir.path());
+        let o = spec("item: a\nmax_age: 30days\n").run(&cx).await;
+        assert!(o.message.starts_with("stale sign-off"), "{}", o.message);
+        let o = spec("item: b\n").run(&cx).await;
+        assert!(
+            o.message.starts_with("incomplete sign-off"),
+            "{}",
+            o.message
+        );
+    }
+}
