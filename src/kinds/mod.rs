@@ -419,6 +419,41 @@ mod tests {
         }
     }
 
+    /// `docs/kinds/NAME.md` is generated from each kind's DOCS so the README can
+    /// link to it; a stale copy fails here. Regenerate with
+    /// `UPDATE_DOCS=1 cargo test --lib kind_docs`.
+    #[test]
+    fn kind_docs_in_docs_folder_are_current() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/kinds");
+        let update = std::env::var_os("UPDATE_DOCS").is_some();
+        let mut index = String::from(
+            "# Check kinds\n\nGenerated from the registry (`readyctl kinds`, `readyctl explain KIND`).\n\n| kind | what it checks |\n|---|---|\n",
+        );
+        for k in REGISTRY {
+            index.push_str(&format!(
+                "| [`{}`]({}.md) | {} |\n",
+                k.name, k.name, k.summary
+            ));
+        }
+        let mut files: Vec<(String, String)> = REGISTRY
+            .iter()
+            .map(|k| (format!("{}.md", k.name), k.docs.to_string()))
+            .collect();
+        files.push(("README.md".to_string(), index));
+        for (name, text) in files {
+            let path = dir.join(&name);
+            if update {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &text).unwrap();
+            }
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            assert_eq!(
+                committed, text,
+                "docs/kinds/{name} is stale: run UPDATE_DOCS=1 cargo test --lib kind_docs"
+            );
+        }
+    }
+
     #[test]
     fn expand_replaces_known_captures_and_keeps_unknown() {
         let cx = RunContext::for_root("/");
