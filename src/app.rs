@@ -119,7 +119,8 @@ pub fn select(cat: &Catalogue, filter: &FilterArgs) -> Result<Vec<bool>, Diagnos
             let wanted = filter.only.is_empty() || only.is_match(&c.id);
             let dropped = !filter.skip.is_empty() && skip.is_match(&c.id);
             let tagged = filter.tag.is_empty() || c.tags.iter().any(|t| filter.tag.contains(t));
-            wanted && !dropped && tagged
+            let untagged = c.tags.iter().any(|t| filter.skip_tag.contains(t));
+            wanted && !dropped && tagged && !untagged
         })
         .collect();
     // A selected check needs its dependencies to mean anything: pull them in.

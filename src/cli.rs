@@ -85,6 +85,9 @@ pub struct FilterArgs {
     /// Run only checks with this tag (repeatable; any of them).
     #[arg(long, value_name = "TAG")]
     pub tag: Vec<String>,
+    /// Leave out checks with this tag (repeatable), e.g. `live` for a static-only run.
+    #[arg(long, value_name = "TAG")]
+    pub skip_tag: Vec<String>,
 }
 
 /// Output format on stdout.

@@ -77,6 +77,8 @@ pub struct ValueRuleSpec {
     pub matches: Option<String>,
     /// Must be one of these.
     pub one_of: Option<Vec<String>>,
+    /// Must not match this regex (e.g. a wildcard `"*"` in a host list).
+    pub not_matches: Option<String>,
 }
 
 /// Rules for secret values.
@@ -140,7 +142,7 @@ MinIO's `minioadmin` default and a mock-data switch
 | `path` | path | the `.env` file, relative to `--root` (required) |
 | `required` | list | keys that must be set to a non-empty value |
 | `forbidden` | list | keys that must not be set at all |
-| `values` | map | per key: a string (equals), or `{equals}`, `{matches: regex}`, `{one_of: [..]}` |
+| `values` | map | per key: a string (equals), or `{equals}`, `{matches: regex}`, `{not_matches: regex}`, `{one_of: [..]}` |
 | `secrets.keys` | regex | which keys hold secrets (default: names with SECRET, PASSWORD, TOKEN, or ending in _KEY) |
 | `secrets.min_length` | number | minimum length (default 16) |
 | `secrets.deny` | list | more values to refuse, besides the built-in defaults |
@@ -271,6 +273,8 @@ fn describe(rule: &ValueRule) -> String {
                 format!("a match for /{m}/")
             } else if let Some(o) = &r.one_of {
                 format!("one of {}", o.join(", "))
+            } else if let Some(m) = &r.not_matches {
+                format!("no match for /{m}/")
             } else {
                 "anything".to_string()
             }
