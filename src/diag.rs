@@ -181,7 +181,9 @@ impl Diagnostics {
             let mut notes = Vec::new();
             let mut placed = false;
             if let Some(loc) = &d.location {
+                // Very long lines (minified or hostile input) make useless snippets.
                 if let Some((_, id)) = ids.iter().find(|(n, _)| n == &loc.file)
+                    && line_len(&self.sources[*id].1, loc.line) <= MAX_SNIPPET_LINE
                     && let Some(range) = byte_range(&self.sources[*id].1, loc.line, loc.column)
                 {
                     let mut label = Label::primary(*id, range);
@@ -230,6 +232,15 @@ impl Diagnostics {
         }
         out
     }
+}
+
+/// Longest source line shown as a snippet.
+const MAX_SNIPPET_LINE: usize = 300;
+
+fn line_len(text: &str, line: u32) -> usize {
+    text.split('\n')
+        .nth(line.saturating_sub(1) as usize)
+        .map_or(0, str::len)
 }
 
 /// Byte range of the token starting at `line:column` (1-based, column in

@@ -315,6 +315,10 @@ fn load_sources(
     let mut parsed = Vec::new();
     for (idx, (name, text)) in sources.iter().enumerate() {
         diags.add_source(name.clone(), text.clone());
+        if let Some(d) = too_deep(name, text) {
+            diags.push(d);
+            continue;
+        }
         match marked_yaml::parse_yaml_with_options(
             idx,
             text,
@@ -589,6 +593,47 @@ fn load_error(file: &str, e: &marked_yaml::LoadError) -> Diagnostic {
     Diagnostic::new("catalogue/yaml", msg)
         .at(marker.and_then(|m| loc(file, Some(&m))))
         .hint(hint)
+}
+
+/// Deepest nesting of mappings and sequences a catalogue may have. Real
+/// catalogues need about six levels; the limit keeps hostile input from
+/// exhausting the stack of the (recursive) tree builder.
+pub const MAX_NESTING: usize = 64;
+
+/// Streams the YAML events once, without building a tree, and reports input
+/// nested deeper than [`MAX_NESTING`].
+fn too_deep(file: &str, text: &str) -> Option<Diagnostic> {
+    use yaml_rust2::parser::{Event, Parser};
+    let mut parser = Parser::new_from_str(text);
+    let mut depth = 0usize;
+    loop {
+        // Scan errors are reported by the real parse that follows.
+        let (event, mark) = parser.next_token().ok()?;
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(
+                        Diagnostic::new(
+                            "catalogue/yaml",
+                            format!("nesting deeper than {MAX_NESTING} levels"),
+                        )
+                        .at(Some(Location {
+                            file: file.to_string(),
+                            line: mark.line() as u32,
+                            column: mark.col() as u32 + 1,
+                        }))
+                        .hint(
+                            "catalogues need only a few levels; this input is malformed or hostile",
+                        ),
+                    );
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            Event::StreamEnd => return None,
+            _ => {}
+        }
+    }
 }
 
 fn scan_message(se: &impl std::fmt::Display) -> String {
@@ -1075,7 +1120,10 @@ trait WithKind {
 }
 impl WithKind for Diagnostic {
     fn with_kind(mut self, kind: &str) -> Self {
-        if self.code == "catalogue/unknown-field" || self.code == "catalogue/missing-field" {
+        if matches!(
+            self.code,
+            "catalogue/unknown-field" | "catalogue/missing-field" | "catalogue/shape"
+        ) {
             let h = self.hint.take().unwrap_or_default();
             let sep = if h.is_empty() { "" } else { "; " };
             self.hint = Some(format!(
@@ -1144,7 +1192,9 @@ fn serde_diag(
                 .at(location)
                 .hint(format!("add `{field}:` to this check"))
             } else {
-                Diagnostic::new("catalogue/shape", humanise_serde(msg)).at(location)
+                Diagnostic::new("catalogue/shape", humanise_serde(msg))
+                    .at(location)
+                    .hint("fix the value's type (text, number, list or mapping)")
             }
         }
     }
@@ -1165,19 +1215,26 @@ fn find_key<'a>(node: &'a Node, name: &str) -> Option<&'a MarkedScalarNode> {
     }
 }
 
+/// Turns serde's "invalid type: sequence, expected path string" into
+/// "expected path string, found a list".
 fn humanise_serde(msg: &str) -> String {
-    msg.replace(
-        "invalid type: string",
-        "expected another type, found the text",
-    )
-    .replace(
-        "invalid type: map",
-        "expected another type, found a mapping",
-    )
-    .replace(
-        "invalid type: sequence",
-        "expected another type, found a list",
-    )
+    let Some(rest) = msg
+        .strip_prefix("invalid type: ")
+        .or_else(|| msg.strip_prefix("invalid value: "))
+    else {
+        return msg.to_string();
+    };
+    let Some((found, expected)) = rest.split_once(", expected ") else {
+        return msg.to_string();
+    };
+    let found = match found {
+        "sequence" => "a list".to_string(),
+        "map" => "a mapping".to_string(),
+        other => other
+            .replace("string ", "the text ")
+            .replace("integer ", "the number "),
+    };
+    format!("expected {expected}, found {found}")
 }
 
 fn validate_graph(
