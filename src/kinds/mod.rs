@@ -26,6 +26,7 @@ pub mod env_file;
 pub mod file;
 pub mod scan;
 pub mod tcp;
+pub mod vault;
 
 /// Every kind readyctl knows, one line each, in the order `readyctl list-kinds` shows them.
 pub static REGISTRY: &[KindEntry] = &[
@@ -34,6 +35,7 @@ pub static REGISTRY: &[KindEntry] = &[
     entry::<tcp::TcpCheck>(),
     entry::<scan::ScanCheck>(),
     entry::<command::CommandCheck>(),
+    entry::<vault::VaultCheck>(),
 ];
 
 /// Looks a kind up by the name a catalogue uses.
