@@ -22,6 +22,7 @@ use crate::redact::Redactor;
 use crate::report::{Finding, Status};
 
 pub mod command;
+pub mod docker;
 pub mod env_file;
 pub mod file;
 pub mod scan;
@@ -36,6 +37,7 @@ pub static REGISTRY: &[KindEntry] = &[
     entry::<scan::ScanCheck>(),
     entry::<command::CommandCheck>(),
     entry::<vault::VaultCheck>(),
+    entry::<docker::DockerCheck>(),
 ];
 
 /// Looks a kind up by the name a catalogue uses.
