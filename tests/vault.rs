@@ -277,3 +277,39 @@ checks:
         "{f}"
     );
 }
+
+#[test]
+fn bundled_policy_check_passes_on_fixed_and_fails_on_broken_fixture() {
+    // The seed's defect: vault/policies/app-policy.hcl was missing.
+    for (root, status, text) in [
+        ("dotmac/fixed", "pass", "grants exactly what is expected"),
+        (
+            "dotmac/broken",
+            "fail",
+            "policy file vault/policies/app-policy.hcl does not exist",
+        ),
+    ] {
+        let out = common::readyctl()
+            .args([
+                "check",
+                "--format",
+                "json",
+                "--catalog",
+                "checks/22-vault.yml",
+            ])
+            .args(["--only", "vault.app-policy", "--root"])
+            .arg(common::fixture(root))
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            check(&report, "vault.app-policy")["status"],
+            status,
+            "{root}"
+        );
+        assert!(
+            message(&report, "vault.app-policy").contains(text),
+            "{root}: {report}"
+        );
+    }
+}

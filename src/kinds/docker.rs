@@ -115,7 +115,7 @@ together, a container must match all of them.
 - `NAME (service S) is exited (exit code 3); expected running` — also `restarting`, `paused`, `created`, `dead`.
 - `NAME (service S) is running but unhealthy (healthcheck failed N times in a row)`, or `health still starting`.
 - `NAME restarted N times; at most M allowed`.
-- `service S has no running container`.
+- `service S has no container`: a listed service has no container at all.
 "#;
 
     fn validate(&self) -> Vec<SpecProblem> {

@@ -324,7 +324,17 @@ impl VaultCheck {
 
     fn run_policy(&self, cx: &RunContext, path: &std::path::Path) -> Outcome {
         let shown = cx.display_path(path);
-        let policy = match Policy::read(&cx.path(path)) {
+        let full = cx.path(path);
+        if !full.exists() {
+            return Outcome::fail(format!("policy file {shown} does not exist"))
+                .with_findings(vec![
+                    Finding::new(format!("policy file {shown} does not exist"))
+                        .at_file(&shown)
+                        .expected_actual("a policy file", "missing")
+                        .hint("write the policy (HCL `path \"…\" { capabilities = [...] }` blocks) where the compose file mounts it"),
+                ]);
+        }
+        let policy = match Policy::read(&full) {
             Ok(p) => p,
             Err(e) => {
                 let mut f = Finding::new(format!("{shown}: {}", e.message)).at_file(&shown);
@@ -340,13 +350,19 @@ impl VaultCheck {
             &self.forbid,
             self.only_listed_paths,
         );
-        Outcome::from_findings(
+        let mut out = Outcome::from_findings(
             findings,
             format!(
                 "{shown} grants exactly what is expected on {} path(s)",
                 self.grants.len()
             ),
-        )
+        );
+        // The summary line names the place; the findings carry it as fields.
+        if let Some(at) = out.findings.first().and_then(Finding::location) {
+            let at = at.trim_end_matches(":1").to_string();
+            out.message = format!("{at}: {}", out.message);
+        }
+        out
     }
 
     async fn run_live(&self, cx: &RunContext, conn: Connection) -> Outcome {
@@ -786,7 +802,7 @@ pub fn evaluate_policy(
         let Some(first) = rules.first() else {
             findings.push(
                 Finding::new(format!(
-                    "{file}: grants nothing on `{path}`; expected exactly [{}]",
+                    "grants nothing on `{path}`; expected exactly [{}]",
                     expected.join(", ")
                 ))
                 .at_file(file)
@@ -825,8 +841,7 @@ pub fn evaluate_policy(
             }
             findings.push(
                 Finding::new(format!(
-                    "{file}:{}: grants [{}] on `{path}`, expected exactly [{}] ({})",
-                    first.capabilities_line,
+                    "grants [{}] on `{path}`, expected exactly [{}] ({})",
                     actual.join(", "),
                     want.join(", "),
                     detail.join("; ")
@@ -845,8 +860,8 @@ pub fn evaluate_policy(
             if forbid.contains(cap) {
                 findings.push(
                     Finding::new(format!(
-                        "{file}:{}: grants forbidden capability `{cap}` on `{}`",
-                        rule.capabilities_line, rule.path
+                        "grants forbidden capability `{cap}` on `{}`",
+                        rule.path
                     ))
                     .at(file, rule.capabilities_line, 1)
                     .expected_actual(format!("no `{cap}`"), format!("`{cap}`"))
@@ -857,8 +872,7 @@ pub fn evaluate_policy(
         if only_listed_paths && !grants.contains_key(&rule.path) {
             findings.push(
                 Finding::new(format!(
-                    "{file}:{}: unexpected path `{}` (grants [{}])",
-                    rule.line,
+                    "unexpected path `{}` (grants [{}])",
                     rule.path,
                     rule.capabilities.join(", ")
                 ))
