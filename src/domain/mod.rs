@@ -3,3 +3,4 @@
 //! They only read and describe; they never decide pass or fail.
 
 pub mod envfile;
+pub mod policy;

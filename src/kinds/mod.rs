@@ -22,11 +22,13 @@ use crate::redact::Redactor;
 use crate::report::{Finding, Status};
 
 pub mod command;
+pub mod docker;
 pub mod env_file;
 pub mod file;
 pub mod manual;
 pub mod scan;
 pub mod tcp;
+pub mod vault;
 
 /// Every kind readyctl knows, one line each, in the order `readyctl list-kinds` shows them.
 pub static REGISTRY: &[KindEntry] = &[
@@ -36,6 +38,8 @@ pub static REGISTRY: &[KindEntry] = &[
     entry::<scan::ScanCheck>(),
     entry::<command::CommandCheck>(),
     entry::<manual::ManualCheck>(),
+    entry::<vault::VaultCheck>(),
+    entry::<docker::DockerCheck>(),
 ];
 
 /// Looks a kind up by the name a catalogue uses.

@@ -1,0 +1,223 @@
+//! Vault/OpenBao policy files (HCL): which capabilities each `path` block
+//! grants, with the line of every block so findings can point at it.
+//!
+//! Only reads and describes; the `vault` kind decides what is right. hcl-rs
+//! keeps no positions, so lines are recovered by matching each `path "…"`
+//! block header in the text, in order.
+
+use std::path::Path;
+
+use regex::Regex;
+
+/// One `path "…" { capabilities = [...] }` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathRule {
+    /// The path pattern, as written (`secret/data/*`).
+    pub path: String,
+    /// Capabilities in the order written (`read`, `list`, `deny`, ...).
+    pub capabilities: Vec<String>,
+    /// 1-based line of the `path` block header.
+    pub line: u32,
+    /// 1-based line of the `capabilities` attribute (the block's line when absent).
+    pub capabilities_line: u32,
+}
+
+/// A parsed policy: its path rules in file order.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// Every `path` block, in order (a path may appear more than once).
+    pub rules: Vec<PathRule>,
+}
+
+/// Why a policy could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyError {
+    /// What is wrong.
+    pub message: String,
+    /// 1-based line, when known.
+    pub line: Option<u32>,
+    /// 1-based column, when known.
+    pub column: Option<u32>,
+}
+
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+static HEADER: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+    Regex::new(r#"^\s*path\s+"((?:[^"\\]|\\.)*)"\s*\{?"#)
+        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
+});
+static CAPS: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+    Regex::new(r"^\s*capabilities\s*=").unwrap_or_else(|e| unreachable!("static regex: {e}"))
+});
+
+impl Policy {
+    /// Reads and parses a policy file.
+    pub fn read(path: &Path) -> Result<Policy, PolicyError> {
+        let text = std::fs::read_to_string(path).map_err(|e| PolicyError {
+            message: format!("cannot read {}: {e}", path.display()),
+            line: None,
+            column: None,
+        })?;
+        Policy::parse(&text)
+    }
+
+    /// Parses policy text.
+    pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+        let body = hcl::parse(text).map_err(|e| match e {
+            hcl::Error::Parse(p) => PolicyError {
+                message: format!("invalid HCL: {}", p.message()),
+                line: u32::try_from(p.location().line()).ok(),
+                column: u32::try_from(p.location().column()).ok(),
+            },
+            other => PolicyError {
+                message: format!("invalid HCL: {other}"),
+                line: None,
+                column: None,
+            },
+        })?;
+        let lines: Vec<&str> = text.lines().collect();
+        let mut cursor = 0usize;
+        let mut rules = Vec::new();
+        for block in body.blocks() {
+            if block.identifier() != "path" {
+                continue;
+            }
+            let Some(label) = block.labels().first() else {
+                return Err(PolicyError {
+                    message: "a `path` block needs a quoted path: path \"secret/data/*\" { ... }"
+                        .into(),
+                    line: None,
+                    column: None,
+                });
+            };
+            let path = label.as_str().to_string();
+            let mut capabilities = Vec::new();
+            let mut caps_seen = false;
+            for attr in block.body().attributes() {
+                if attr.key() != "capabilities" {
+                    continue;
+                }
+                caps_seen = true;
+                match attr.expr() {
+                    hcl::Expression::Array(items) => {
+                        for item in items {
+                            match item {
+                                hcl::Expression::String(s) => capabilities.push(s.clone()),
+                                _ => {
+                                    return Err(PolicyError {
+                                        message: format!(
+                                            "capabilities of `{path}` must be a list of strings"
+                                        ),
+                                        line: None,
+                                        column: None,
+                                    });
+                                }
+                            }
+                        }
+                    }
+                    _ => {
+                        return Err(PolicyError {
+                            message: format!("capabilities of `{path}` must be a list"),
+                            line: None,
+                            column: None,
+                        });
+                    }
+                }
+            }
+            // Find this block's header at or after the previous one.
+            let header = (cursor..lines.len()).find(|&i| {
+                HEADER
+                    .captures(lines[i])
+                    .is_some_and(|c| c.get(1).is_some_and(|m| m.as_str() == path))
+            });
+            let (line, capabilities_line) = match header {
+                Some(i) => {
+                    cursor = i + 1;
+                    let caps_at = if caps_seen {
+                        (i..lines.len())
+                            .find(|&j| CAPS.is_match(lines[j]))
+                            .unwrap_or(i)
+                    } else {
+                        i
+                    };
+                    (to_line(i), to_line(caps_at))
+                }
+                None => (1, 1),
+            };
+            rules.push(PathRule {
+                path,
+                capabilities,
+                line,
+                capabilities_line,
+            });
+        }
+        Ok(Policy { rules })
+    }
+
+    /// The rules for `path` (a path may be written in several blocks).
+    pub fn rules_for<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a PathRule> + 'a {
+        self.rules.iter().filter(move |r| r.path == path)
+    }
+}
+
+fn to_line(index: usize) -> u32 {
+    u32::try_from(index + 1).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const APP: &str = r#"# App policy
+path "secret/data/*" {
+  capabilities = ["read"]
+}
+
+path "secret/metadata/*" {
+  capabilities = ["list", "read"]
+}
+
+path "sys/*" {
+  capabilities = ["deny"]
+}
+"#;
+
+    #[test]
+    fn parses_paths_capabilities_and_lines() {
+        let p = Policy::parse(APP).unwrap();
+        assert_eq!(p.rules.len(), 3);
+        assert_eq!(p.rules[0].path, "secret/data/*");
+        assert_eq!(p.rules[0].capabilities, ["read"]);
+        assert_eq!((p.rules[0].line, p.rules[0].capabilities_line), (2, 3));
+        assert_eq!(p.rules[1].capabilities, ["list", "read"]);
+        assert_eq!(p.rules[2].line, 10);
+    }
+
+    #[test]
+    fn repeated_path_blocks_get_their_own_lines() {
+        let p = Policy::parse(
+            "path \"a/*\" { capabilities = [\"read\"] }\npath \"a/*\" {\n  capabilities = [\"update\"]\n}\n",
+        )
+        .unwrap();
+        let lines: Vec<u32> = p.rules_for("a/*").map(|r| r.line).collect();
+        assert_eq!(lines, [1, 2]);
+        assert_eq!(p.rules[1].capabilities_line, 3);
+    }
+
+    #[test]
+    fn invalid_hcl_is_located() {
+        let e = Policy::parse("path \"a\" {\n  capabilities = [\"read\"\n}\n").unwrap_err();
+        assert!(e.message.starts_with("invalid HCL"), "{}", e.message);
+        assert!(e.line.is_some());
+    }
+
+    #[test]
+    fn non_list_capabilities_are_refused() {
+        let e = Policy::parse("path \"a\" { capabilities = \"read\" }\n").unwrap_err();
+        assert!(e.message.contains("must be a list"), "{}", e.message);
+    }
+}
