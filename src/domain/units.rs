@@ -296,7 +296,10 @@ impl Expectation {
 
     /// How the expectation reads in a message: `>= 256MB`.
     pub fn describe(&self, expected: &Value) -> String {
-        format!("{}{expected}", self.op.as_str())
+        match expected {
+            Value::Bytes(_) | Value::Millis(_) => format!("{}{expected}", self.op.as_str()),
+            _ => format!("{}{}", self.op.as_str(), self.value),
+        }
     }
 }
 

@@ -24,6 +24,7 @@ use crate::report::{Finding, Status};
 pub mod command;
 pub mod env_file;
 pub mod file;
+pub mod redis;
 pub mod scan;
 pub mod tcp;
 
@@ -34,6 +35,7 @@ pub static REGISTRY: &[KindEntry] = &[
     entry::<tcp::TcpCheck>(),
     entry::<scan::ScanCheck>(),
     entry::<command::CommandCheck>(),
+    entry::<redis::RedisCheck>(),
 ];
 
 /// Looks a kind up by the name a catalogue uses.
