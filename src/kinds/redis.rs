@@ -103,25 +103,27 @@ both a wrong file and a file that was never mounted.
 
 ## Example
 ```yaml
-- id: redis.config-file
-  kind: redis
-  title: redis.conf enables AOF, caps memory and sets a password
-  source: file
-  path: redis/redis.conf
-  persistence: aof
-  auth_required: true
-  config:
-    maxmemory: 256mb
-    maxmemory-policy: allkeys-lru
-- id: redis.live
-  kind: redis
-  title: Redis 7+ runs with the production settings
-  url: redis://default:${REDIS_PASSWORD:-x}@127.0.0.1:6379
-  version: ">=7"
-  auth_required: true
-  config:
-    appendonly: "yes"
-    maxmemory: 256mb
+version: 1
+checks:
+  - id: redis.config-file
+    kind: redis
+    title: redis.conf enables AOF, caps memory and sets a password
+    source: file
+    path: redis/redis.conf
+    persistence: aof
+    auth_required: true
+    config:
+      maxmemory: 256mb
+      maxmemory-policy: allkeys-lru
+  - id: redis.live
+    kind: redis
+    title: Redis 7+ runs with the production settings
+    url: redis://default:${REDIS_PASSWORD:-x}@127.0.0.1:6379
+    version: ">=7"
+    auth_required: true
+    config:
+      appendonly: "yes"
+      maxmemory: 256mb
 ```
 
 ## Fields
