@@ -24,6 +24,7 @@ use crate::report::{Finding, Status};
 pub mod command;
 pub mod env_file;
 pub mod file;
+pub mod postgres;
 pub mod redis;
 pub mod scan;
 pub mod tcp;
@@ -35,6 +36,7 @@ pub static REGISTRY: &[KindEntry] = &[
     entry::<tcp::TcpCheck>(),
     entry::<scan::ScanCheck>(),
     entry::<command::CommandCheck>(),
+    entry::<postgres::PostgresCheck>(),
     entry::<redis::RedisCheck>(),
 ];
 
