@@ -315,3 +315,84 @@ checks:
     );
     assert_eq!(check(&report, "sql.strict")["findings"][1]["line"], 10);
 }
+
+/// Runs the bundled `checks/` on a fixture with extra environment.
+fn run_bundled(root: &str, only_kinds: &[&str], env: &[(&str, String)]) -> Value {
+    let mut cmd = common::readyctl();
+    cmd.args(["check", "--format", "json", "--catalog", "checks", "--root"])
+        .arg(common::fixture(root));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut report = report;
+    let checks: Vec<Value> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| only_kinds.contains(&c["kind"].as_str().unwrap()))
+        .cloned()
+        .collect();
+    report["checks"] = Value::Array(checks);
+    report
+}
+
+#[test]
+fn bundled_catalogue_file_checks_pass_on_fixed_and_fail_on_broken() {
+    let env = [
+        ("POSTGRES_PORT", "1".to_string()),
+        ("REDIS_PORT", "1".to_string()),
+    ];
+    let fixed = run_bundled("dotmac/fixed", &["postgres", "redis"], &env);
+    for id in [
+        "database.init-sql.extensions",
+        "database.init-sql.max-connections",
+        "database.migrations.single-head",
+        "redis.conf.persistence",
+        "redis.conf.memory",
+        "redis.conf.password",
+    ] {
+        assert_eq!(status(&fixed, id), "pass", "{id}: {fixed}");
+    }
+    let broken = run_bundled("dotmac/broken", &["postgres", "redis"], &env);
+    assert_eq!(
+        message(&broken, "database.init-sql.extensions"),
+        "database/init/01-init.sql does not exist"
+    );
+    assert_eq!(
+        message(&broken, "redis.conf.password"),
+        "redis/redis.conf does not exist"
+    );
+    assert!(
+        message(&broken, "database.migrations.single-head")
+            .starts_with("conflicting heads: e5a7b9c1d3f2, f0d2e4a6c8b1")
+    );
+    // Live checks against a closed port fail with a plain reason.
+    assert!(message(&broken, "database.live.version").contains("127.0.0.1:1: connection refused"));
+    assert!(message(&broken, "redis.live.ping").contains("127.0.0.1:1: connection refused"));
+}
+
+#[test]
+fn bundled_catalogue_live_checks_pass_against_the_test_servers() {
+    let (Some(pg), Some(pg_password), Some(redis)) = (
+        common::service("READYCTL_TEST_PG_URL"),
+        common::service("READYCTL_TEST_PG_PASSWORD"),
+        common::service("READYCTL_TEST_REDIS_URL"),
+    ) else {
+        return;
+    };
+    // The test cluster's user and database are the catalogue's defaults
+    // (dotmac, dotmac_prod); the redis server runs the fixture's redis.conf
+    // with the fixture's REDIS_PASSWORD from .env.production.
+    let env = [
+        ("POSTGRES_PORT", port_of(&pg)),
+        ("POSTGRES_PASSWORD", pg_password),
+        ("REDIS_PORT", port_of(&redis)),
+    ];
+    let report = run_bundled("dotmac/fixed", &["postgres", "redis"], &env);
+    for c in report["checks"].as_array().unwrap() {
+        assert_eq!(c["status"], "pass", "{c}");
+    }
+    assert_eq!(report["checks"].as_array().unwrap().len(), 13);
+}

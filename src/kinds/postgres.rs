@@ -449,7 +449,7 @@ impl PostgresCheck {
                     }
                 };
                 for f in files {
-                    let shown = cx.display_path(&f);
+                    let shown = f.strip_prefix(&cx.root).unwrap_or(&f).display().to_string();
                     match std::fs::read_to_string(&f) {
                         Ok(text) => {
                             let mut parsed = initsql::parse(&text);
@@ -553,10 +553,7 @@ impl PostgresCheck {
             .and_then(|h| h.first().cloned())
             .map(|h| format!("; migrations have one head ({h})"))
             .unwrap_or_default();
-        Outcome::from_findings(
-            findings,
-            format!("{what}all {checked} expectations hold{head}"),
-        )
+        Outcome::from_findings(findings, format!("{what}{}{head}", holds(checked)))
     }
 
     /// Reads the Alembic history; findings for conflicting heads and broken files.
@@ -726,7 +723,7 @@ impl PostgresCheck {
         }
         let ok = match checked {
             0 => format!("{label} accepts connections (PostgreSQL {version})"),
-            n => format!("{label} (PostgreSQL {version}): all {n} expectations hold"),
+            n => format!("{label} (PostgreSQL {version}): {}", holds(n)),
         };
         match notes.first() {
             Some(n) => Outcome::warn(format!("{ok}; {}", n.message)).with_findings(notes),
@@ -1022,6 +1019,14 @@ impl PostgresCheck {
             .expected_actual(heads.join(", "), at)
             .hint("run `alembic upgrade head` (after a backup)"),
         ]
+    }
+}
+
+/// `the expectation holds` / `all 3 expectations hold`.
+pub fn holds(n: usize) -> String {
+    match n {
+        1 => "the expectation holds".to_string(),
+        n => format!("all {n} expectations hold"),
     }
 }
 

@@ -646,9 +646,9 @@ impl RedisCheck {
             format!("{} answers PING{version}", facts.label)
         } else {
             format!(
-                "{}: all {checked} expectation{} hold{version}",
+                "{}: {}{version}",
                 facts.label,
-                if checked == 1 { "" } else { "s" }
+                super::postgres::holds(checked)
             )
         };
         if let Some(note) = facts.notes.first() {
