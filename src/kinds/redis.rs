@@ -2,7 +2,7 @@
 //! meets the deployment's expectations: version, configuration values (unit
 //! aware), persistence and password protection.
 //!
-//! Both sources are turned into the same [`Facts`] and judged by one
+//! Both sources are turned into the same `Facts` and judged by one
 //! function, so the same expectations give the same verdicts against the
 //! file and against the server when the two agree. Passwords never appear in
 //! messages: connection problems are described by `host:port` and user name.
