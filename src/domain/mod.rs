@@ -2,5 +2,10 @@
 //! compose files, alembic revisions, `redis.conf` and policy HCL as they come.
 //! They only read and describe; they never decide pass or fail.
 
+pub mod alembic;
 pub mod envfile;
+pub mod initsql;
 pub mod policy;
+pub mod redisconf;
+pub mod units;
+pub mod version_req;

@@ -26,6 +26,8 @@ pub mod docker;
 pub mod env_file;
 pub mod file;
 pub mod manual;
+pub mod postgres;
+pub mod redis;
 pub mod scan;
 pub mod tcp;
 pub mod vault;
@@ -37,9 +39,11 @@ pub static REGISTRY: &[KindEntry] = &[
     entry::<tcp::TcpCheck>(),
     entry::<scan::ScanCheck>(),
     entry::<command::CommandCheck>(),
-    entry::<manual::ManualCheck>(),
+    entry::<postgres::PostgresCheck>(),
+    entry::<redis::RedisCheck>(),
     entry::<vault::VaultCheck>(),
     entry::<docker::DockerCheck>(),
+    entry::<manual::ManualCheck>(),
 ];
 
 /// Looks a kind up by the name a catalogue uses.
