@@ -1,0 +1,7 @@
+//! The catalogue loader on arbitrary text: diagnostics, never a panic.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = readyctl::catalogue::load_str("fuzz.yml", text);
+    }
+});

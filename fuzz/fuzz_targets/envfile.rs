@@ -1,0 +1,7 @@
+//! `.env` parsing (dotenvy plus line location) on arbitrary text.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = readyctl::domain::envfile::EnvFile::parse(text);
+    }
+});
