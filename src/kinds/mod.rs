@@ -24,8 +24,14 @@ use crate::report::{Finding, Status};
 pub mod command;
 pub mod env_file;
 pub mod file;
+pub mod http;
+pub mod http_client;
+pub mod latency;
 pub mod scan;
+pub mod security_headers;
 pub mod tcp;
+pub mod tls;
+pub mod websocket;
 
 /// Every kind readyctl knows, one line each, in the order `readyctl list-kinds` shows them.
 pub static REGISTRY: &[KindEntry] = &[
@@ -34,6 +40,11 @@ pub static REGISTRY: &[KindEntry] = &[
     entry::<tcp::TcpCheck>(),
     entry::<scan::ScanCheck>(),
     entry::<command::CommandCheck>(),
+    entry::<http::HttpCheck>(),
+    entry::<security_headers::SecurityHeadersCheck>(),
+    entry::<tls::TlsCheck>(),
+    entry::<latency::LatencyCheck>(),
+    entry::<websocket::WebsocketCheck>(),
 ];
 
 /// Looks a kind up by the name a catalogue uses.
