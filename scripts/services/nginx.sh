@@ -43,6 +43,7 @@ _nginx_certs() {
 nginx_start() {
   local d; d=$(_nginx_dir)
   mkdir -p "$d/tmp" "$d/www"
+  echo limited > "$d/www/limited"
   _nginx_certs "$d"
   local http open https expiring wronghost selfsigned
   http=$(free_port); open=$(free_port); https=$(free_port)
@@ -100,7 +101,8 @@ location = /h/cors-reflect {
   add_header Access-Control-Allow-Credentials true always;
   return 200 'cors-reflect';
 }
-location = /limited { limit_req zone=burst nodelay; limit_req_status 429; return 200 'limited'; }
+# limit_req runs after `return` would, so this one serves a file.
+location = /limited { limit_req zone=burst nodelay; limit_req_status 429; }
 EOF
 
   local tls_servers="" port name
@@ -130,6 +132,7 @@ http {
   uwsgi_temp_path $d/tmp/uwsgi;
   scgi_temp_path $d/tmp/scgi;
   keepalive_requests 100000;
+  root $d/www;
   limit_req_zone \$binary_remote_addr zone=burst:1m rate=5r/s;
   server {
     listen 127.0.0.1:$http default_server;
