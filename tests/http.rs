@@ -17,10 +17,6 @@ fn nginx() -> Option<(String, String)> {
     Some((http, https))
 }
 
-fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is exported with the nginx ports"))
-}
-
 /// Runs `readyctl check --format json` on `catalogue`; returns (exit code, report, stdout+stderr).
 fn run(catalogue: &str) -> (i32, Value, String) {
     let (_dir, path) = common::catalogue(catalogue);
@@ -68,10 +64,7 @@ fn serve(respond: impl Fn(&str) -> Vec<u8> + Send + 'static) -> String {
             let mut buf = vec![0u8; 16384];
             let mut got = 0;
             // Read headers, then the body by Content-Length.
-            loop {
-                let Ok(n) = s.read(&mut buf[got..]) else {
-                    break;
-                };
+            while let Ok(n) = s.read(&mut buf[got..]) {
                 if n == 0 {
                     break;
                 }
