@@ -56,7 +56,8 @@ m = json.load(sys.stdin)["checks"][0]["metrics"]
 print("%-10s %8.2f %8.2f %8.2f %8.2f %10.0f" % ("readyctl", m["p50_ms"], m["p95_ms"], m["p99_ms"], m["max_ms"], m["rps"]))'
   # wrk: same concurrency, one thread per core, a fixed time long enough for
   # many more requests than readyctl sends; --latency prints percentiles.
-  wrk -t2 -c"$CONCURRENCY" -d3s --latency "$URL" | python3 -c '
+  THREADS=$(( CONCURRENCY < 2 ? CONCURRENCY : 2 ))
+  wrk -t"$THREADS" -c"$CONCURRENCY" -d3s --latency "$URL" | python3 -c '
 import re, sys
 t = sys.stdin.read()
 def ms(v):
