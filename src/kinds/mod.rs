@@ -25,12 +25,18 @@ pub mod command;
 pub mod docker;
 pub mod env_file;
 pub mod file;
+pub mod http;
+pub mod http_client;
+pub mod latency;
 pub mod manual;
 pub mod postgres;
 pub mod redis;
 pub mod scan;
+pub mod security_headers;
 pub mod tcp;
+pub mod tls;
 pub mod vault;
+pub mod websocket;
 
 /// Every kind readyctl knows, one line each, in the order `readyctl list-kinds` shows them.
 pub static REGISTRY: &[KindEntry] = &[
@@ -43,6 +49,11 @@ pub static REGISTRY: &[KindEntry] = &[
     entry::<redis::RedisCheck>(),
     entry::<vault::VaultCheck>(),
     entry::<docker::DockerCheck>(),
+    entry::<http::HttpCheck>(),
+    entry::<security_headers::SecurityHeadersCheck>(),
+    entry::<tls::TlsCheck>(),
+    entry::<latency::LatencyCheck>(),
+    entry::<websocket::WebsocketCheck>(),
     entry::<manual::ManualCheck>(),
 ];
 
