@@ -332,5 +332,7 @@ fn result_of(def: &CheckDef, outcome: Outcome, took: Duration) -> CheckResult {
         },
         findings: outcome.findings,
         metrics: outcome.metrics,
+        waiver: None,
+        baseline: None,
     }
 }

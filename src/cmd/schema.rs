@@ -1,0 +1,6 @@
+//! `readyctl schema`.
+
+/// The schema.
+pub fn render() -> String {
+    "{}\n".to_string()
+}
