@@ -240,11 +240,26 @@ pub struct CheckResult {
     /// the waiver has expired). Absent when no waiver names the check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<WaiverNote>,
+    /// Where the check is defined in the catalogue (for formats that need a
+    /// location for every result, e.g. SARIF on code hosts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceLocation>,
     /// With `--baseline`: whether this failure was already there (`known`,
     /// does not fail the run) or is `new`. Absent for checks that did not fail
     /// or when no baseline was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineMark>,
+}
+
+/// A position in a catalogue file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SourceLocation {
+    /// The catalogue file, as it was named on the command line.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
 }
 
 /// A waiver as recorded on a result.
@@ -398,6 +413,9 @@ impl Report {
         for c in &mut self.checks {
             c.title = r.mask(&c.title);
             c.message = r.mask(&c.message);
+            if let Some(src) = &mut c.source {
+                src.file = r.mask(&src.file);
+            }
             if let Some(rem) = &mut c.remediation {
                 *rem = r.mask(rem);
             }

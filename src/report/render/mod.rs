@@ -127,6 +127,11 @@ pub(crate) fn canonical() -> super::Report {
         findings: vec![],
         metrics: IndexMap::new(),
         waiver: None,
+        source: Some(SourceLocation {
+            file: "checks/00-infrastructure.yml".into(),
+            line: 7,
+            column: 5,
+        }),
         baseline: None,
     };
     let mut checks = vec![

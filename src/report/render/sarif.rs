@@ -132,7 +132,9 @@ fn result(c: &CheckResult, rule_index: usize, message: &str, f: Option<&Finding>
     if let Some(code) = f.and_then(|f| f.code.as_ref()) {
         r["properties"]["code"] = json!(code);
     }
-    if let Some(loc) = f.and_then(location) {
+    // Code hosts want a location on every result: a finding's own, else the
+    // line of the catalogue that defines the check.
+    if let Some(loc) = f.and_then(location).or_else(|| source_location(c)) {
         r["locations"] = json!([loc]);
     }
     if c.status == Status::Waived
@@ -191,6 +193,23 @@ fn location(f: &Finding) -> Option<Value> {
         phys["region"] = region;
     }
     Some(json!({ "physicalLocation": phys }))
+}
+
+fn source_location(c: &CheckResult) -> Option<Value> {
+    let src = c.source.as_ref()?;
+    let f = Finding {
+        file: Some(src.file.clone()),
+        line: Some(src.line),
+        column: Some(src.column),
+        ..Finding::default()
+    };
+    let mut loc = location(&f)?;
+    // The catalogue is named relative to where readyctl ran, not to the root.
+    if let Some(a) = loc["physicalLocation"]["artifactLocation"].as_object_mut() {
+        a.remove("uriBaseId");
+    }
+    loc["message"] = json!({ "text": format!("check `{}` is defined here", c.id) });
+    Some(loc)
 }
 
 #[cfg(test)]
