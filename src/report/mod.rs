@@ -1,6 +1,6 @@
 //! The report model: what a run found, as plain data.
 //!
-//! Checks produce [`Outcome`]s; the runner wraps them into [`CheckResult`]s in
+//! Checks produce [`Outcome`](crate::kinds::Outcome)s; the runner wraps them into [`CheckResult`]s in
 //! catalogue order and the whole run becomes a [`Report`]. Renderers under
 //! [`render`] turn a report into bytes and never look at anything else. The
 //! JSON serialisation of [`Report`] is a public contract, described by
