@@ -20,6 +20,7 @@ struct State {
     done: usize,
     running: IndexMap<usize, Instant>,
     drawn: bool,
+    last: String,
 }
 
 /// A live progress line. Inert when disabled.
@@ -47,8 +48,13 @@ impl Progress {
                     tick.tick().await;
                     let text = {
                         let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+                        let text = line(&s, &names, Instant::now());
+                        if s.drawn && text == s.last {
+                            continue;
+                        }
                         s.drawn = true;
-                        line(&s, &names, Instant::now())
+                        s.last = text.clone();
+                        text
                     };
                     let mut err = std::io::stderr().lock();
                     let _ = write!(err, "\r\x1b[2K{text}");
