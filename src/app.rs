@@ -15,12 +15,15 @@ use crate::catalogue::{self, Catalogue, LoadOptions};
 use crate::cli::{
     CatalogueArgs, CheckArgs, Cli, ColorChoice, Command, FilterArgs, Format, ListArgs,
 };
+use crate::cmd::progress::Progress;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::exit;
 use crate::kinds;
 use crate::redact::Redactor;
-use crate::report::render::{json, table};
-use crate::report::{Report, Status};
+use crate::report::render::{
+    FileFormat, FileOptions, ReportFile, github, json, render_file, table,
+};
+use crate::report::{BaselineMark, Report, Status, baseline, waivers};
 use crate::runner::{self, Interrupt, RunOptions};
 
 /// Runs the command line and returns the exit code.
@@ -48,6 +51,28 @@ pub fn main() -> u8 {
             print_kinds();
             exit::OK
         }
+        Command::Diff(args) => diff(&args),
+        Command::Schema => {
+            print!("{}", crate::cmd::schema::render());
+            exit::OK
+        }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "readyctl", &mut std::io::stdout());
+            exit::OK
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                Ok(()) => exit::OK,
+                Err(e) => {
+                    eprintln!("error: cannot write the man page: {e}");
+                    exit::USAGE
+                }
+            }
+        }
+        Command::Serve(args) => crate::cmd::serve::main(&args, ecolor),
+        Command::Init(args) => crate::cmd::init::main(&args),
     }
 }
 
@@ -178,12 +203,24 @@ fn check(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
         );
         return exit::USAGE;
     }
-    let redactor = Arc::new(Redactor::with_values(cat.secrets.iter().cloned()));
-    let opts = RunOptions {
-        concurrency: args.concurrency.max(1),
-        deadline: args.deadline,
-        selected: Some(selected),
+    // Everything a user wrote is validated before anything runs.
+    let waivers = match load_waivers(args.waivers.as_deref(), &args.catalogue.root, &cat, ecolor) {
+        Ok(w) => w,
+        Err(code) => return code,
     };
+    let baseline = match &args.baseline {
+        None => None,
+        Some(p) => match baseline::read(p) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!(
+                    "error: --baseline: {e}\n  = help: pass a JSON report written by `readyctl check --report-json`"
+                );
+                return exit::USAGE;
+            }
+        },
+    };
+    let redactor = Arc::new(Redactor::with_values(cat.secrets.iter().cloned()));
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -194,30 +231,68 @@ fn check(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
             return exit::USAGE;
         }
     };
-    let (mut report, interrupted) = rt.block_on(async {
+    let settle = |r: &Report| -> Report {
+        let mut r = r.clone();
+        if let Some((w, today)) = &waivers {
+            waivers::apply(&mut r, w, *today);
+        }
+        if let Some(b) = &baseline {
+            baseline::apply(&mut r, b);
+        }
+        r
+    };
+    let plan = RunPlan {
+        concurrency: args.concurrency.max(1),
+        deadline: args.deadline,
+        selected,
+        wait: args.wait,
+        interval: args.interval,
+        progress: !args.quiet && std::io::stderr().is_terminal(),
+        chatty: !args.quiet,
+    };
+    let (raw, interrupted) = rt.block_on(async {
         let (tx, rx) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
             wait_for_signal().await;
             let _ = tx.send(true);
         });
-        runner::run(&cat, &opts, redactor.clone(), rx, |_| {}).await
+        run_until_ready(&cat, &plan, redactor.clone(), rx, |r| {
+            exit_code(&settle(r), args.fail_on, None) == exit::OK
+        })
+        .await
     });
     // Kill stragglers (hung connections, child processes) instead of waiting for them.
     rt.shutdown_timeout(std::time::Duration::from_millis(100));
+    let mut report = settle(&raw);
     report.redact(&redactor);
 
     let mut code = exit_code(&report, args.fail_on, interrupted);
-    if let Some(path) = &args.report_json
-        && let Err(e) = std::fs::write(path, json::render(&report))
-    {
-        eprintln!(
-            "error: cannot write the JSON report to {}: {e}",
-            path.display()
+    let mut files: Vec<ReportFile> = args.report.clone();
+    if let Some(path) = &args.report_json {
+        files.insert(
+            0,
+            ReportFile {
+                format: FileFormat::Json,
+                path: path.clone(),
+            },
         );
-        code = code.max(exit::USAGE);
+    }
+    let fopts = FileOptions {
+        junit_group: args.junit_group,
+    };
+    for f in &files {
+        if let Err(e) = std::fs::write(&f.path, render_file(&report, f.format, &fopts)) {
+            eprintln!(
+                "error: cannot write the {} report to {}: {e}",
+                f.format.name(),
+                f.path.display()
+            );
+            code = code.max(exit::USAGE);
+        }
     }
     let out = match args.format {
         Format::Json => json::render(&report),
+        Format::Github => github::render(&report),
         Format::Table => table::render(
             &report,
             table::TableOptions {
@@ -240,6 +315,161 @@ fn check(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
     code
 }
 
+/// Loads the waiver file (`--waivers`, else `readyctl-waivers.yml` under the
+/// root when present) and today's date. Problems print and give exit 2.
+pub fn load_waivers(
+    explicit: Option<&Path>,
+    root: &Path,
+    cat: &Catalogue,
+    ecolor: bool,
+) -> Result<Option<(Vec<waivers::Waiver>, jiff::civil::Date)>, u8> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = root.join(waivers::DEFAULT_FILE);
+            if !p.exists() {
+                return Ok(None);
+            }
+            p
+        }
+    };
+    let ids: Vec<&str> = cat.checks.iter().map(|c| c.id.as_str()).collect();
+    let list = waivers::load(&path, &ids).map_err(|d| {
+        eprint!("{}", d.render(ecolor));
+        exit::USAGE
+    })?;
+    let today = waivers::today().map_err(|e| {
+        eprintln!("error: {e}");
+        exit::USAGE
+    })?;
+    Ok(Some((list, today)))
+}
+
+/// How `check` (and `serve`) run the catalogue.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    /// At most this many checks at once.
+    pub concurrency: usize,
+    /// Per-run deadline.
+    pub deadline: Option<std::time::Duration>,
+    /// Which checks (catalogue order).
+    pub selected: Vec<bool>,
+    /// `--wait`: keep rerunning failing checks this long.
+    pub wait: Option<std::time::Duration>,
+    /// Pause between reruns.
+    pub interval: std::time::Duration,
+    /// Draw the progress line on stderr.
+    pub progress: bool,
+    /// Say on stderr what is still failing between reruns.
+    pub chatty: bool,
+}
+
+/// Runs the selected checks; under `--wait`, reruns those that did not pass
+/// (and their skipped dependants) every `interval` until `ready` says the
+/// merged report is good or the time is up. Passed checks are not rerun.
+pub async fn run_until_ready(
+    cat: &Catalogue,
+    plan: &RunPlan,
+    redactor: Arc<Redactor>,
+    cancel: tokio::sync::watch::Receiver<bool>,
+    ready: impl Fn(&Report) -> bool,
+) -> (Report, Option<Interrupt>) {
+    let t0 = std::time::Instant::now();
+    let names: Vec<String> = cat.checks.iter().map(|c| c.id.clone()).collect();
+    let mut mask = plan.selected.clone();
+    let mut merged: Option<Report> = None;
+    loop {
+        let opts = RunOptions {
+            concurrency: plan.concurrency,
+            deadline: plan.deadline,
+            selected: Some(mask.clone()),
+        };
+        let total = mask.iter().filter(|m| **m).count();
+        let progress = Progress::start(names.clone(), total, plan.progress);
+        let (r, interrupted) = runner::run(cat, &opts, redactor.clone(), cancel.clone(), |e| {
+            progress.event(e)
+        })
+        .await;
+        progress.finish();
+        let report = match merged.take() {
+            None => r,
+            Some(mut m) => {
+                merge(&mut m, r);
+                m
+            }
+        };
+        if interrupted.is_some() {
+            return (finish(report, t0), interrupted);
+        }
+        let Some(wait) = plan.wait else {
+            return (finish(report, t0), None);
+        };
+        if ready(&report) {
+            return (finish(report, t0), None);
+        }
+        let left = wait.saturating_sub(t0.elapsed());
+        if left.is_zero() {
+            if plan.chatty {
+                eprintln!(
+                    "readyctl: --wait {} is up; reporting",
+                    humantime::format_duration(wait)
+                );
+            }
+            return (finish(report, t0), None);
+        }
+        let failing: Vec<&str> = report
+            .checks
+            .iter()
+            .filter(|c| !matches!(c.status, Status::Pass | Status::Warn))
+            .map(|c| c.id.as_str())
+            .collect();
+        let pause = plan.interval.min(left);
+        if plan.chatty {
+            eprintln!(
+                "readyctl: waiting: {} not passing ({}); retrying in {} ({} left)",
+                failing.len(),
+                failing.join(", "),
+                humantime::format_duration(round_ms(pause)),
+                humantime::format_duration(std::time::Duration::from_secs(left.as_secs())),
+            );
+        }
+        let mut c = cancel.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = c.wait_for(|v| *v) => {
+                return (finish(report, t0), Some(Interrupt::Signal));
+            }
+        }
+        mask = cat
+            .checks
+            .iter()
+            .zip(&plan.selected)
+            .map(|(c, sel)| *sel && failing.contains(&c.id.as_str()))
+            .collect();
+        merged = Some(report);
+    }
+}
+
+fn round_ms(d: std::time::Duration) -> std::time::Duration {
+    std::time::Duration::from_millis(d.as_millis() as u64)
+}
+
+/// Replaces results in `into` by those of a rerun, by id.
+fn merge(into: &mut Report, rerun: Report) {
+    for r in rerun.checks {
+        if let Some(slot) = into.checks.iter_mut().find(|c| c.id == r.id) {
+            *slot = r;
+        }
+    }
+    into.interrupted |= rerun.interrupted;
+    into.summary = crate::report::Summary::of(&into.checks);
+}
+
+fn finish(mut report: Report, t0: std::time::Instant) -> Report {
+    report.duration_ms = (t0.elapsed().as_secs_f64() * 1_000_000.0).round() / 1000.0;
+    report
+}
+
 /// The exit code for a finished run (see [`crate::exit`]).
 pub fn exit_code(
     report: &Report,
@@ -249,20 +479,30 @@ pub fn exit_code(
     if interrupted.is_some() {
         return exit::INTERRUPTED;
     }
+    // Known failures (`--baseline`) are reported but do not gate; waived
+    // ones already carry the status `waived`.
+    let counts = |c: &&crate::report::CheckResult| c.baseline != Some(BaselineMark::Known);
     let failed = report
         .checks
         .iter()
+        .filter(counts)
         .any(|c| c.status == Status::Fail && c.severity >= fail_on);
+    let errored = report
+        .checks
+        .iter()
+        .filter(counts)
+        .any(|c| c.status == Status::Error);
     if failed {
         exit::CHECKS_FAILED
-    } else if report.summary.error > 0 {
+    } else if errored {
         exit::CHECK_ERRORS
     } else {
         exit::OK
     }
 }
 
-async fn wait_for_signal() {
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -328,7 +568,7 @@ fn list(args: &ListArgs, ecolor: bool) -> u8 {
                 serde_json::to_string_pretty(&rows).unwrap_or_default()
             );
         }
-        Format::Table => {
+        Format::Table | Format::Github => {
             let mut t = comfy_table::Table::new();
             t.load_style(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
                 .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
@@ -376,5 +616,22 @@ fn print_kinds() {
         .unwrap_or(0);
     for k in kinds::REGISTRY {
         println!("{:width$}  {}", k.name, k.summary);
+    }
+}
+
+fn diff(args: &crate::cli::DiffArgs) -> u8 {
+    let (old, new) = match (baseline::read(&args.old), baseline::read(&args.new)) {
+        (Ok(o), Ok(n)) => (o, n),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let d = baseline::diff(&old, &new);
+    print!("{}", d.render());
+    if d.worse.is_empty() {
+        exit::OK
+    } else {
+        exit::CHECKS_FAILED
     }
 }

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::Severity;
+use crate::report::render::ReportFile;
+use crate::report::render::junit::Group as JunitGroup;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -12,6 +14,12 @@ Examples:
   readyctl check --root fixtures/dotmac/broken     # the bundled catalogue against a deployment
   readyctl check --tag redis --format json         # one section, JSON on stdout
   readyctl check --report-json report.json --fail-on high
+  readyctl check --format github --report sarif=readyctl.sarif --report markdown=summary.md
+  readyctl check --wait 2m --interval 5s             # until services are up, or time is up
+  readyctl check --baseline last-week.json           # fail only on new failures
+  readyctl diff old.json new.json                    # what got better and worse
+  readyctl serve --listen 127.0.0.1:9464             # /healthz and /metrics
+  readyctl init -f docker-compose.yml                # a starter catalogue
   readyctl validate --catalog checks/              # exit 2 with located errors if invalid
   readyctl list --tag security
   readyctl explain env_file";
@@ -55,6 +63,71 @@ pub enum Command {
     },
     /// List the check kinds readyctl knows.
     Kinds,
+    /// Compare two JSON reports: what got better and what got worse (exit 1 if worse).
+    Diff(DiffArgs),
+    /// Print the catalogue's JSON Schema (for editors: yaml-language-server).
+    Schema,
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout.
+    Man,
+    /// Keep running: serve /healthz and /metrics from the catalogue's latest results.
+    Serve(ServeArgs),
+    /// Write a starter catalogue from compose files (never overwrites).
+    Init(InitArgs),
+}
+
+/// `readyctl diff`.
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// The earlier JSON report.
+    pub old: PathBuf,
+    /// The later JSON report.
+    pub new: PathBuf,
+}
+
+/// `readyctl serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Catalogue and deployment.
+    #[command(flatten)]
+    pub catalogue: CatalogueArgs,
+    /// Selection.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9464")]
+    pub listen: String,
+    /// Rerun the catalogue at most once per this long; requests in between get cached results.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub interval: std::time::Duration,
+    /// At most this many checks at once.
+    #[arg(long, value_name = "N", default_value_t = crate::runner::DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
+    /// Waiver file (default: `readyctl-waivers.yml` under --root, when present).
+    #[arg(long, value_name = "PATH")]
+    pub waivers: Option<PathBuf>,
+}
+
+/// `readyctl init`.
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Compose file(s) to read [default: compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml under --root].
+    #[arg(short = 'f', long = "file", value_name = "COMPOSE")]
+    pub files: Vec<PathBuf>,
+    /// The deployment root; compose files and env files are read relative to it.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub root: PathBuf,
+    /// Where to write the catalogue (relative to --root). Never overwritten.
+    #[arg(long, short, value_name = "PATH", default_value = "readyctl.yml")]
+    pub output: PathBuf,
+    /// Print the catalogue on stdout instead of writing it.
+    #[arg(long)]
+    pub stdout: bool,
 }
 
 /// Where the catalogue and the deployment are.
@@ -97,6 +170,8 @@ pub enum Format {
     Table,
     /// The JSON report.
     Json,
+    /// GitHub Actions workflow annotations (`::error file=…,line=…::…`).
+    Github,
 }
 
 /// `readyctl check`.
@@ -111,9 +186,27 @@ pub struct CheckArgs {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Also write the JSON report to this file.
+    /// Also write the JSON report to this file (same as `--report json=PATH`).
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
+    /// Also write a report file, FORMAT=PATH (repeatable): json, junit, sarif, markdown, prometheus.
+    #[arg(long, value_name = "FORMAT=PATH")]
+    pub report: Vec<ReportFile>,
+    /// How JUnit groups testcases into testsuites.
+    #[arg(long, value_enum, value_name = "BY", default_value_t = JunitGroup::Kind)]
+    pub junit_group: JunitGroup,
+    /// Waiver file [default: `readyctl-waivers.yml` under --root, when present].
+    #[arg(long, value_name = "PATH")]
+    pub waivers: Option<PathBuf>,
+    /// A previous JSON report: failures it already had are `known` and do not fail the run.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub baseline: Option<PathBuf>,
+    /// Rerun failing checks until all pass or this much time has passed (e.g. `2m`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub wait: Option<std::time::Duration>,
+    /// Pause between reruns under `--wait`.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, requires = "wait")]
+    pub interval: std::time::Duration,
     /// At most this many checks at once.
     #[arg(long, value_name = "N", default_value_t = crate::runner::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
@@ -123,7 +216,7 @@ pub struct CheckArgs {
     /// Exit 1 only for failures at or above this severity.
     #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = parse_severity)]
     pub fail_on: Severity,
-    /// Show only problems, not passing checks.
+    /// Show only problems, not passing checks; no progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
 }

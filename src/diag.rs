@@ -131,6 +131,15 @@ pub const CODES: &[(&str, &str)] = &[
         "a check names a target the catalogue does not define",
     ),
     ("catalogue/empty", "the catalogue has no checks"),
+    ("waivers/io", "the waiver file could not be read"),
+    (
+        "waivers/shape",
+        "a waiver entry is malformed (fields: check, reason, by, expires)",
+    ),
+    (
+        "waivers/unknown-check",
+        "a waiver names a check the catalogue does not have",
+    ),
 ];
 
 /// A set of diagnostics plus the sources they point into.

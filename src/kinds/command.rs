@@ -14,7 +14,7 @@ use crate::report::Finding;
 const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
 
 /// A command to run.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommandCheck {
     /// Program and arguments. No shell is involved unless `shell: true`.
@@ -110,6 +110,10 @@ Half of the checklist is "this command passes": `poetry run mypy`,
             .filter(|(k, _)| crate::redact::looks_secret(k))
             .map(|(_, v)| v.clone())
             .collect()
+    }
+
+    fn schema() -> Option<schemars::Schema> {
+        Some(super::spec_schema::<Self>())
     }
 
     async fn run(&self, cx: &RunContext) -> Outcome {

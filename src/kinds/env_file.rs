@@ -39,7 +39,7 @@ pub const KNOWN_WEAK: &[&str] = &[
 ];
 
 /// What a `.env` file must and must not contain.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvFileCheck {
     /// The file, relative to the deployment root.
@@ -58,7 +58,7 @@ pub struct EnvFileCheck {
 }
 
 /// An expectation on one value: a plain string means equality.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum ValueRule {
     /// Must equal this.
@@ -68,7 +68,7 @@ pub enum ValueRule {
 }
 
 /// Detailed value expectation.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ValueRuleSpec {
     /// Must equal this.
@@ -82,7 +82,7 @@ pub struct ValueRuleSpec {
 }
 
 /// Rules for secret values.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecretRule {
     /// Keys this applies to (regex), default: names containing SECRET, PASSWORD, TOKEN or KEY.
@@ -171,6 +171,10 @@ Secret values are never shown: findings name the key and the line, never the val
             p.extend(check_regex("secrets", &s.keys));
         }
         p
+    }
+
+    fn schema() -> Option<schemars::Schema> {
+        Some(super::spec_schema::<Self>())
     }
 
     async fn run(&self, cx: &RunContext) -> Outcome {

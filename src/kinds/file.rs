@@ -13,7 +13,7 @@ use crate::report::Finding;
 const MAX_READ_BYTES: u64 = 64 * 1024 * 1024;
 
 /// What a `file` check expects of one path.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileCheck {
     /// Path, relative to the deployment root.
@@ -39,6 +39,7 @@ pub struct FileCheck {
     pub not_contains: OneOrMany,
     /// Modified no longer ago than this (e.g. `26h` for a nightly backup).
     #[serde(default, deserialize_with = "de_opt_duration")]
+    #[schemars(with = "Option<String>")]
     pub max_age: Option<Duration>,
 }
 
@@ -47,7 +48,7 @@ fn yes() -> bool {
 }
 
 /// `file`, `dir` or `any`.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FileType {
     /// A regular file (or a link to one).
@@ -60,7 +61,7 @@ pub enum FileType {
 }
 
 /// A field that takes one string or a list of them.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum OneOrMany {
     /// Nothing.
@@ -148,6 +149,10 @@ never committed, a type-check script that was a no-op `echo`.
             );
         }
         p
+    }
+
+    fn schema() -> Option<schemars::Schema> {
+        Some(super::spec_schema::<Self>())
     }
 
     async fn run(&self, cx: &RunContext) -> Outcome {

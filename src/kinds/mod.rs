@@ -121,6 +121,14 @@ pub trait CheckKind: DeserializeOwned + Send + Sync + 'static {
         Vec::new()
     }
 
+    /// JSON Schema of the kind's own fields, for `readyctl schema` and
+    /// editors. `None` (the default) lets the catalogue schema accept any
+    /// fields for this kind; kinds that derive `schemars::JsonSchema` return
+    /// `Some(spec_schema::<Self>())`.
+    fn schema() -> Option<schemars::Schema> {
+        None
+    }
+
     /// Runs the check. Must not print; must return within a reasonable time
     /// (the runner also enforces the check's timeout from outside).
     fn run(&self, cx: &RunContext) -> impl Future<Output = Outcome> + Send;
@@ -172,6 +180,8 @@ pub struct KindEntry {
     pub docs: &'static str,
     /// Builds a check from the node holding the kind's own fields.
     pub parse: fn(&marked_yaml::Node) -> Result<Box<dyn DynCheck>, ParseError>,
+    /// JSON Schema of the kind's own fields, when the kind has one.
+    pub schema: fn() -> Option<schemars::Schema>,
 }
 
 /// Makes the registry line for `T`.
@@ -181,7 +191,17 @@ pub const fn entry<T: CheckKind>() -> KindEntry {
         summary: T::SUMMARY,
         docs: T::DOCS,
         parse: parse_spec::<T>,
+        schema: T::schema,
     }
+}
+
+/// The JSON Schema of a spec struct with every subschema inlined, so it can
+/// be embedded in the catalogue schema as is.
+pub fn spec_schema<T: schemars::JsonSchema>() -> schemars::Schema {
+    schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| s.inline_subschemas = true)
+        .into_generator()
+        .into_root_schema_for::<T>()
 }
 
 fn parse_spec<T: CheckKind>(node: &marked_yaml::Node) -> Result<Box<dyn DynCheck>, ParseError> {

@@ -15,7 +15,7 @@ const MAX_SCAN_FILE_BYTES: u64 = 2 * 1024 * 1024;
 const MAX_FINDINGS: usize = 200;
 
 /// A forbidden-pattern search over the deployment's source tree.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScanCheck {
     /// Directory to search, relative to the root (default: the root).
@@ -88,6 +88,10 @@ fallbacks" are searches people forget to run.
             }
         }
         p
+    }
+
+    fn schema() -> Option<schemars::Schema> {
+        Some(super::spec_schema::<Self>())
     }
 
     async fn run(&self, cx: &RunContext) -> Outcome {

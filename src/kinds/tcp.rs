@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::{CheckKind, Outcome, RunContext, SpecProblem};
 
 /// Whether the port must be open or closed.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Expect {
     /// A connection must succeed.
@@ -18,7 +18,7 @@ pub enum Expect {
 }
 
 /// A TCP reachability check.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TcpCheck {
     /// `host:port` (IPv6 as `[::1]:5432`), or use `target`.
@@ -93,6 +93,10 @@ not reachable from outside" is a firewall rule worth proving.
 
     fn targets(&self) -> Vec<&str> {
         self.target.as_deref().into_iter().collect()
+    }
+
+    fn schema() -> Option<schemars::Schema> {
+        Some(super::spec_schema::<Self>())
     }
 
     async fn run(&self, cx: &RunContext) -> Outcome {

@@ -7,7 +7,9 @@
 //! `schemas/report.schema.json` and versioned by [`SCHEMA_VERSION`]: add fields,
 //! never rename or remove them.
 
+pub mod baseline;
 pub mod render;
+pub mod waivers;
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -89,17 +91,21 @@ pub enum Status {
     /// The run was interrupted (Ctrl-C, SIGTERM, `--deadline`) before this
     /// check finished.
     Cancelled,
+    /// The check failed, but a waiver that has not expired covers it: shown,
+    /// never failing the run. The result's `waiver` says who and why.
+    Waived,
 }
 
 impl Status {
     /// All statuses, in the order summaries list them.
-    pub const ALL: [Status; 6] = [
+    pub const ALL: [Status; 7] = [
         Status::Pass,
         Status::Fail,
         Status::Warn,
         Status::Skip,
         Status::Error,
         Status::Cancelled,
+        Status::Waived,
     ];
 
     /// The name as written in reports.
@@ -111,6 +117,7 @@ impl Status {
             Status::Skip => "skip",
             Status::Error => "error",
             Status::Cancelled => "cancelled",
+            Status::Waived => "waived",
         }
     }
 }
@@ -229,6 +236,53 @@ pub struct CheckResult {
     /// Numbers a check measured (e.g. `p95_ms`), by name.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub metrics: IndexMap<String, f64>,
+    /// The waiver that applies to this check (status `waived`, or `fail` when
+    /// the waiver has expired). Absent when no waiver names the check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverNote>,
+    /// Where the check is defined in the catalogue (for formats that need a
+    /// location for every result, e.g. SARIF on code hosts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceLocation>,
+    /// With `--baseline`: whether this failure was already there (`known`,
+    /// does not fail the run) or is `new`. Absent for checks that did not fail
+    /// or when no baseline was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineMark>,
+}
+
+/// A position in a catalogue file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SourceLocation {
+    /// The catalogue file, as it was named on the command line.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+}
+
+/// A waiver as recorded on a result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WaiverNote {
+    /// Why the failure is accepted for now.
+    pub reason: String,
+    /// Who accepted it.
+    pub by: String,
+    /// Last day the waiver holds (`YYYY-MM-DD`); from the next day on the check fails again.
+    pub expires: String,
+    /// True when the waiver's date has passed (the check then fails).
+    pub expired: bool,
+}
+
+/// How a failure compares with the `--baseline` report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineMark {
+    /// Failed in the baseline too: reported, but does not fail the run.
+    Known,
+    /// Did not fail in the baseline: fails the run.
+    New,
 }
 
 /// Counts of results by status.
@@ -248,6 +302,9 @@ pub struct Summary {
     pub error: usize,
     /// Checks cut short by an interruption.
     pub cancelled: usize,
+    /// Failing checks covered by a waiver.
+    #[serde(default)]
+    pub waived: usize,
 }
 
 impl Summary {
@@ -271,6 +328,7 @@ impl Summary {
             Status::Skip => &mut self.skip,
             Status::Error => &mut self.error,
             Status::Cancelled => &mut self.cancelled,
+            Status::Waived => &mut self.waived,
         }
     }
 
@@ -283,6 +341,7 @@ impl Summary {
             Status::Skip => self.skip,
             Status::Error => self.error,
             Status::Cancelled => self.cancelled,
+            Status::Waived => self.waived,
         }
     }
 }
@@ -332,15 +391,16 @@ impl Report {
     }
 }
 
-/// Sort key that puts failures first, then errors, warnings, cancellations, skips.
+/// Sort key that puts failures first, then errors, cancellations, warnings, waivers, skips.
 pub fn status_rank(status: Status) -> u8 {
     match status {
         Status::Fail => 0,
         Status::Error => 1,
         Status::Cancelled => 2,
         Status::Warn => 3,
-        Status::Skip => 4,
-        Status::Pass => 5,
+        Status::Waived => 4,
+        Status::Skip => 5,
+        Status::Pass => 6,
     }
 }
 
@@ -353,6 +413,9 @@ impl Report {
         for c in &mut self.checks {
             c.title = r.mask(&c.title);
             c.message = r.mask(&c.message);
+            if let Some(src) = &mut c.source {
+                src.file = r.mask(&src.file);
+            }
             if let Some(rem) = &mut c.remediation {
                 *rem = r.mask(rem);
             }

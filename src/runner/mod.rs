@@ -334,5 +334,12 @@ fn result_of(def: &CheckDef, outcome: Outcome, took: Duration) -> CheckResult {
         },
         findings: outcome.findings,
         metrics: outcome.metrics,
+        waiver: None,
+        source: Some(crate::report::SourceLocation {
+            file: def.location.file.clone(),
+            line: def.location.line,
+            column: def.location.column,
+        }),
+        baseline: None,
     }
 }

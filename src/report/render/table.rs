@@ -72,6 +72,7 @@ fn status_cell(status: Status, color: bool) -> Cell {
         Status::Fail | Status::Error => Color::Red,
         Status::Warn | Status::Cancelled => Color::Yellow,
         Status::Skip => Color::DarkGrey,
+        Status::Waived => Color::Cyan,
     };
     cell.fg(c).add_attribute(Attribute::Bold)
 }
@@ -114,6 +115,23 @@ fn detail(c: &CheckResult) -> String {
     for h in hints {
         lines.push(format!("hint: {h}"));
     }
+    if let Some(w) = &c.waiver {
+        let verb = if w.expired {
+            "waiver expired on"
+        } else {
+            "waived until"
+        };
+        lines.push(format!("{verb} {} by {}: {}", w.expires, w.by, w.reason));
+    }
+    match c.baseline {
+        Some(crate::report::BaselineMark::Known) => {
+            lines.push("known failure (also failed in the baseline)".into())
+        }
+        Some(crate::report::BaselineMark::New) => {
+            lines.push("new failure (passed in the baseline)".into())
+        }
+        None => {}
+    }
     if let Some(r) = &c.remediation {
         lines.push(format!("fix: {r}"));
     }
@@ -135,6 +153,7 @@ pub fn summary_line(report: &Report) -> String {
         (s.skip, "skipped"),
         (s.error, "errored"),
         (s.cancelled, "cancelled"),
+        (s.waived, "waived"),
     ] {
         if n > 0 {
             parts.push(format!("{n} {word}"));

@@ -1,0 +1,134 @@
+//! `readyctl init`: a starter catalogue from compose files that `validate`
+//! accepts and whose targets reach the live services; never overwrites.
+
+mod common;
+
+use std::net::TcpListener;
+
+use common::readyctl;
+use serde_json::Value;
+
+#[test]
+fn init_writes_a_valid_catalogue_that_finds_the_live_services() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::copy(
+        common::fixture("dotmac/broken/.env.production"),
+        root.join(".env.production"),
+    )
+    .unwrap();
+    // Live "services": listeners on the ports the compose file publishes.
+    let listeners: Vec<TcpListener> = (0..6)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let p: Vec<u16> = listeners
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect();
+    std::fs::write(root.join(".env"), format!("API_PORT={}\n", p[5])).unwrap();
+    std::fs::write(
+        root.join("docker-compose.yml"),
+        format!(
+            r#"services:
+  postgres:
+    image: postgres:15-alpine
+    env_file: .env.production
+    ports: ["127.0.0.1:{}:5432"]
+  redis:
+    image: redis:7-alpine
+    ports:
+      - "{}:6379"
+  openbao:
+    image: openbao/openbao:2.0.0
+    ports:
+      - target: 8200
+        published: "{}"
+  minio:
+    image: minio/minio
+    ports: ["{}:9000"]
+    environment:
+      MINIO_ROOT_USER: admin
+  nginx:
+    image: nginx:1.25
+    ports: ["{}:80"]
+  api:
+    build: .
+    env_file: [.env.production]
+    ports: ["${{API_PORT}}:8000"]
+  worker:
+    build: .
+"#,
+            p[0], p[1], p[2], p[3], p[4]
+        ),
+    )
+    .unwrap();
+
+    let out = readyctl()
+        .arg("init")
+        .arg("--root")
+        .arg(root)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    for role in [
+        "postgres (postgres)",
+        "redis (redis)",
+        "openbao (vault)",
+        "minio (minio)",
+        "nginx (nginx)",
+        "api (app)",
+    ] {
+        assert!(stderr.contains(role), "{stderr}");
+    }
+    let cat = root.join("readyctl.yml");
+    let text = std::fs::read_to_string(&cat).unwrap();
+    assert!(text.contains("url: \"postgres://127.0.0.1:"), "{text}");
+    assert!(text.contains("kind: env_file"), "{text}");
+
+    readyctl()
+        .args(["validate", "--catalog"])
+        .arg(&cat)
+        .arg("--root")
+        .arg(root)
+        .assert()
+        .success();
+
+    let out = readyctl()
+        .args(["check", "--format", "json", "--only", "*.port", "--catalog"])
+        .arg(&cat)
+        .arg("--root")
+        .arg(root)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ports: Vec<(&str, &str)> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), c["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        ports,
+        [
+            ("postgres.port", "pass"),
+            ("redis.port", "pass"),
+            ("openbao.port", "pass"),
+            ("minio.port", "pass"),
+            ("nginx.port", "pass"),
+            ("api.port", "pass"),
+        ]
+    );
+    assert_eq!(out.status.code(), Some(0));
+
+    // A second init refuses to overwrite.
+    let before = std::fs::read_to_string(&cat).unwrap();
+    readyctl()
+        .arg("init")
+        .arg("--root")
+        .arg(root)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("never overwrites"));
+    assert_eq!(std::fs::read_to_string(&cat).unwrap(), before);
+    drop(listeners);
+}
