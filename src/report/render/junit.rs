@@ -78,8 +78,9 @@ fn test_case(c: &CheckResult, suite: &str) -> TestCase {
             s
         }
         Status::Skip | Status::Cancelled => {
+            // The Jenkins XSD allows text, not attributes, on <skipped>.
             let mut s = TestCaseStatus::skipped();
-            s.set_message(c.message.clone());
+            s.set_description(c.message.clone());
             s
         }
         Status::Waived => {
@@ -91,7 +92,7 @@ fn test_case(c: &CheckResult, suite: &str) -> TestCase {
                 ),
                 None => format!("waived: {}", c.message),
             };
-            s.set_message(msg);
+            s.set_description(msg);
             s
         }
     };
