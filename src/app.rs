@@ -48,6 +48,7 @@ pub fn main() -> u8 {
             print_kinds();
             exit::OK
         }
+        Command::Compose(args) => crate::compose::cli::run(&args, ecolor),
     }
 }
 

@@ -131,6 +131,29 @@ pub const CODES: &[(&str, &str)] = &[
         "a check names a target the catalogue does not define",
     ),
     ("catalogue/empty", "the catalogue has no checks"),
+    ("compose/io", "a compose file could not be read"),
+    ("compose/yaml", "a compose file is not valid YAML"),
+    (
+        "compose/shape",
+        "a compose value has the wrong type or shape",
+    ),
+    (
+        "compose/env-file",
+        "an env file for interpolation cannot be parsed",
+    ),
+    (
+        "compose/interpolation",
+        "a `${VAR:?msg}` failed or a `$` starts no valid reference",
+    ),
+    ("compose/extends-cycle", "`extends` forms a cycle"),
+    (
+        "compose/extends-missing-file",
+        "`extends.file` names a file that does not exist",
+    ),
+    (
+        "compose/extends-unknown-service",
+        "`extends.service` names a service that is not defined",
+    ),
 ];
 
 /// A set of diagnostics plus the sources they point into.
