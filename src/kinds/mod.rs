@@ -22,6 +22,7 @@ use crate::redact::Redactor;
 use crate::report::{Finding, Status};
 
 pub mod command;
+pub mod compose;
 pub mod env_file;
 pub mod file;
 pub mod scan;
@@ -34,6 +35,7 @@ pub static REGISTRY: &[KindEntry] = &[
     entry::<tcp::TcpCheck>(),
     entry::<scan::ScanCheck>(),
     entry::<command::CommandCheck>(),
+    entry::<compose::ComposeCheck>(),
 ];
 
 /// Looks a kind up by the name a catalogue uses.
