@@ -144,7 +144,7 @@ pub fn load_project(
     files: &[PathBuf],
     env_files: &[PathBuf],
     process_env: bool,
-) -> Result<Project, Outcome> {
+) -> Result<Project, Box<Outcome>> {
     let opts = LoadOptions {
         files: files.iter().map(|f| cx.path(f)).collect(),
         env_files: env_files.iter().map(|f| cx.path(f)).collect(),
@@ -173,7 +173,7 @@ pub fn load_project(
                 .map(|f| f.message.as_str())
                 .unwrap_or("unknown problem")
         );
-        Outcome::error(msg).with_findings(findings)
+        Box::new(Outcome::error(msg).with_findings(findings))
     })
 }
 
@@ -273,7 +273,7 @@ file) makes the check `error` with located findings.
     async fn run(&self, cx: &RunContext) -> Outcome {
         let project = match load_project(cx, &self.files, &self.env_files, self.process_env) {
             Ok(p) => p,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         let findings = lint(&project, &self.services, &self.disable);
         let n = project.services().count();
@@ -560,11 +560,11 @@ fn dockerfile_refs(project: &Project, name: &str, svc: &Node, out: &mut Vec<Find
                     .unwrap_or(s);
                 let dest = c.dest.trim_end_matches('/');
                 let into_dir = c.dest.ends_with('/') || c.sources.len() > 1;
-                if prog == c.dest
-                    || (!into_dir && prog.trim_start_matches("./") == dest.trim_start_matches("./"))
-                {
-                    source = Some((s.clone(), c.chmod));
-                } else if into_dir && prog.trim_end_matches('/') == format!("{dest}/{base}") {
+                let same_file = prog == c.dest
+                    || (!into_dir
+                        && prog.trim_start_matches("./") == dest.trim_start_matches("./"));
+                let into = into_dir && prog.trim_end_matches('/') == format!("{dest}/{base}");
+                if same_file || into {
                     source = Some((s.clone(), c.chmod));
                 } else if let Some(rest) = prog.strip_prefix(&format!("{dest}/"))
                     && ctx.join(s).is_dir()
