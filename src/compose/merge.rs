@@ -139,6 +139,14 @@ pub fn merge(base: &mut Node, over: Node, path: &mut Vec<String>) {
         *base = over;
         return;
     }
+    // A mapping's position becomes the last file's that wrote it, so
+    // "missing key" findings point at the overlay a user would edit.
+    if matches!((&base.value, &over.value), (Value::Map(_), Value::Map(_))) && over.loc.line > 0 {
+        base.loc = over.loc.clone();
+        if over.key_loc.is_some() {
+            base.key_loc = over.key_loc.clone();
+        }
+    }
     match (&mut base.value, over.value) {
         (Value::Map(b), Value::Map(o)) => {
             for (k, v) in o {

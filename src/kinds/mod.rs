@@ -23,6 +23,7 @@ use crate::report::{Finding, Status};
 
 pub mod command;
 pub mod compose;
+pub mod compose_env;
 pub mod env_file;
 pub mod file;
 pub mod scan;
@@ -36,6 +37,7 @@ pub static REGISTRY: &[KindEntry] = &[
     entry::<scan::ScanCheck>(),
     entry::<command::CommandCheck>(),
     entry::<compose::ComposeCheck>(),
+    entry::<compose_env::ComposeEnvCheck>(),
 ];
 
 /// Looks a kind up by the name a catalogue uses.
