@@ -287,6 +287,7 @@ pub fn lint(project: &Project, only: &[String], disable: &[String]) -> Vec<Findi
     let wanted = |name: &str| only.is_empty() || only.iter().any(|s| s == name);
     let mut out = Vec::new();
     let names: HashSet<&str> = project.services().map(|(n, _)| n.as_str()).collect();
+    let mut dockerfiles_seen = HashSet::new();
     for (name, svc) in project.services().filter(|(n, _)| wanted(n)) {
         if on("compose/missing-path") {
             missing_paths(project, name, svc, &mut out);
@@ -295,7 +296,7 @@ pub fn lint(project: &Project, only: &[String], disable: &[String]) -> Vec<Findi
             || on("compose/entrypoint-missing")
             || on("compose/entrypoint-not-executable")
         {
-            dockerfile_refs(project, name, svc, &mut out);
+            dockerfile_refs(project, name, svc, &mut dockerfiles_seen, &mut out);
         }
         if on("compose/unknown-dependency") || on("compose/unhealthy-dependency") {
             dependencies(project, name, svc, &names, &mut out);
@@ -507,7 +508,13 @@ fn rel(project: &Project, p: &Path) -> String {
         .unwrap_or_else(|_| p.display().to_string())
 }
 
-fn dockerfile_refs(project: &Project, name: &str, svc: &Node, out: &mut Vec<Finding>) {
+fn dockerfile_refs(
+    project: &Project,
+    name: &str,
+    svc: &Node,
+    seen: &mut HashSet<PathBuf>,
+    out: &mut Vec<Finding>,
+) {
     let Some(build) = svc.get("build") else {
         return;
     };
@@ -525,29 +532,18 @@ fn dockerfile_refs(project: &Project, name: &str, svc: &Node, out: &mut Vec<Find
         .and_then(Node::as_str)
         .unwrap_or("Dockerfile");
     let df_path = ctx.join(df_written);
+    if !seen.insert(df_path.clone()) {
+        return; // services sharing a Dockerfile get its findings once
+    }
     let Ok(text) = std::fs::read_to_string(&df_path) else {
         return; // a missing Dockerfile is compose/missing-path's finding
     };
     let df = Dockerfile::parse(&text);
     let shown = rel(project, &df_path);
     let copies = df.copies();
-    for c in &copies {
-        for s in &c.sources {
-            if s.contains(['*', '?', '[', '$']) {
-                continue;
-            }
-            if !ctx.join(s).exists() {
-                out.push(
-                    Finding::new(format!("{shown}: COPY/ADD source {s} is not in the build context (service `{name}`)"))
-                        .code("compose/dockerfile-missing-source")
-                        .at(&shown, c.line, 1)
-                        .expected_actual(format!("{} to exist", rel(project, &ctx.join(s))), "missing")
-                        .hint(format!("add {s} to the build context {ctx_written} or fix the COPY line")),
-                );
-            }
-        }
-    }
     let runs: Vec<&str> = df.runs().collect();
+    // A missing entrypoint is reported once, at the ENTRYPOINT/CMD line.
+    let mut missing_programs = HashSet::new();
     for (prog, line) in df.programs() {
         // Where in the context the program comes from: a COPY whose
         // destination holds it, else the path itself when relative.
@@ -581,16 +577,23 @@ fn dockerfile_refs(project: &Project, name: &str, svc: &Node, out: &mut Vec<Find
         let Some((src, chmod)) = source else { continue };
         let full = ctx.join(&src);
         match std::fs::metadata(&full) {
-            Err(_) => out.push(
+            Err(_) => {
+                missing_programs.insert(src.clone());
+                out.push(
                 Finding::new(format!("{shown}:{line} runs {prog}, but {src} is not in the build context (service `{name}`)"))
                     .code("compose/entrypoint-missing")
                     .at(&shown, line, 1)
                     .expected_actual(format!("{} to exist", rel(project, &full)), "missing")
                     .hint(format!("add {src} (with a #! line) and `chmod +x` it")),
-            ),
+                );
+            }
             Ok(meta) if meta.is_file() && meta.permissions().mode() & 0o111 == 0 => {
-                let base = Path::new(&prog).file_name().and_then(|b| b.to_str()).unwrap_or(&prog);
-                let chmodded = chmod || runs.iter().any(|r| r.contains("chmod") && r.contains(base));
+                let base = Path::new(&prog)
+                    .file_name()
+                    .and_then(|b| b.to_str())
+                    .unwrap_or(&prog);
+                let chmodded =
+                    chmod || runs.iter().any(|r| r.contains("chmod") && r.contains(base));
                 if !chmodded {
                     out.push(
                         Finding::new(format!("{shown}:{line} runs {prog}, but {src} is not executable (service `{name}`)"))
@@ -602,6 +605,22 @@ fn dockerfile_refs(project: &Project, name: &str, svc: &Node, out: &mut Vec<Find
                 }
             }
             _ => {}
+        }
+    }
+    for c in &copies {
+        for s in &c.sources {
+            if s.contains(['*', '?', '[', '$']) || missing_programs.contains(s) {
+                continue;
+            }
+            if !ctx.join(s).exists() {
+                out.push(
+                    Finding::new(format!("{shown}: COPY/ADD source {s} is not in the build context (service `{name}`)"))
+                        .code("compose/dockerfile-missing-source")
+                        .at(&shown, c.line, 1)
+                        .expected_actual(format!("{} to exist", rel(project, &ctx.join(s))), "missing")
+                        .hint(format!("add {s} to the build context {ctx_written} or fix the COPY line")),
+                );
+            }
         }
     }
 }
@@ -833,9 +852,9 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("compose/dockerfile-missing-source".into(), Some(2)),
                 ("compose/entrypoint-missing".into(), Some(5)),
                 ("compose/entrypoint-not-executable".into(), Some(6)),
+                ("compose/dockerfile-missing-source".into(), Some(2)),
             ],
             "{f:?}"
         );
