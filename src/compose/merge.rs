@@ -13,7 +13,7 @@
 //!
 //! Before merging, the attributes that compose accepts as a list *or* a
 //! mapping (`environment`, `labels`, `annotations`, `sysctls`, `build.args`,
-//! `build.labels`, `depends_on`, `extra_hosts`) are normalised to mappings, so
+//! `build.labels`, `depends_on`, `extra_hosts`, `networks`) are normalised to mappings, so
 //! `- KEY=VALUE` in one file and `KEY: VALUE` in the other merge by key, and a
 //! string `build: ./dir` becomes `{context: ./dir}`.
 
@@ -52,6 +52,20 @@ pub fn normalize_service(svc: &mut Node, lookup: &dyn Fn(&str) -> Option<String>
                 }
             }
         }
+    }
+    if let Some(n) = map.get_mut("networks")
+        && let Value::Seq(items) = &n.value
+    {
+        // `networks: [a]` is `networks: {a: null}`; the mapping form merges by name.
+        let mut m = IndexMap::new();
+        for item in items {
+            if let Some(name) = item.scalar_text() {
+                let mut v = Node::at(Value::Null, item.loc.clone());
+                v.key_loc = Some(item.loc.clone());
+                m.insert(name, v);
+            }
+        }
+        n.value = Value::Map(m);
     }
     if let Some(n) = map.get_mut("depends_on")
         && let Value::Seq(items) = &n.value
