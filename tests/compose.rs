@@ -348,8 +348,11 @@ fn a_missing_compose_file_exits_2() {
     assert!(err.contains("cannot read nope.yml"), "{err}");
 }
 
-/// (check id, rule code, file, line, text in the message) of every finding.
-fn findings(root: &str) -> (i32, Vec<(String, String, String, u32, String)>) {
+/// (check id, rule code, file, line, message) of one finding.
+type Seen = (String, String, String, u32, String);
+
+/// Every finding of the bundled compose checks against a fixture.
+fn findings(root: &str) -> (i32, Vec<Seen>) {
     let out = common::readyctl()
         .args(["check", "--catalog", "checks/10-compose.yml", "--root"])
         .arg(common::fixture(root))

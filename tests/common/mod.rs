@@ -11,9 +11,13 @@ pub fn service(var: &str) -> Option<String> {
         Ok(v) if !v.is_empty() => Some(v),
         _ => {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("{var} is not set: under CI=true every service test must run; use scripts/test.sh");
+                panic!(
+                    "{var} is not set: under CI=true every service test must run; use scripts/test.sh"
+                );
             }
-            eprintln!("\n*** SKIPPED: {var} is not set; run scripts/test.sh to start the real service ***\n");
+            eprintln!(
+                "\n*** SKIPPED: {var} is not set; run scripts/test.sh to start the real service ***\n"
+            );
             None
         }
     }
@@ -21,7 +25,9 @@ pub fn service(var: &str) -> Option<String> {
 
 /// Path of a fixture under `fixtures/`.
 pub fn fixture(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
 }
 
 /// The readyctl binary under test, run from the repository root.
