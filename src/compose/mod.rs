@@ -164,7 +164,11 @@ pub fn load(opts: &LoadOptions) -> Result<Project, Diagnostics> {
     l.read_env(&project_dir);
     let mut model = Node::synthetic(Value::Map(IndexMap::new()));
     for f in &opts.files {
-        if let Some(node) = l.read_compose(f) {
+        let node = l.read_compose(f);
+        // An `extends: {file: …}` naming an `-f` file reuses this parse, so
+        // its variables and errors are recorded once.
+        l.cache.insert(normalize(&absolute(f)), node.clone());
+        if let Some(node) = node {
             merge::merge(&mut model, node, &mut Vec::new());
         }
     }
@@ -717,6 +721,24 @@ mod tests {
         assert!(web.get("extends").is_none());
         let env = p.service("web").unwrap().get("environment").unwrap();
         assert!(p.extended_files.contains(&env.loc.file));
+    }
+
+    #[test]
+    fn a_file_given_with_f_and_extended_is_read_once() {
+        let p = project(
+            &[
+                ("a.yml", "services:\n  base:\n    image: ${IMG:?need IMG}\n"),
+                (
+                    "b.yml",
+                    "services:\n  web:\n    extends: {file: a.yml, service: base}\n",
+                ),
+            ],
+            "",
+        )
+        .unwrap();
+        assert_eq!(p.interp_errors.len(), 1, "{:?}", p.interp_errors);
+        assert_eq!(p.var_uses.len(), 1);
+        assert!(p.extended_files.is_empty());
     }
 
     #[test]
