@@ -295,7 +295,11 @@ impl Loader<'_> {
                 self.diags.push(
                     Diagnostic::new("compose/yaml", format!("{shown} is not valid YAML: {}", e.message))
                         .at(loc.to_diag())
-                        .hint("compose files are YAML; check indentation, quotes and colons near this point"),
+                        .hint(if e.message.contains("budget") {
+                            "anchors and aliases expand past readyctl's limit (200,000 nodes); is this an alias bomb?"
+                        } else {
+                            "compose files are YAML; check indentation, quotes and colons near this point"
+                        }),
                 );
                 return None;
             }

@@ -218,8 +218,11 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<Node, YamlError> {
     }
     // Compose files are small; an alias bomb hits these long before memory does.
     let mut budget = serde_saphyr::Budget::default();
-    budget.max_nodes = 50_000;
-    budget.max_events = 100_000;
+    budget.max_nodes = 200_000;
+    budget.max_events = 400_000;
+    // One `x-common` anchor merged into hundreds of services is normal
+    // compose; the node and event caps above bound expansion instead.
+    budget.enforce_alias_anchor_ratio = false;
     budget.max_aliases = 10_000;
     budget.max_depth = 64;
     let mut options = serde_saphyr::Options::default();
@@ -421,6 +424,18 @@ mod tests {
         assert!(e.line > 0, "{e:?}");
         let e = parse(&Arc::from("c.yml"), "a: 1\na: 2\n").unwrap_err();
         assert_eq!(e.line, 2, "{e:?}");
+    }
+
+    #[test]
+    fn one_anchor_merged_into_many_services_is_accepted() {
+        // Regression: serde-saphyr's alias/anchor ratio guard refused this
+        // ordinary pattern (found by benches/compose_load.sh).
+        let mut text = String::from("x-common: &common\n  restart: always\nservices:\n");
+        for i in 0..300 {
+            text.push_str(&format!("  s{i}:\n    <<: *common\n    image: a:{i}\n"));
+        }
+        let n = parse(&Arc::from("c.yml"), &text).unwrap();
+        assert_eq!(n.get("services").unwrap().as_map().unwrap().len(), 300);
     }
 
     #[test]
