@@ -4,7 +4,7 @@
 //! aliases, and compose files lean on them (`x-common: &common` plus
 //! `<<: *common`). `serde-saphyr` (already a dependency) parses anchors,
 //! aliases and `<<` merge keys, rejects duplicate keys, reports errors with
-//! line and column, bounds alias expansion with its [`Budget`] (billion-laughs
+//! line and column, bounds alias expansion with its `Budget` (billion-laughs
 //! inputs stop at a node/event limit instead of exhausting memory), and its
 //! `Spanned<T>` wrapper gives every node's position — including the
 //! *definition* site of aliased or merged values, which is where a user edits.

@@ -329,7 +329,7 @@ missing keys at the service's `environment:`.
 - `compose_env/unknown`: a key the app does not read, with a did-you-mean
   (`DATABASE__NAME` → `DATABASE__DATABASE`, `JWT_SECRET` → `AUTH__JWT_SECRET_KEY`).
 - `compose_env/renamed`: a key listed in `renamed`.
-- `compose_env/missing`: a required key, or a key in `values`, is not set.
+- `compose_env/missing`: a required key, or a key in `values`, is not set (a required key that an `unknown` finding already suggests is not reported twice).
 - `compose_env/wrong-value`: a value differs from `values` (secret values are not shown).
 - `compose_env/wrong-type`: a value is not a valid boolean/integer/number/enum member.
 - `compose_env/interpolation-error`: the value's `${VAR:?msg}` failed.
@@ -420,9 +420,13 @@ missing keys at the service's `environment:`.
         let lookup = |k: &str| env.iter().find(|(name, _)| norm(name) == norm(k));
         let secret = |k: &str| crate::redact::looks_secret(k);
         let mut findings = Vec::new();
+        // Keys a rename or did-you-mean already points to: their absence is
+        // the same defect, reported once.
+        let mut pointed_to: Vec<String> = Vec::new();
         for (key, node) in env {
             let loc = node.key_loc.clone().unwrap_or_else(|| node.loc.clone());
             if let Some((old, new)) = self.renamed.iter().find(|(o, _)| norm(o) == norm(key)) {
+                pointed_to.push(norm(new));
                 findings.push(
                     at(&loc, "compose_env/renamed", format!("service `{}`: {key} was renamed to {new}; the application no longer reads {old}", self.service))
                         .expected_actual(new.clone(), key.clone())
@@ -444,6 +448,7 @@ missing keys at the service's `environment:`.
                     ),
                 );
                 if let Some(g) = guess {
+                    pointed_to.push(norm(g));
                     f = f
                         .expected_actual(g.to_string(), key.clone())
                         .hint(format!("rename {key} to {g}"));
@@ -490,6 +495,7 @@ missing keys at the service's `environment:`.
         }
         for (key, rule) in must {
             match lookup(&key) {
+                None if rule.is_none() && pointed_to.contains(&norm(&key)) => {}
                 None => {
                     let mut f = at(
                         &anchor,
@@ -670,8 +676,6 @@ mod tests {
                 ("compose_env/wrong-type".to_string(), 8),
                 ("compose_env/wrong-type".to_string(), 9),
                 ("compose_env/renamed".to_string(), 10),
-                ("compose_env/missing".to_string(), 4),
-                ("compose_env/missing".to_string(), 4),
                 ("compose_env/missing".to_string(), 4),
             ],
             "{:#?}",
