@@ -73,6 +73,7 @@ pub fn main() -> u8 {
         }
         Command::Serve(args) => crate::cmd::serve::main(&args, ecolor),
         Command::Init(args) => crate::cmd::init::main(&args),
+        Command::Compose(args) => crate::compose::cli::run(&args, ecolor),
     }
 }
 
@@ -131,13 +132,20 @@ fn validate(args: &CatalogueArgs, ecolor: bool) -> u8 {
 
 /// Which checks a filter selects, plus every check they depend on.
 pub fn select(cat: &Catalogue, filter: &FilterArgs) -> Result<Vec<bool>, Diagnostics> {
+    let mut selected = matching(cat, filter)?;
+    pull_in_dependencies(cat, &mut selected);
+    Ok(selected)
+}
+
+/// Which checks a filter selects, without their dependencies (for `list`).
+pub fn matching(cat: &Catalogue, filter: &FilterArgs) -> Result<Vec<bool>, Diagnostics> {
     let mut diags = Diagnostics::default();
     let only = globs(&filter.only, &mut diags);
     let skip = globs(&filter.skip, &mut diags);
     if !diags.is_empty() {
         return Err(diags);
     }
-    let mut selected: Vec<bool> = cat
+    Ok(cat
         .checks
         .iter()
         .map(|c| {
@@ -147,7 +155,10 @@ pub fn select(cat: &Catalogue, filter: &FilterArgs) -> Result<Vec<bool>, Diagnos
             let untagged = c.tags.iter().any(|t| filter.skip_tag.contains(t));
             wanted && !dropped && tagged && !untagged
         })
-        .collect();
+        .collect())
+}
+
+fn pull_in_dependencies(cat: &Catalogue, selected: &mut [bool]) {
     // A selected check needs its dependencies to mean anything: pull them in.
     let index: std::collections::HashMap<&str, usize> = cat
         .checks
@@ -166,7 +177,6 @@ pub fn select(cat: &Catalogue, filter: &FilterArgs) -> Result<Vec<bool>, Diagnos
             }
         }
     }
-    Ok(selected)
 }
 
 fn globs(patterns: &[String], diags: &mut Diagnostics) -> GlobSet {
@@ -538,7 +548,7 @@ fn list(args: &ListArgs, ecolor: bool) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let selected = match select(&cat, &args.filter) {
+    let selected = match matching(&cat, &args.filter) {
         Ok(s) => s,
         Err(d) => {
             eprint!("{}", d.render_plain());
@@ -570,9 +580,9 @@ fn list(args: &ListArgs, ecolor: bool) -> u8 {
         }
         Format::Table | Format::Github => {
             let mut t = comfy_table::Table::new();
-            t.load_style(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
-                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-                .set_width(terminal_width())
+            // Plain aligned columns, one check per line: greppable, and titles never wrap.
+            t.load_style(comfy_table::presets::NOTHING)
+                .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
                 .force_no_tty()
                 .set_header(vec!["ID", "KIND", "SEVERITY", "TAGS", "TITLE"]);
             for c in &chosen {
@@ -584,7 +594,9 @@ fn list(args: &ListArgs, ecolor: bool) -> u8 {
                     c.title.clone(),
                 ]);
             }
-            println!("{t}");
+            for line in t.lines() {
+                println!("{}", line.trim_end());
+            }
             println!("{} checks", chosen.len());
         }
     }

@@ -79,6 +79,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Write a starter catalogue from compose files (never overwrites).
     Init(InitArgs),
+    /// Compose files as docker compose reads them: `compose config -f A -f B`.
+    Compose(ComposeArgs),
 }
 
 /// `readyctl diff`.
@@ -128,6 +130,39 @@ pub struct InitArgs {
     /// Print the catalogue on stdout instead of writing it.
     #[arg(long)]
     pub stdout: bool,
+}
+
+/// `readyctl compose config -f FILE... [--env-file FILE] [--format yaml|json]`.
+#[derive(Debug, Clone, Args)]
+pub struct ComposeArgs {
+    /// The action; `config` prints the merged, interpolated model.
+    #[arg(value_enum)]
+    pub action: ComposeAction,
+    /// Compose files in order; later files override earlier ones (repeatable).
+    #[arg(short = 'f', long = "file", value_name = "FILE", required = true)]
+    pub file: Vec<PathBuf>,
+    /// Env files for interpolation (repeatable) [default: the project directory's .env].
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ComposeFormat::Yaml)]
+    pub format: ComposeFormat,
+}
+
+/// What `readyctl compose` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ComposeAction {
+    /// Print the merged, interpolated model.
+    Config,
+}
+
+/// `compose config` output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ComposeFormat {
+    /// YAML, like `docker compose config`.
+    Yaml,
+    /// JSON, like `docker compose config --format json`.
+    Json,
 }
 
 /// Where the catalogue and the deployment are.

@@ -140,6 +140,29 @@ pub const CODES: &[(&str, &str)] = &[
         "waivers/unknown-check",
         "a waiver names a check the catalogue does not have",
     ),
+    ("compose/io", "a compose file could not be read"),
+    ("compose/yaml", "a compose file is not valid YAML"),
+    (
+        "compose/shape",
+        "a compose value has the wrong type or shape",
+    ),
+    (
+        "compose/env-file",
+        "an env file for interpolation cannot be parsed",
+    ),
+    (
+        "compose/interpolation",
+        "a `${VAR:?msg}` failed or a `$` starts no valid reference",
+    ),
+    ("compose/extends-cycle", "`extends` forms a cycle"),
+    (
+        "compose/extends-missing-file",
+        "`extends.file` names a file that does not exist",
+    ),
+    (
+        "compose/extends-unknown-service",
+        "`extends.service` names a service that is not defined",
+    ),
 ];
 
 /// A set of diagnostics plus the sources they point into.

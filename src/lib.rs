@@ -12,6 +12,7 @@ pub mod app;
 pub mod catalogue;
 pub mod cli;
 pub mod cmd;
+pub mod compose;
 pub mod diag;
 pub mod domain;
 pub mod exit;

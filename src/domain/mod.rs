@@ -1,8 +1,9 @@
-//! Shared domain models that several check kinds parse: `.env` files today;
-//! compose files, alembic revisions, `redis.conf` and policy HCL as they come.
+//! Shared domain models that several check kinds parse: `.env` files,
+//! Dockerfiles; alembic revisions, `redis.conf` and policy HCL as they come.
 //! They only read and describe; they never decide pass or fail.
 
 pub mod alembic;
+pub mod dockerfile;
 pub mod envfile;
 pub mod initsql;
 pub mod policy;

@@ -267,7 +267,8 @@ Secret values are never shown: findings name the key and the line, never the val
     }
 }
 
-fn describe(rule: &ValueRule) -> String {
+/// How `rule` reads in a message ("\"production\"", "one of a, b").
+pub fn describe(rule: &ValueRule) -> String {
     match rule {
         ValueRule::Equals(v) => format!("{v:?}"),
         ValueRule::Rule(r) => {
@@ -287,7 +288,7 @@ fn describe(rule: &ValueRule) -> String {
 }
 
 /// `Some(expected)` when `value` breaks `rule`.
-fn mismatch(rule: &ValueRule, value: &str) -> Option<String> {
+pub fn mismatch(rule: &ValueRule, value: &str) -> Option<String> {
     let ok = match rule {
         ValueRule::Equals(v) => v == value,
         ValueRule::Rule(r) => {

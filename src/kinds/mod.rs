@@ -22,6 +22,8 @@ use crate::redact::Redactor;
 use crate::report::{Finding, Status};
 
 pub mod command;
+pub mod compose;
+pub mod compose_env;
 pub mod docker;
 pub mod env_file;
 pub mod file;
@@ -45,6 +47,8 @@ pub static REGISTRY: &[KindEntry] = &[
     entry::<tcp::TcpCheck>(),
     entry::<scan::ScanCheck>(),
     entry::<command::CommandCheck>(),
+    entry::<compose::ComposeCheck>(),
+    entry::<compose_env::ComposeEnvCheck>(),
     entry::<postgres::PostgresCheck>(),
     entry::<redis::RedisCheck>(),
     entry::<vault::VaultCheck>(),

@@ -1,0 +1,702 @@
+//! `compose_env`: a service's environment, after merge and interpolation,
+//! against what the application accepts — inline lists, or the pydantic
+//! settings JSON Schema (`Settings.model_json_schema()`), flattened the way
+//! pydantic-settings reads the environment (`DATABASE__HOST` for
+//! `database.host` with the `__` delimiter, optional prefix, case-insensitive).
+
+use std::path::PathBuf;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use super::compose::{at, load_project};
+use super::env_file::{ValueRule, describe, mismatch};
+use super::{CheckKind, Outcome, RunContext, SpecProblem};
+use crate::compose::yaml::{Loc, Node};
+
+/// What a service's environment must look like.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComposeEnvCheck {
+    /// Compose files in `-f` order, relative to the deployment root.
+    pub files: Vec<PathBuf>,
+    /// Env files for interpolation (default: `.env` beside the first file).
+    #[serde(default)]
+    pub env_files: Vec<PathBuf>,
+    /// Let the process environment override env files (default true, as compose).
+    #[serde(default = "yes")]
+    pub process_env: bool,
+    /// The service whose environment is checked.
+    pub service: String,
+    /// The application's settings as pydantic JSON Schema.
+    pub schema: Option<PathBuf>,
+    /// pydantic-settings `env_nested_delimiter` (default `__`).
+    #[serde(default = "default_delimiter")]
+    pub nested_delimiter: String,
+    /// pydantic-settings `env_prefix`.
+    #[serde(default)]
+    pub prefix: String,
+    /// Compare names case-sensitively (pydantic-settings default: no).
+    #[serde(default)]
+    pub case_sensitive: bool,
+    /// Keys that must be set.
+    #[serde(default)]
+    pub required: Vec<String>,
+    /// Keys the application accepts (besides the schema's).
+    #[serde(default)]
+    pub allowed: Vec<String>,
+    /// Old name → new name.
+    #[serde(default)]
+    pub renamed: IndexMap<String, String>,
+    /// Expected values (a string means equality; `{one_of}`, `{matches}` too).
+    #[serde(default)]
+    pub values: IndexMap<String, ValueRule>,
+    /// Keys that are not the application's (e.g. `TZ`, `PYTHONUNBUFFERED`); a trailing `*` matches a prefix.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_delimiter() -> String {
+    "__".into()
+}
+
+/// One environment variable the application reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The variable name, upper-case, prefix included.
+    pub name: String,
+    /// JSON Schema type (`string`, `integer`, `number`, `boolean`, `object`, `array`), if one.
+    pub ty: Option<String>,
+    /// Allowed values for enums.
+    pub choices: Option<Vec<String>>,
+    /// No default: must be set.
+    pub required: bool,
+}
+
+/// Flattens a pydantic settings schema into environment variables.
+pub fn flatten_schema(schema: &serde_json::Value, prefix: &str, delim: &str) -> Vec<Field> {
+    let mut out = Vec::new();
+    walk(
+        schema,
+        schema,
+        &prefix.to_uppercase(),
+        delim,
+        true,
+        0,
+        &mut out,
+    );
+    out
+}
+
+fn resolve<'a>(root: &'a serde_json::Value, node: &'a serde_json::Value) -> &'a serde_json::Value {
+    let mut n = node;
+    for _ in 0..16 {
+        if let Some(r) = n.get("$ref").and_then(|r| r.as_str()) {
+            let path = r.trim_start_matches('#');
+            match root.pointer(path) {
+                Some(t) => n = t,
+                None => return n,
+            }
+        } else if let Some(one) = n
+            .get("allOf")
+            .and_then(|a| a.as_array())
+            .filter(|a| a.len() == 1)
+        {
+            n = &one[0];
+        } else if let Some(any) = n.get("anyOf").and_then(|a| a.as_array()) {
+            // Optional[X] is anyOf [X, null]: read X.
+            match any
+                .iter()
+                .find(|a| a.get("type").and_then(|t| t.as_str()) != Some("null"))
+            {
+                Some(x) => n = x,
+                None => return n,
+            }
+        } else {
+            return n;
+        }
+    }
+    n
+}
+
+fn walk(
+    root: &serde_json::Value,
+    node: &serde_json::Value,
+    path: &str,
+    delim: &str,
+    required: bool,
+    depth: usize,
+    out: &mut Vec<Field>,
+) {
+    let node = resolve(root, node);
+    let Some(props) = node.get("properties").and_then(|p| p.as_object()) else {
+        return;
+    };
+    if depth > 8 {
+        return;
+    }
+    let req: Vec<&str> = node
+        .get("required")
+        .and_then(|r| r.as_array())
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    for (name, prop) in props {
+        let full = if depth == 0 {
+            format!("{path}{}", name.to_uppercase())
+        } else {
+            format!("{path}{delim}{}", name.to_uppercase())
+        };
+        let target = resolve(root, prop);
+        let is_required = required && req.contains(&name.as_str()) && prop.get("default").is_none();
+        let choices = target.get("enum").and_then(|e| e.as_array()).map(|a| {
+            a.iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                })
+                .collect()
+        });
+        let ty = target
+            .get("type")
+            .and_then(|t| t.as_str())
+            .map(str::to_string);
+        out.push(Field {
+            name: full.clone(),
+            ty: ty.clone(),
+            choices,
+            required: is_required && target.get("properties").is_none(),
+        });
+        if target.get("properties").is_some() {
+            walk(root, target, &full, delim, is_required, depth + 1, out);
+        }
+    }
+}
+
+/// Why `value` does not fit `field`, if it does not (pydantic's lax coercion).
+pub fn type_problem(field: &Field, value: &str) -> Option<String> {
+    if let Some(c) = &field.choices {
+        return (!c.iter().any(|x| x == value)).then(|| format!("one of {}", c.join(", ")));
+    }
+    let v = value.trim();
+    let ok = match field.ty.as_deref() {
+        Some("boolean") => [
+            "1", "0", "true", "false", "yes", "no", "on", "off", "t", "f", "y", "n",
+        ]
+        .contains(&v.to_lowercase().as_str()),
+        Some("integer") => v.parse::<i64>().is_ok(),
+        Some("number") => v.parse::<f64>().is_ok(),
+        Some("object") | Some("array") => serde_json::from_str::<serde_json::Value>(v).is_ok(),
+        _ => true,
+    };
+    (!ok).then(|| {
+        format!(
+            "a{} {}",
+            if field.ty.as_deref() == Some("integer") {
+                "n"
+            } else {
+                ""
+            },
+            field.ty.clone().unwrap_or_default()
+        )
+    })
+}
+
+fn tokens(s: &str, delim: &str) -> Vec<Vec<String>> {
+    s.to_lowercase()
+        .split(&delim.to_lowercase())
+        .map(|seg| {
+            seg.split('_')
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}
+
+/// Words that name the same setting in different settings classes.
+const SYNONYMS: &[(&str, &[&str])] = &[
+    ("name", &["database", "db", "dbname", "db_name"]),
+    ("db", &["database"]),
+    ("user", &["username"]),
+    ("pass", &["password"]),
+    ("pwd", &["password"]),
+    ("passwd", &["password"]),
+    ("addr", &["address", "host"]),
+    ("uri", &["url"]),
+    ("dsn", &["url"]),
+];
+
+/// The accepted name most likely meant by `key`: a synonym in the same
+/// nested group (`DATABASE__NAME` → `DATABASE__DATABASE`), the key's words
+/// inside a longer name (`JWT_SECRET` → `AUTH__JWT_SECRET_KEY`), or a typo.
+pub fn suggest<'a>(key: &str, candidates: &'a [String], delim: &str) -> Option<&'a str> {
+    let k = tokens(key, delim);
+    let kflat: Vec<String> = k.concat();
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        let ct = tokens(c, delim);
+        let cflat: Vec<String> = ct.concat();
+        let mut score = strsim::jaro_winkler(&key.to_lowercase(), &c.to_lowercase());
+        if score < 0.88 {
+            score *= 0.7; // only close spellings count as typos
+        }
+        if k.len() == ct.len() && k.len() > 1 && k[..k.len() - 1] == ct[..ct.len() - 1] {
+            let last = k[k.len() - 1].join("_");
+            let clast = ct[ct.len() - 1].join("_");
+            if SYNONYMS
+                .iter()
+                .any(|(w, syn)| *w == last && syn.contains(&clast.as_str()))
+            {
+                score = score.max(0.99);
+            }
+        }
+        if !kflat.is_empty()
+            && cflat.len() > kflat.len()
+            && cflat.windows(kflat.len()).any(|w| w == kflat.as_slice())
+        {
+            score = score.max(0.97 - 0.02 * (cflat.len() - kflat.len()) as f64);
+        }
+        if best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, c.as_str()));
+        }
+    }
+    best.filter(|(s, _)| *s >= 0.75).map(|(_, c)| c)
+}
+
+impl CheckKind for ComposeEnvCheck {
+    const NAME: &'static str = "compose_env";
+    const SUMMARY: &'static str = "a compose service's environment against the app's settings (pydantic schema or inline lists)";
+    const DOCS: &'static str = r#"# compose_env
+
+## What it checks
+The environment of one compose service, after docker compose's merge, `extends`
+and interpolation, against what the application accepts: an inline list
+(`required`, `allowed`, `renamed`, `values`) and/or the application's pydantic
+settings schema (`Settings.model_json_schema()` written to a file). Schema
+fields flatten like pydantic-settings reads them: nested models (`$ref`/`$defs`)
+become `DATABASE__HOST` with `nested_delimiter: "__"`, `prefix` is prepended,
+names compare case-insensitively; fields without a default are required;
+booleans, integers, numbers and enums are type-checked with pydantic's lax rules.
+
+## Why it matters
+The checklist's production overlay set `DATABASE__NAME` where the settings read
+`DATABASE__DATABASE`, `JWT_SECRET` where they read `AUTH__JWT_SECRET_KEY`, and
+never set `VAULT__ENABLED: "true"`: the app starts with defaults or refuses to start.
+
+## Example
+```yaml
+- id: compose.api-env
+  kind: compose_env
+  title: API environment matches the settings schema
+  severity: critical
+  files: [docker-compose.base.yml, docker-compose.production.yml]
+  env_files: [.env.production]
+  service: app
+  schema: settings.schema.json
+  nested_delimiter: "__"
+  values:
+    VAULT__ENABLED: "true"
+    ENVIRONMENT: production
+  ignore: [PYTHONUNBUFFERED, TZ]
+```
+
+## Fields
+| field | type | meaning |
+|---|---|---|
+| `files` | list of paths | compose files in `-f` order (required) |
+| `env_files` | list of paths | env files for interpolation (default `.env` beside the first file) |
+| `process_env` | bool | the process environment overrides env files (default true) |
+| `service` | string | the service to check (required) |
+| `schema` | path | pydantic settings JSON Schema |
+| `nested_delimiter` | string | pydantic-settings `env_nested_delimiter` (default `__`) |
+| `prefix` | string | pydantic-settings `env_prefix` |
+| `case_sensitive` | bool | compare names case-sensitively (default false) |
+| `required` | list | keys that must be set |
+| `allowed` | list | more accepted keys |
+| `renamed` | map | old name → new name |
+| `values` | map | expected values: a string (equals), `{one_of: [...]}`, `{matches: regex}` |
+| `ignore` | list | keys that are not the app's; `X_*` matches a prefix |
+
+Unknown keys are reported only when the accepted set is known (`schema` or `allowed`).
+
+## Findings
+Each points at the compose line (file:line:column) that sets the key, or for
+missing keys at the service's `environment:`.
+- `compose_env/unknown`: a key the app does not read, with a did-you-mean
+  (`DATABASE__NAME` → `DATABASE__DATABASE`, `JWT_SECRET` → `AUTH__JWT_SECRET_KEY`).
+- `compose_env/renamed`: a key listed in `renamed`.
+- `compose_env/missing`: a required key, or a key in `values`, is not set (a required key that an `unknown` finding already suggests is not reported twice).
+- `compose_env/wrong-value`: a value differs from `values` (secret values are not shown).
+- `compose_env/wrong-type`: a value is not a valid boolean/integer/number/enum member.
+- `compose_env/interpolation-error`: the value's `${VAR:?msg}` failed.
+"#;
+
+    fn validate(&self) -> Vec<SpecProblem> {
+        let mut p = Vec::new();
+        if self.files.is_empty() {
+            p.push(SpecProblem::new("files", "`files` is empty"));
+        }
+        if self.nested_delimiter.is_empty() {
+            p.push(
+                SpecProblem::new("nested_delimiter", "the delimiter cannot be empty")
+                    .hint("pydantic-settings projects usually use \"__\""),
+            );
+        }
+        for rule in self.values.values() {
+            if let ValueRule::Rule(r) = rule
+                && let Some(m) = &r.matches
+            {
+                p.extend(super::check_regex("values", m));
+            }
+        }
+        p
+    }
+
+    async fn run(&self, cx: &RunContext) -> Outcome {
+        let project = match load_project(cx, &self.files, &self.env_files, self.process_env) {
+            Ok(p) => p,
+            Err(o) => return *o,
+        };
+        let Some(svc) = project.service(&self.service) else {
+            let names: Vec<&str> = project.services().map(|(n, _)| n.as_str()).collect();
+            let mut o = Outcome::fail(format!(
+                "service `{}` is not defined in the compose files",
+                self.service
+            ));
+            if let Some(s) = crate::diag::did_you_mean(&self.service, names.iter().copied()) {
+                o.message.push_str(&format!(" (did you mean `{s}`?)"));
+            }
+            return o;
+        };
+        let mut fields = Vec::new();
+        if let Some(schema) = &self.schema {
+            let shown = cx.display_path(schema);
+            let text = match std::fs::read_to_string(cx.path(schema)) {
+                Ok(t) => t,
+                Err(e) => {
+                    return Outcome::error(format!("cannot read the settings schema {shown}: {e}"));
+                }
+            };
+            match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(v) => fields = flatten_schema(&v, &self.prefix, &self.nested_delimiter),
+                Err(e) => {
+                    return Outcome::error(format!(
+                        "{shown}:{}:{}: not valid JSON: {e}",
+                        e.line(),
+                        e.column()
+                    ));
+                }
+            }
+        }
+        let norm = |s: &str| {
+            if self.case_sensitive {
+                s.to_string()
+            } else {
+                s.to_uppercase()
+            }
+        };
+        let env_node = svc.get("environment");
+        let empty = IndexMap::new();
+        let env: &IndexMap<String, Node> = env_node.and_then(Node::as_map).unwrap_or(&empty);
+        let anchor: Loc = env_node
+            .and_then(|n| n.key_loc.clone())
+            .or_else(|| svc.key_loc.clone())
+            .unwrap_or_else(|| svc.loc.clone());
+        let known = !fields.is_empty() || !self.allowed.is_empty();
+        let mut accepted: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
+        accepted.extend(self.allowed.iter().map(|a| norm(a)));
+        accepted.extend(self.values.keys().map(|a| norm(a)));
+        accepted.extend(self.required.iter().map(|a| norm(a)));
+        let ignored = |k: &str| {
+            self.ignore.iter().any(|i| match i.strip_suffix('*') {
+                Some(p) => norm(k).starts_with(&norm(p)),
+                None => norm(i) == norm(k),
+            })
+        };
+        let lookup = |k: &str| env.iter().find(|(name, _)| norm(name) == norm(k));
+        let secret = |k: &str| crate::redact::looks_secret(k);
+        let mut findings = Vec::new();
+        // Keys a rename or did-you-mean already points to: their absence is
+        // the same defect, reported once.
+        let mut pointed_to: Vec<String> = Vec::new();
+        for (key, node) in env {
+            let loc = node.key_loc.clone().unwrap_or_else(|| node.loc.clone());
+            if let Some((old, new)) = self.renamed.iter().find(|(o, _)| norm(o) == norm(key)) {
+                pointed_to.push(norm(new));
+                findings.push(
+                    at(&loc, "compose_env/renamed", format!("service `{}`: {key} was renamed to {new}; the application no longer reads {old}", self.service))
+                        .expected_actual(new.clone(), key.clone())
+                        .hint(format!("rename {key} to {new}")),
+                );
+                continue;
+            }
+            if known && !ignored(key) && !accepted.iter().any(|a| *a == norm(key)) {
+                let guess = suggest(key, &accepted, &self.nested_delimiter);
+                let mut f = at(
+                    &loc,
+                    "compose_env/unknown",
+                    format!(
+                        "service `{}`: {key} is not a setting the application reads{}",
+                        self.service,
+                        guess
+                            .map(|g| format!("; did you mean {g}?"))
+                            .unwrap_or_default()
+                    ),
+                );
+                if let Some(g) = guess {
+                    pointed_to.push(norm(g));
+                    f = f
+                        .expected_actual(g.to_string(), key.clone())
+                        .hint(format!("rename {key} to {g}"));
+                } else {
+                    f = f.hint("remove it, or list it under `allowed`/`ignore` if another program reads it");
+                }
+                findings.push(f);
+                continue;
+            }
+            let Some(value) = node.scalar_text() else {
+                continue;
+            };
+            if let Some(field) = fields.iter().find(|f| f.name == norm(key))
+                && let Some(want) = type_problem(field, &value)
+            {
+                let actual = if secret(key) {
+                    "(secret value)".to_string()
+                } else {
+                    format!("{value:?}")
+                };
+                findings.push(
+                    at(
+                        &node.loc,
+                        "compose_env/wrong-type",
+                        format!("service `{}`: {key} must be {want}", self.service),
+                    )
+                    .expected_actual(want, actual),
+                );
+            }
+        }
+        let mut must: Vec<(String, Option<&ValueRule>)> = fields
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| (f.name.clone(), None))
+            .collect();
+        for r in &self.required {
+            if !must.iter().any(|(m, _)| norm(m) == norm(r)) {
+                must.push((r.clone(), None));
+            }
+        }
+        for (k, rule) in &self.values {
+            must.retain(|(m, _)| norm(m) != norm(k));
+            must.push((k.clone(), Some(rule)));
+        }
+        for (key, rule) in must {
+            match lookup(&key) {
+                None if rule.is_none() && pointed_to.contains(&norm(&key)) => {}
+                None => {
+                    let mut f = at(
+                        &anchor,
+                        "compose_env/missing",
+                        format!("service `{}`: {key} is not set", self.service),
+                    )
+                    .hint(format!("add `{key}: …` to the service's environment"));
+                    if let Some(r) = rule {
+                        let exp = describe(r);
+                        f = f
+                            .expected_actual(exp.clone(), "unset")
+                            .hint(format!("add `{key}: {exp}` to the service's environment"));
+                    }
+                    findings.push(f);
+                }
+                Some((name, node)) => {
+                    let value = node.scalar_text().unwrap_or_default();
+                    if let Some(r) = rule
+                        && let Some(exp) = mismatch(r, &value)
+                    {
+                        let actual = if secret(name) {
+                            "(secret value)".to_string()
+                        } else {
+                            format!("{value:?}")
+                        };
+                        findings.push(
+                            at(
+                                &node.loc,
+                                "compose_env/wrong-value",
+                                format!("service `{}`: {name} has the wrong value", self.service),
+                            )
+                            .expected_actual(exp, actual),
+                        );
+                    } else if rule.is_none()
+                        && value.is_empty()
+                        && node.value == crate::compose::yaml::Value::Null
+                    {
+                        findings.push(at(
+                            &node.loc,
+                            "compose_env/missing",
+                            format!("service `{}`: {name} has no value", self.service),
+                        ));
+                    }
+                }
+            }
+        }
+        for (loc, msg) in &project.interp_errors {
+            if env.values().any(|n| n.loc == *loc) {
+                findings.push(at(loc, "compose_env/interpolation-error", msg.clone()));
+            }
+        }
+        Outcome::from_findings(
+            findings,
+            format!(
+                "service `{}`: {} environment keys as the application expects",
+                self.service,
+                env.len()
+            ),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Status;
+
+    const SCHEMA: &str = r##"{
+      "$defs": {
+        "DatabaseSettings": {"properties": {"host": {"type": "string", "default": "localhost"}, "port": {"type": "integer", "default": 5432}, "database": {"type": "string"}}, "required": ["database"], "type": "object"},
+        "AuthSettings": {"properties": {"jwt_secret_key": {"type": "string"}}, "required": ["jwt_secret_key"], "type": "object"},
+        "VaultSettings": {"properties": {"enabled": {"type": "boolean", "default": false}}, "type": "object"},
+        "Environment": {"enum": ["development", "staging", "production"], "type": "string"}
+      },
+      "properties": {
+        "database": {"$ref": "#/$defs/DatabaseSettings"},
+        "auth": {"$ref": "#/$defs/AuthSettings"},
+        "vault": {"$ref": "#/$defs/VaultSettings"},
+        "environment": {"$ref": "#/$defs/Environment", "default": "development"},
+        "secret_key": {"type": "string"},
+        "debug": {"anyOf": [{"type": "boolean"}, {"type": "null"}], "default": null}
+      },
+      "required": ["database", "auth", "secret_key"],
+      "type": "object"
+    }"##;
+
+    #[test]
+    fn flattens_nested_models_and_marks_required() {
+        let f = flatten_schema(&serde_json::from_str(SCHEMA).unwrap(), "", "__");
+        let names: Vec<_> = f.iter().map(|f| (f.name.as_str(), f.required)).collect();
+        assert!(names.contains(&("DATABASE__DATABASE", true)), "{names:?}");
+        assert!(names.contains(&("DATABASE__HOST", false)));
+        assert!(names.contains(&("AUTH__JWT_SECRET_KEY", true)));
+        assert!(names.contains(&("VAULT__ENABLED", false)));
+        assert!(names.contains(&("SECRET_KEY", true)));
+        let env = f.iter().find(|f| f.name == "ENVIRONMENT").unwrap();
+        assert_eq!(env.choices.as_ref().unwrap().len(), 3);
+        let debug = f.iter().find(|f| f.name == "DEBUG").unwrap();
+        assert_eq!(debug.ty.as_deref(), Some("boolean"));
+        let p = flatten_schema(&serde_json::from_str(SCHEMA).unwrap(), "app_", "__");
+        assert!(p.iter().any(|f| f.name == "APP_DATABASE__PORT"));
+    }
+
+    #[test]
+    fn suggests_synonyms_and_contained_words() {
+        let all: Vec<String> = flatten_schema(&serde_json::from_str(SCHEMA).unwrap(), "", "__")
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+        let all: Vec<String> = all
+            .into_iter()
+            .chain(["DATABASE__USERNAME".to_string()])
+            .collect();
+        assert_eq!(
+            suggest("DATABASE__NAME", &all, "__"),
+            Some("DATABASE__DATABASE")
+        );
+        assert_eq!(
+            suggest("JWT_SECRET", &all, "__"),
+            Some("AUTH__JWT_SECRET_KEY")
+        );
+        assert_eq!(suggest("DATABSE__HOST", &all, "__"), Some("DATABASE__HOST"));
+        assert_eq!(suggest("COMPLETELY_ELSE", &all, "__"), None);
+    }
+
+    #[test]
+    fn type_checks_follow_pydantic_lax_rules() {
+        let b = Field {
+            name: "X".into(),
+            ty: Some("boolean".into()),
+            choices: None,
+            required: false,
+        };
+        assert!(
+            type_problem(&b, "true").is_none()
+                && type_problem(&b, "On").is_none()
+                && type_problem(&b, "0").is_none()
+        );
+        assert!(type_problem(&b, "enabled").is_some());
+        let i = Field {
+            ty: Some("integer".into()),
+            ..b.clone()
+        };
+        assert!(type_problem(&i, "5432").is_none());
+        assert_eq!(type_problem(&i, "5432x").as_deref(), Some("an integer"));
+        let e = Field {
+            choices: Some(vec!["production".into()]),
+            ..b
+        };
+        assert!(type_problem(&e, "prod").is_some());
+    }
+
+    #[tokio::test]
+    async fn reports_unknown_missing_wrong_type_and_value_at_compose_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("s.json"), SCHEMA).unwrap();
+        std::fs::write(
+            dir.path().join("c.yml"),
+            "services:\n  app:\n    image: a:1\n    environment:\n      DATABASE__NAME: app\n      JWT_SECRET: x\n      SECRET_KEY: s\n      DATABASE__PORT: five\n      ENVIRONMENT: prod\n      OLD_FLAG: '1'\n      TZ: UTC\n",
+        )
+        .unwrap();
+        let spec: ComposeEnvCheck = marked_yaml::from_node(
+            &marked_yaml::parse_yaml(0, "files: [c.yml]\nservice: app\nschema: s.json\nrenamed: {OLD_FLAG: NEW_FLAG}\nvalues: {VAULT__ENABLED: 'true'}\nignore: [TZ]\nprocess_env: false\n").unwrap(),
+        )
+        .unwrap();
+        let o = spec.run(&RunContext::for_root(dir.path())).await;
+        assert_eq!(o.status(), Status::Fail);
+        let got: Vec<_> = o
+            .findings
+            .iter()
+            .map(|f| (f.code.clone().unwrap(), f.line.unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("compose_env/unknown".to_string(), 5),
+                ("compose_env/unknown".to_string(), 6),
+                ("compose_env/wrong-type".to_string(), 8),
+                ("compose_env/wrong-type".to_string(), 9),
+                ("compose_env/renamed".to_string(), 10),
+                ("compose_env/missing".to_string(), 4),
+            ],
+            "{:#?}",
+            o.findings
+        );
+        assert!(
+            o.findings[0]
+                .message
+                .contains("did you mean DATABASE__DATABASE?")
+        );
+        assert!(
+            o.findings[1]
+                .message
+                .contains("did you mean AUTH__JWT_SECRET_KEY?")
+        );
+        let missing: Vec<_> = o.findings[5..].iter().map(|f| f.message.clone()).collect();
+        assert!(
+            missing
+                .iter()
+                .any(|m| m.contains("VAULT__ENABLED is not set")),
+            "{missing:?}"
+        );
+    }
+}
