@@ -211,3 +211,16 @@ fn security_section_lists_readably() {
         assert!(text.contains(title), "missing `{title}` in:\n{text}");
     }
 }
+
+#[test]
+fn readme_lists_every_check_kind() {
+    let readme = std::fs::read_to_string(common::repo("README.md")).unwrap();
+    let out = readyctl().arg("kinds").output().unwrap();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let kind = line.split_whitespace().next().unwrap();
+        assert!(
+            readme.contains(&format!("[`{kind}`](docs/kinds/{kind}.md)")),
+            "README lacks kind {kind}"
+        );
+    }
+}
