@@ -344,10 +344,17 @@ pub fn load_waivers(
         }
     };
     let ids: Vec<&str> = cat.checks.iter().map(|c| c.id.as_str()).collect();
-    let list = waivers::load(&path, &ids).map_err(|d| {
+    let list = waivers::load(&path, &ids, explicit.is_some()).map_err(|d| {
         eprint!("{}", d.render(ecolor));
         exit::USAGE
     })?;
+    for w in list.iter().filter(|w| !ids.contains(&w.check.as_str())) {
+        eprintln!(
+            "warning: {}: waiver for `{}` ignored: this catalogue has no such check",
+            path.display(),
+            w.check
+        );
+    }
     let today = waivers::today().map_err(|e| {
         eprintln!("error: {e}");
         exit::USAGE

@@ -67,7 +67,10 @@ pub fn today() -> Result<Date, String> {
 }
 
 /// Loads and validates a waiver file against the catalogue's check ids.
-pub fn load(path: &Path, check_ids: &[&str]) -> Result<Vec<Waiver>, Diagnostics> {
+/// With `strict`, a waiver naming a check the catalogue lacks is an error;
+/// without (the implicit `readyctl-waivers.yml` of a deployment that several
+/// catalogues may check), such waivers are kept and simply match nothing.
+pub fn load(path: &Path, check_ids: &[&str], strict: bool) -> Result<Vec<Waiver>, Diagnostics> {
     let name = path.display().to_string();
     let mut diags = Diagnostics::default();
     let text = match std::fs::read_to_string(path) {
@@ -81,7 +84,7 @@ pub fn load(path: &Path, check_ids: &[&str]) -> Result<Vec<Waiver>, Diagnostics>
         }
     };
     diags.add_source(name.clone(), text.clone());
-    let out = parse(&name, &text, check_ids, &mut diags);
+    let out = parse(&name, &text, check_ids, strict, &mut diags);
     if diags.is_empty() {
         Ok(out)
     } else {
@@ -97,7 +100,13 @@ fn loc(file: &str, node: &Node) -> Option<Location> {
     })
 }
 
-fn parse(file: &str, text: &str, ids: &[&str], diags: &mut Diagnostics) -> Vec<Waiver> {
+fn parse(
+    file: &str,
+    text: &str,
+    ids: &[&str],
+    strict: bool,
+    diags: &mut Diagnostics,
+) -> Vec<Waiver> {
     let root = match marked_yaml::parse_yaml_with_options(
         0,
         text,
@@ -139,7 +148,7 @@ fn parse(file: &str, text: &str, ids: &[&str], diags: &mut Diagnostics) -> Vec<W
         };
         let map = item.as_mapping();
         let field = |k: &str| map.and_then(|m| m.get_node(k)).and_then(|n| loc(file, n));
-        if !ids.contains(&raw.check.as_str()) {
+        if strict && !ids.contains(&raw.check.as_str()) {
             diags.push(
                 Diagnostic::new(
                     "waivers/unknown-check",
@@ -228,7 +237,7 @@ mod tests {
     #[test]
     fn waives_until_expiry_inclusive_then_fails_with_its_own_message() {
         let mut d = Diagnostics::default();
-        let w = parse("w.yml", FILE, &["net.api"], &mut d);
+        let w = parse("w.yml", FILE, &["net.api"], true, &mut d);
         assert!(d.is_empty());
         let mut r = canonical();
         apply(&mut r, &w, "2026-06-30".parse().unwrap());
@@ -251,7 +260,7 @@ mod tests {
     #[test]
     fn unknown_check_is_located_with_a_suggestion() {
         let mut d = Diagnostics::default();
-        parse("w.yml", FILE, &["net.apis"], &mut d);
+        parse("w.yml", FILE, &["net.apis"], true, &mut d);
         let out = d.render_plain();
         assert!(
             out.contains("w.yml:2:12: error[waivers/unknown-check]"),
@@ -261,12 +270,21 @@ mod tests {
     }
 
     #[test]
+    fn an_implicit_waiver_file_may_name_checks_of_other_catalogues() {
+        let mut d = Diagnostics::default();
+        let w = parse("w.yml", FILE, &["other.check"], false, &mut d);
+        assert!(d.is_empty(), "{}", d.render_plain());
+        assert_eq!(w.len(), 1);
+    }
+
+    #[test]
     fn bad_date_and_unknown_field_are_reported() {
         let mut d = Diagnostics::default();
         parse(
             "w.yml",
             "waivers:\n  - {check: a, reason: r, by: b, expires: soon}\n  - {check: a, reason: r, by: b, expires: 2026-01-01, x: 1}\n",
             &["a"],
+            true,
             &mut d,
         );
         assert_eq!(d.items.len(), 2, "{}", d.render_plain());
