@@ -9,11 +9,19 @@
 #   readyctltest-worker-1   service worker, healthcheck fails → unhealthy
 #   readyctltest-migrate-1  service migrate, exits with code 3 → exited
 #   readyctltest-flaky-1    service flaky (project readyctlflaky), restart=always, exits → restarting
+# and the fixture deployment's stack in its good state, for
+# tests/checklist_live.rs (project `dotmac`, what checks/23-docker.yml expects):
+#   dotmac-{app,celery,celery-beat,postgres,redis,openbao}-1, each running with
+#   a passing healthcheck → healthy. They are busybox stand-ins: only the
+#   containers' state is checked, the services themselves run elsewhere.
 # Exports READYCTL_TEST_DOCKER_HOST (unix:///path/docker.sock).
 
 DOCKER_CLI=/usr/bin/docker
 DOCKER_IMAGE=readyctl-busybox:test
+DOCKER_DOTMAC_SERVICES="app celery celery-beat postgres redis openbao"
 DOCKER_NAMES="readyctltest-web-1 readyctltest-worker-1 readyctltest-migrate-1 readyctltest-flaky-1"
+for _s in $DOCKER_DOTMAC_SERVICES; do DOCKER_NAMES="$DOCKER_NAMES dotmac-$_s-1"; done
+unset _s
 
 docker_install() {
   apt_install docker.io busybox-static
@@ -64,8 +72,20 @@ docker_start() {
     --label com.docker.compose.project=readyctlflaky --label com.docker.compose.service=flaky \
     --restart always "$DOCKER_IMAGE" sh -c 'sleep 0.2; exit 1' >/dev/null
 
+  local svc
+  for svc in $DOCKER_DOTMAC_SERVICES; do
+    _docker run -d --name "dotmac-$svc-1" --network none --stop-timeout 1 \
+      --label com.docker.compose.project=dotmac --label com.docker.compose.service="$svc" \
+      --health-cmd true --health-interval 1s --health-timeout 1s --health-retries 1 \
+      "$DOCKER_IMAGE" sleep 1000000 >/dev/null
+  done
+
   # Wait for the healthchecks to settle and the flaky container to restart.
   _docker_settled() {
+    local s
+    for s in $DOCKER_DOTMAC_SERVICES; do
+      [ "$(_docker inspect -f '{{.State.Health.Status}}' "dotmac-$s-1")" = healthy ] || return 1
+    done
     [ "$(_docker inspect -f '{{.State.Health.Status}}' readyctltest-web-1)" = healthy ] &&
       [ "$(_docker inspect -f '{{.State.Health.Status}}' readyctltest-worker-1)" = unhealthy ] &&
       [ "$(_docker inspect -f '{{.RestartCount}}' readyctltest-flaky-1)" -ge 2 ]

@@ -2,8 +2,11 @@
 #
 # Two servers on spare loopback ports:
 # - a dev server (in-memory, unsealed) with a known root token, KV v2 at
-#   secret/, a secret at secret/auth/jwt_secret (key `value`) and a
-#   non-root token limited to a read-only policy;
+#   secret/, a secret at secret/auth/jwt_secret (key `value`), the other
+#   secrets checks/22-vault.yml expects (secret/database/postgres,
+#   secret/api/keys, secret/services/minio, with the fixture's credentials
+#   where .env.production has them) and a non-root token limited to the
+#   fixture's read-only app policy (fixtures/dotmac/fixed/vault/policies);
 # - a real server with raft storage, initialised with 5 key shares and
 #   threshold 3, and left sealed.
 # `bao operator init` takes 6–10 s, so the initialised raft directory is kept
@@ -61,13 +64,20 @@ openbao_start() {
   echo $! >"$dir/dev.pid"
   wait_for 20 _openbao_up "$dev_port" || { log "openbao dev server did not start"; cat "$dir/dev.log" >&2; return 1; }
   local addr="http://127.0.0.1:$dev_port"
-  BAO_ADDR=$addr BAO_TOKEN=$root_token "$OPENBAO_BIN" kv put secret/auth/jwt_secret value="$secret" >/dev/null
-  BAO_ADDR=$addr BAO_TOKEN=$root_token "$OPENBAO_BIN" policy write app - >/dev/null <<'POLICY'
-path "secret/data/*" { capabilities = ["read"] }
-path "sys/mounts" { capabilities = ["read"] }
-POLICY
+  local bao=(env BAO_ADDR="$addr" BAO_TOKEN="$root_token" "$OPENBAO_BIN")
+  "${bao[@]}" kv put secret/auth/jwt_secret value="$secret" >/dev/null
+  "${bao[@]}" kv put secret/database/postgres username=dotmac \
+    password=pg-Fixture-Strong-Passw0rd-2025 >/dev/null
+  "${bao[@]}" kv put secret/api/keys \
+    internal_api_key="$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')" >/dev/null
+  "${bao[@]}" kv put secret/services/minio access_key=dotmac-minio \
+    secret_key=minio-Fixture-Strong-Secret-2025 >/dev/null
+  # The fixture's app policy, plus reading the mount table (the KV v2 check).
+  { cat "$ROOT/fixtures/dotmac/fixed/vault/policies/app-policy.hcl"
+    printf '\npath "sys/mounts" {\n  capabilities = ["read"]\n}\n'
+  } | "${bao[@]}" policy write app - >/dev/null
   local app_token
-  app_token=$(BAO_ADDR=$addr BAO_TOKEN=$root_token "$OPENBAO_BIN" token create -policy=app -field=token)
+  app_token=$("${bao[@]}" token create -policy=app -field=token)
 
   # Sealed server: from the cached initialised raft directory when there is one.
   local api_port cluster_port; api_port=$(free_port); cluster_port=$(free_port)

@@ -4,9 +4,12 @@
 #   dotmac_prod — uuid-ossp, pg_trgm, btree_gin; work_mem 16MB; alembic_version at
 #                 the head of fixtures/dotmac/fixed/alembic/versions;
 #   dotmac_bare — no extensions, default settings, alembic_version behind head.
-# The cluster runs with max_connections=200.
+# The cluster runs with max_connections=200. Role dotmac's password is the
+# fixture's POSTGRES_PASSWORD (fixtures/dotmac/fixed/.env.production), so the
+# bundled catalogue run on the fixed fixture logs in with the fixture's own
+# credentials.
 
-PG_TEST_PASSWORD="pg-Test-Passw0rd-$$-readyctl"
+PG_TEST_PASSWORD="pg-Fixture-Strong-Passw0rd-2025"
 PG_HEAD_REVISION="9a8b7c6d5e4f"
 PG_BEHIND_REVISION="c91f0e6a3b57"
 

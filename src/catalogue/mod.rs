@@ -76,6 +76,9 @@ pub struct Target {
     /// A password (secret).
     pub password: Option<String>,
     /// A PEM file of CA certificates to trust in addition to the system's.
+    /// Empty means none, so a catalogue can write `ca_file: ${API_CA_FILE:-}`
+    /// and still load when the variable is unset.
+    #[serde(default, deserialize_with = "de_opt_nonempty_path")]
     pub ca_file: Option<PathBuf>,
     /// Turn TLS verification off. Always reported as a warning.
     #[serde(default)]
@@ -88,6 +91,15 @@ pub struct Target {
     /// Free-form labels for kinds with their own needs (e.g. a compose project name).
     #[serde(default)]
     pub labels: IndexMap<String, String>,
+}
+
+/// An optional path where an empty string (an unset `${VAR:-}`) is `None`.
+fn de_opt_nonempty_path<'de, D>(d: D) -> Result<Option<PathBuf>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let s: Option<String> = Option::deserialize(d)?;
+    Ok(s.filter(|s| !s.trim().is_empty()).map(PathBuf::from))
 }
 
 /// One check, validated and ready to run.
@@ -1362,6 +1374,17 @@ mod tests {
         assert_eq!(c.checks[0].title, "a.b");
         assert_eq!(c.checks[0].severity, Severity::High);
         assert_eq!(c.checks[0].timeout, Duration::from_secs(3));
+    }
+
+    #[test]
+    fn empty_target_ca_file_means_none() {
+        let c = load_str(
+            "c.yml",
+            "version: 1\ntargets:\n  api: {url: 'https://a', ca_file: '${READYCTL_UNSET_CA_FOR_TEST:-}'}\n  b: {url: 'https://b', ca_file: ca.pem}\nchecks:\n  - {id: a, kind: file, path: x}\n",
+        )
+        .unwrap();
+        assert_eq!(c.targets["api"].ca_file, None);
+        assert_eq!(c.targets["b"].ca_file, Some(PathBuf::from("ca.pem")));
     }
 
     #[test]

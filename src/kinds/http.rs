@@ -83,6 +83,8 @@ pub struct Expect {
     pub headers: IndexMap<String, HeaderRule>,
     /// The body contains this text.
     pub body_contains: Option<String>,
+    /// The body does not contain this text (e.g. a reflected `<script>` probe).
+    pub body_not_contains: Option<String>,
     /// The body matches this regex.
     pub body_matches: Option<String>,
     /// JSON assertions.
@@ -306,6 +308,7 @@ mock ids. Each of these is a `curl` someone runs by hand before a release.
 | `expect.status` | code, list, range, class | default `2xx` |
 | `expect.headers` | map | per header: a string (equals) or `{equals, matches, present, absent}` |
 | `expect.body_contains` / `expect.body_matches` | text / regex | on the body |
+| `expect.body_not_contains` | text | the body must not hold this text (a reflected probe payload) |
 | `expect.json` | list | `{path, equals, not_equals, exists, matches, less_than, greater_than, length, none_match}` |
 | `expect.max_time` | duration | upper bound for the whole exchange |
 | `capture` | map | name → `$.json.path`, `{json}`, `{header}` or `{regex}` (first group) |
@@ -317,7 +320,7 @@ findings. A capture that finds nothing fails the check.
 - `refused` / `timed out` / `TLS failure` / `host name does not resolve`: the request did not complete.
 - `status`: the status is not the expected one.
 - `header`: a header is missing, present when it must not be, or has the wrong value.
-- `body`: the body lacks the expected text.
+- `body`: the body lacks the expected text, or holds text it must not (`body_not_contains`).
 - `json`: a JSONPath assertion does not hold (expected and actual shown).
 - `slow`: the exchange took longer than `max_time`.
 - `capture`: a capture found nothing.
@@ -549,6 +552,17 @@ impl HttpCheck {
                 Finding::new(format!("body does not contain `{c}`"))
                     .code("http/body")
                     .expected_actual(format!("contains `{c}`"), excerpt(&r.body)),
+            );
+        }
+        if let Some(c) = &self.expect.body_not_contains
+            && let Some(at) = r.body.find(c.as_str())
+        {
+            f.push(
+                Finding::new(format!(
+                    "body contains `{c}` (at byte {at}), expected it absent"
+                ))
+                .code("http/body")
+                .expected_actual(format!("no `{c}`"), excerpt(&r.body[at..])),
             );
         }
         if let Some(m) = &self.expect.body_matches
@@ -969,6 +983,19 @@ mod tests {
                 .unwrap()
         );
         assert!(status_item("abc").is_err());
+    }
+
+    #[test]
+    fn body_not_contains_reports_a_reflected_probe() {
+        let c = spec("url: http://x\nexpect:\n  body_not_contains: '<script>probe</script>'\n");
+        let (f, _) = c.evaluate(&resp(200, "<p>q=&lt;script&gt;probe&lt;/script&gt;</p>"));
+        assert!(f.is_empty(), "{f:?}");
+        let (f, _) = c.evaluate(&resp(200, "<p>q=<script>probe</script></p>"));
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            f[0].message,
+            "body contains `<script>probe</script>` (at byte 5), expected it absent"
+        );
     }
 
     #[test]
