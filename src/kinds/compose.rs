@@ -114,7 +114,7 @@ const DATASTORE_PORTS: &[(&str, &str)] = &[
 ];
 
 /// A compose project to lint.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ComposeCheck {
     /// Compose files in `-f` order, relative to the deployment root.
@@ -268,6 +268,10 @@ file) makes the check `error` with located findings.
             }
         }
         p
+    }
+
+    fn schema() -> Option<schemars::Schema> {
+        Some(super::spec_schema::<Self>())
     }
 
     async fn run(&self, cx: &RunContext) -> Outcome {

@@ -15,7 +15,7 @@ use super::{CheckKind, Outcome, RunContext, SpecProblem};
 use crate::compose::yaml::{Loc, Node};
 
 /// What a service's environment must look like.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ComposeEnvCheck {
     /// Compose files in `-f` order, relative to the deployment root.
@@ -354,6 +354,10 @@ missing keys at the service's `environment:`.
             }
         }
         p
+    }
+
+    fn schema() -> Option<schemars::Schema> {
+        Some(super::spec_schema::<Self>())
     }
 
     async fn run(&self, cx: &RunContext) -> Outcome {

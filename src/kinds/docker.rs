@@ -26,7 +26,7 @@ pub const SERVICE_LABEL: &str = "com.docker.compose.service";
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 
 /// A Docker containers check.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DockerCheck {
     /// The daemon: `unix:///var/run/docker.sock`, `tcp://host:2375`; default `DOCKER_HOST`, then the local socket.
@@ -151,6 +151,10 @@ together, a container must match all of them.
 
     fn targets(&self) -> Vec<&str> {
         self.target.as_deref().into_iter().collect()
+    }
+
+    fn schema() -> Option<schemars::Schema> {
+        Some(super::spec_schema::<Self>())
     }
 
     async fn run(&self, cx: &RunContext) -> Outcome {

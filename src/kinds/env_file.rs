@@ -62,7 +62,7 @@ pub struct EnvFileCheck {
 #[serde(untagged)]
 pub enum ValueRule {
     /// Must equal this.
-    Equals(String),
+    Equals(#[schemars(with = "super::Scalar")] String),
     /// One of the detailed forms.
     Rule(ValueRuleSpec),
 }

@@ -19,7 +19,7 @@ use crate::report::Finding;
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// An HTTP request and what its response must look like.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HttpCheck {
     /// Full URL, or a path joined to the target's url.
@@ -31,6 +31,7 @@ pub struct HttpCheck {
     pub method: String,
     /// Request headers; `${capture}` names are expanded at run time.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, super::Scalar>")]
     pub headers: IndexMap<String, String>,
     /// Request body.
     pub body: Option<Body>,
@@ -58,7 +59,7 @@ fn yes() -> bool {
 }
 
 /// A request body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub enum Body {
     /// A YAML mapping or list sent as JSON. Unquoted scalars that read as
@@ -69,11 +70,11 @@ pub enum Body {
     /// Plain text.
     Text(String),
     /// `application/x-www-form-urlencoded` fields.
-    Form(IndexMap<String, String>),
+    Form(#[schemars(with = "IndexMap<String, super::Scalar>")] IndexMap<String, String>),
 }
 
 /// Expectations on the response.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// `200`, `[200, 204]`, `200-299` or `2xx` (default `2xx`).
@@ -92,17 +93,18 @@ pub struct Expect {
     pub json: Vec<JsonAssert>,
     /// The whole exchange (headers and body) takes at most this long.
     #[serde(default, deserialize_with = "de_opt_duration")]
+    #[schemars(with = "Option<String>")]
     pub max_time: Option<Duration>,
 }
 
 /// Allowed statuses.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum StatusSpec {
     /// One code, a range `200-299` or a class `2xx`.
-    One(String),
+    One(#[schemars(with = "super::Scalar")] String),
     /// Any of these.
-    Many(Vec<String>),
+    Many(#[schemars(with = "Vec<super::Scalar>")] Vec<String>),
 }
 
 impl StatusSpec {
@@ -148,10 +150,11 @@ fn status_item(item: &str) -> Result<std::ops::RangeInclusive<u16>, String> {
 }
 
 /// An expectation on one response header.
-#[derive(Debug)]
+#[derive(Debug, schemars::JsonSchema)]
+#[schemars(untagged)]
 pub enum HeaderRule {
     /// Must equal this (case-sensitive value, case-insensitive name).
-    Equals(String),
+    Equals(#[schemars(with = "super::Scalar")] String),
     /// A detailed rule.
     Rule(HeaderRuleSpec),
 }
@@ -179,10 +182,11 @@ impl<'de> Deserialize<'de> for HeaderRule {
 }
 
 /// Detailed header expectation.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HeaderRuleSpec {
     /// Must equal this.
+    #[schemars(with = "Option<super::Scalar>")]
     pub equals: Option<String>,
     /// Must match this regex.
     pub matches: Option<String>,
@@ -194,14 +198,16 @@ pub struct HeaderRuleSpec {
 }
 
 /// One JSONPath assertion on the response body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonAssert {
     /// RFC 9535 JSONPath, e.g. `$.status` or `$.items[*].id`.
     pub path: String,
     /// The first selected value equals this (numbers and booleans compare by text).
+    #[schemars(with = "Option<super::Scalar>")]
     pub equals: Option<String>,
     /// The first selected value differs from this.
+    #[schemars(with = "Option<super::Scalar>")]
     pub not_equals: Option<String>,
     /// The path selects something (`true`) or nothing (`false`).
     pub exists: Option<bool>,
@@ -219,7 +225,7 @@ pub struct JsonAssert {
 
 /// Where a captured value comes from. A plain string starting with `$` is a
 /// JSONPath.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Capture {
     /// `$.access_token`.
@@ -229,7 +235,7 @@ pub enum Capture {
 }
 
 /// Detailed capture source.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaptureSpec {
     /// JSONPath into the body.
@@ -408,6 +414,10 @@ findings. A capture that finds nothing fails the check.
 
     fn targets(&self) -> Vec<&str> {
         self.target.as_deref().into_iter().collect()
+    }
+
+    fn schema() -> Option<schemars::Schema> {
+        Some(super::spec_schema::<Self>())
     }
 
     async fn run(&self, cx: &RunContext) -> Outcome {

@@ -20,7 +20,7 @@ use crate::report::Finding;
 const MAX_REQUESTS: usize = 1_000_000;
 
 /// A latency measurement.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LatencyCheck {
     /// Full URL or a path joined to the target's url.
@@ -29,6 +29,7 @@ pub struct LatencyCheck {
     pub target: Option<String>,
     /// Request headers.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, super::Scalar>")]
     pub headers: IndexMap<String, String>,
     /// Measured requests (default 100).
     #[serde(default = "default_requests")]
@@ -43,6 +44,7 @@ pub struct LatencyCheck {
     #[serde(default)]
     pub thresholds: Thresholds,
     /// Largest share of failed requests, `1%` or `0.01` (default 0).
+    #[schemars(with = "Option<super::Scalar>")]
     pub max_error_rate: Option<String>,
     /// Extra CA certificates (PEM).
     pub ca_file: Option<PathBuf>,
@@ -62,20 +64,24 @@ fn default_warmup() -> usize {
 }
 
 /// Percentile bounds.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Thresholds {
     /// Median bound.
     #[serde(default, deserialize_with = "de_opt_duration")]
+    #[schemars(with = "Option<String>")]
     pub p50: Option<Duration>,
     /// 95th percentile bound.
     #[serde(default, deserialize_with = "de_opt_duration")]
+    #[schemars(with = "Option<String>")]
     pub p95: Option<Duration>,
     /// 99th percentile bound.
     #[serde(default, deserialize_with = "de_opt_duration")]
+    #[schemars(with = "Option<String>")]
     pub p99: Option<Duration>,
     /// Slowest request bound.
     #[serde(default, deserialize_with = "de_opt_duration")]
+    #[schemars(with = "Option<String>")]
     pub max: Option<Duration>,
 }
 
@@ -193,6 +199,10 @@ included, must finish within it.
 
     fn targets(&self) -> Vec<&str> {
         self.target.as_deref().into_iter().collect()
+    }
+
+    fn schema() -> Option<schemars::Schema> {
+        Some(super::spec_schema::<Self>())
     }
 
     async fn run(&self, cx: &RunContext) -> Outcome {

@@ -12,7 +12,7 @@ use crate::report::Finding;
 pub const DEFAULT_ATTESTATIONS: &str = "readyctl-attestations.yml";
 
 /// An item a person must sign off.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ManualCheck {
     /// The key to look up in the attestation file (default: the check id).
@@ -23,6 +23,7 @@ pub struct ManualCheck {
     pub instructions: Option<String>,
     /// A sign-off older than this no longer counts (e.g. `30d`).
     #[serde(default, deserialize_with = "super::de_opt_duration")]
+    #[schemars(with = "Option<String>")]
     pub max_age: Option<std::time::Duration>,
 }
 
@@ -76,6 +77,10 @@ checklist. This keeps them in the report, next to the automated checks.
 - `incomplete sign-off` (warn): the entry lacks `who` or `when`.
 - `unreadable` (error): the attestation file is not valid YAML.
 "#;
+
+    fn schema() -> Option<schemars::Schema> {
+        Some(super::spec_schema::<Self>())
+    }
 
     async fn run(&self, cx: &RunContext) -> Outcome {
         let item = self.item.clone().unwrap_or_else(|| cx.check_id.clone());

@@ -208,6 +208,26 @@ pub fn spec_schema<T: schemars::JsonSchema>() -> schemars::Schema {
         .into_root_schema_for::<T>()
 }
 
+/// Schema stand-in for a `String` spec field that users may write as any YAML
+/// scalar: the loader reads `200`, `0.01` or `true` into a string, so the
+/// schema must accept them too. Use as `#[schemars(with = "Scalar")]` (or
+/// `Option<Scalar>`, `IndexMap<String, Scalar>`).
+pub struct Scalar;
+
+impl schemars::JsonSchema for Scalar {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Scalar".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": ["string", "number", "boolean"] })
+    }
+}
+
 fn parse_spec<T: CheckKind>(node: &marked_yaml::Node) -> Result<Box<dyn DynCheck>, ParseError> {
     let spec: T = marked_yaml::from_node(node).map_err(ParseError::Serde)?;
     let problems = spec.validate();

@@ -30,7 +30,7 @@ use crate::domain::version_req::{self, VersionReq};
 use crate::report::Finding;
 
 /// Where the expectations are checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// Connect to the database.
@@ -40,7 +40,7 @@ pub enum Source {
 }
 
 /// libpq's `sslmode` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum TlsMode {
     /// Plaintext only.
@@ -73,19 +73,21 @@ impl TlsMode {
 }
 
 /// A query and what it must return.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuerySpec {
     /// The SQL, run as a simple query (read-only intent; not enforced).
     pub sql: String,
     /// The first column of the first row, as text (`>=`, `<` … allowed for numbers).
+    #[schemars(with = "Option<super::Scalar>")]
     pub expect: Option<String>,
     /// The number of rows (`3`, `>= 1`).
+    #[schemars(with = "Option<super::Scalar>")]
     pub rows: Option<String>,
 }
 
 /// Expectations on one PostgreSQL database or its init SQL.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostgresCheck {
     /// `postgres://user:password@host:port/db?sslmode=…` or a key=value DSN.
@@ -102,12 +104,14 @@ pub struct PostgresCheck {
     /// PEM CA certificates to trust (verify-ca, verify-full).
     pub ca_file: Option<PathBuf>,
     /// Server version constraint, e.g. `>=15`.
+    #[schemars(with = "Option<super::Scalar>")]
     pub version: Option<String>,
     /// Extensions that must be installed.
     #[serde(default)]
     pub extensions: Vec<String>,
     /// Settings by `pg_settings` name: `max_connections: 200`, `shared_buffers: ">= 256MB"`.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, super::Scalar>")]
     pub settings: IndexMap<String, String>,
     /// A query with an expected scalar or row count.
     pub query: Option<QuerySpec>,
@@ -269,6 +273,10 @@ checks:
             .and_then(dsn_password)
             .into_iter()
             .collect()
+    }
+
+    fn schema() -> Option<schemars::Schema> {
+        Some(super::spec_schema::<Self>())
     }
 
     async fn run(&self, cx: &RunContext) -> Outcome {

@@ -22,7 +22,7 @@ use crate::redact::looks_secret;
 use crate::report::Finding;
 
 /// Where the expectations are checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// Connect to the server.
@@ -32,7 +32,7 @@ pub enum Source {
 }
 
 /// Which persistence must be on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Persistence {
     /// Append-only file (`appendonly yes`).
@@ -46,7 +46,7 @@ pub enum Persistence {
 }
 
 /// Expectations on one Redis server or config file.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedisCheck {
     /// `redis://[user:password@]host:port[/db]` or `rediss://…` for TLS.
@@ -60,9 +60,11 @@ pub struct RedisCheck {
     /// PEM CA certificates to trust for `rediss://`.
     pub ca_file: Option<PathBuf>,
     /// Server version constraint, e.g. `>=7`.
+    #[schemars(with = "Option<super::Scalar>")]
     pub version: Option<String>,
     /// Configuration values, e.g. `maxmemory: 256mb`, `maxmemory-policy: allkeys-lru`.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, super::Scalar>")]
     pub config: IndexMap<String, String>,
     /// `true`: clients without a password are refused (NOAUTH).
     pub auth_required: Option<bool>,
@@ -221,6 +223,10 @@ checks:
             .and_then(url_password)
             .into_iter()
             .collect()
+    }
+
+    fn schema() -> Option<schemars::Schema> {
+        Some(super::spec_schema::<Self>())
     }
 
     async fn run(&self, cx: &RunContext) -> Outcome {

@@ -43,7 +43,7 @@ pub const GRADES: &[&str] = &[
 ];
 
 /// A security-headers check.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecurityHeadersCheck {
     /// Full URL or a path joined to the target's url.
@@ -52,6 +52,7 @@ pub struct SecurityHeadersCheck {
     pub target: Option<String>,
     /// Request headers.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, super::Scalar>")]
     pub headers: IndexMap<String, String>,
     /// Grade the headers (default true; `false` to only probe hosts or rate limits).
     #[serde(default = "yes")]
@@ -83,7 +84,7 @@ fn default_origin() -> String {
 }
 
 /// Trusted-host probe settings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrustedHosts {
     /// Host header to send; the answer must be a 4xx (or the connection closed).
@@ -100,7 +101,7 @@ fn default_host() -> String {
 }
 
 /// Rate-limit probe settings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimit {
     /// Requests in the burst (default 30, at most 500); a 429 must come before it ends.
@@ -914,6 +915,10 @@ the burst), and the transport reasons (`refused`, `timed out`, `TLS failure`).
 
     fn targets(&self) -> Vec<&str> {
         self.target.as_deref().into_iter().collect()
+    }
+
+    fn schema() -> Option<schemars::Schema> {
+        Some(super::spec_schema::<Self>())
     }
 
     async fn run(&self, cx: &RunContext) -> Outcome {

@@ -19,7 +19,7 @@ use super::{CheckKind, Outcome, RunContext, SpecProblem};
 use crate::report::Finding;
 
 /// A TLS certificate check.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TlsCheck {
     /// `host:port`.
@@ -145,6 +145,10 @@ ahead.
 
     fn targets(&self) -> Vec<&str> {
         self.target.as_deref().into_iter().collect()
+    }
+
+    fn schema() -> Option<schemars::Schema> {
+        Some(super::spec_schema::<Self>())
     }
 
     async fn run(&self, cx: &RunContext) -> Outcome {

@@ -22,7 +22,7 @@ use crate::domain::policy::Policy;
 use crate::report::Finding;
 
 /// A Vault/OpenBao check: live (`url` or `target`) or from a policy file (`policy`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VaultCheck {
     /// The server's address (`http://127.0.0.1:8200`), or use `target`.
@@ -42,6 +42,7 @@ pub struct VaultCheck {
     /// `true`: must be a standby; `false`: must be the active node; unset: either.
     pub standby: Option<bool>,
     /// Server version constraint, e.g. `>=2.0`.
+    #[schemars(with = "Option<super::Scalar>")]
     pub version: Option<String>,
     /// Production: the token must not be a root token.
     #[serde(default)]
@@ -64,7 +65,7 @@ pub struct VaultCheck {
 }
 
 /// A KV v2 secret that must exist.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecretSpec {
     /// Path as the CLI writes it, mount first: `secret/auth/jwt_secret`.
@@ -250,6 +251,10 @@ no token, only the seal status, standby and version are checked.
 
     fn targets(&self) -> Vec<&str> {
         self.target.as_deref().into_iter().collect()
+    }
+
+    fn schema() -> Option<schemars::Schema> {
+        Some(super::spec_schema::<Self>())
     }
 
     async fn run(&self, cx: &RunContext) -> Outcome {

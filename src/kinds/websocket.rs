@@ -14,7 +14,7 @@ use super::http_client::{self, Endpoint};
 use super::{CheckKind, Outcome, RunContext, SpecProblem, check_regex};
 
 /// A WebSocket check.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebsocketCheck {
     /// `ws://…` or `wss://…`, or a path joined to the target's url.
@@ -23,6 +23,7 @@ pub struct WebsocketCheck {
     pub target: Option<String>,
     /// Handshake headers (`${capture}` expanded).
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, super::Scalar>")]
     pub headers: IndexMap<String, String>,
     /// A text message to send once connected.
     pub send: Option<String>,
@@ -98,6 +99,10 @@ the UI stays empty.
 
     fn targets(&self) -> Vec<&str> {
         self.target.as_deref().into_iter().collect()
+    }
+
+    fn schema() -> Option<schemars::Schema> {
+        Some(super::spec_schema::<Self>())
     }
 
     async fn run(&self, cx: &RunContext) -> Outcome {
