@@ -227,6 +227,64 @@ mod tests {
         assert!(v.is_valid(&ok));
     }
 
+    /// A misspelling of `field` that is not one of `taken`: the last letter
+    /// doubled (`url` → `urll`), as a typing slip would.
+    fn misspell(field: &str, taken: &Map<String, Value>) -> String {
+        let mut typo = field.to_string();
+        while taken.contains_key(&typo) {
+            typo.push(typo.chars().last().unwrap_or('x'));
+        }
+        typo
+    }
+
+    #[test]
+    fn every_kind_has_a_closed_schema_that_rejects_a_misspelt_field() {
+        let v = validator();
+        let common = common_properties();
+        for k in REGISTRY {
+            let spec = (k.schema)().unwrap_or_else(|| panic!("{} has no schema", k.name));
+            let own = spec.to_value()["properties"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            assert!(!own.is_empty(), "{}: schema lists no fields", k.name);
+            // The first check of this kind in its docs example: valid as written.
+            let doc = yaml(&crate::catalogue::docs_example(k.docs).unwrap());
+            let check = doc["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["kind"] == k.name)
+                .unwrap_or_else(|| panic!("{}: example has no check of its kind", k.name))
+                .as_object()
+                .unwrap()
+                .clone();
+            let minimal = json!({ "version": 1, "checks": [check.clone()] });
+            assert!(v.is_valid(&minimal), "{}: example check is invalid", k.name);
+            // Misspell one of the kind's own fields (the first the example
+            // uses, else the first the schema has) and add it beside the rest,
+            // so the typo is the only thing wrong.
+            let field = check
+                .keys()
+                .find(|f| !common.contains_key(*f))
+                .or_else(|| own.keys().next())
+                .unwrap()
+                .clone();
+            let mut taken = own.clone();
+            taken.extend(common.clone());
+            let typo = misspell(&field, &taken);
+            let mut bad = check;
+            bad.insert(typo.clone(), json!("x"));
+            let doc = json!({ "version": 1, "checks": [bad] });
+            let errs: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
+            assert!(
+                errs.iter().any(|e| e.contains(&typo)),
+                "{}: misspelt field `{typo}` (for `{field}`) not rejected: {errs:#?}",
+                k.name
+            );
+        }
+    }
+
     #[test]
     fn a_kind_without_a_schema_accepts_any_fields() {
         let clause = kind_clause("future", None);
