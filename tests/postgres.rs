@@ -261,7 +261,7 @@ checks:
         let m = message(&report, id);
         assert!(
             m.contains(
-                "accepted the connection but did not answer the PostgreSQL handshake within"
+                "accepted the connection but did not complete the PostgreSQL handshake within"
             ),
             "{id}: {m}"
         );

@@ -1220,7 +1220,7 @@ async fn attempt(
         Err(_) => Err(Failure::Reason(ConnectError::new(
             "postgres/unreachable",
             format!(
-                "{addr} accepted the connection but did not answer the PostgreSQL handshake within {}",
+                "{addr} accepted the connection but did not complete the PostgreSQL handshake within {}",
                 fmt_d(budget)
             ),
         ))),
@@ -1276,6 +1276,20 @@ fn classify(e: &tokio_postgres::Error, addr: &str, user: &str, db: &str) -> Fail
         return Failure::Reason(ConnectError::new(
             "postgres/auth",
             format!("{addr} asks user `{user}` for a password and the DSN gives none"),
+        ));
+    }
+    if chain.contains("reset by peer") || chain.contains("connection closed") {
+        return Failure::Reason(ConnectError::new(
+            "postgres/unreachable",
+            format!(
+                "{addr}: connection reset or closed by the server during the PostgreSQL handshake"
+            ),
+        ));
+    }
+    if chain.contains("unexpected message") || chain.contains("invalid message") {
+        return Failure::Reason(ConnectError::new(
+            "postgres/unreachable",
+            format!("{addr} answered with bytes that are not the PostgreSQL protocol"),
         ));
     }
     if chain.contains("TLS") || chain.contains("certificate") || chain.contains("peer") {

@@ -886,7 +886,11 @@ fn is_noauth(e: &redis::RedisError) -> bool {
 
 /// A RedisError as one line, with no URL in it.
 fn plain(e: &redis::RedisError) -> String {
-    crate::redact::mask_shapes(&e.to_string())
+    // Parser errors span several lines ("Parse error at 1\nUnexpected `62`"):
+    // a reason is one line.
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or_default();
+    crate::redact::mask_shapes(first)
 }
 
 fn connect_failure(addr: &str, user: &str, u: &url::Url, e: &redis::RedisError) -> Outcome {
@@ -909,6 +913,10 @@ fn connect_failure(addr: &str, user: &str, u: &url::Url, e: &redis::RedisError) 
         }
     } else if e.is_connection_refusal() {
         format!("{addr}: connection refused (nothing listens there)")
+    } else if e.kind() == redis::ErrorKind::Parse || text.contains("Parse error") {
+        format!("{addr} answered with bytes that are not the Redis protocol (RESP)")
+    } else if e.is_connection_dropped() || text.contains("reset by peer") {
+        format!("{addr}: connection reset or closed by the server before it answered")
     } else if text.to_ascii_lowercase().contains("tls") || text.contains("certificate") {
         format!("TLS with {addr} failed: {}", plain(e))
     } else {
