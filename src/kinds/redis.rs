@@ -129,7 +129,7 @@ checks:
 ## Fields
 | field | type | meaning |
 |---|---|---|
-| `url` | URL | `redis://[user:password@]host:port[/db]`; `rediss://` for TLS |
+| `url` | URL | `redis://[user:password@]host:port[/db]`; `rediss://` for TLS (verified; `rediss://…#insecure` turns verification off and the check warns) |
 | `target` | name | a catalogue target with `url` (and `password`, `username`, `ca_file`) or `path` |
 | `source` | `live`, `file` | default: `live` when a URL is known, else `file` |
 | `path` | path | the `redis.conf` (relative to `--root`) |
@@ -230,7 +230,24 @@ checks:
                 if let Some(pw) = live.url.password() {
                     cx.redactor.add(decode(pw));
                 }
-                self.run_live(cx, &live).await
+                let out = self.run_live(cx, &live).await;
+                // redis-rs turns certificate verification off for
+                // `rediss://…#insecure`: allowed, but never silently.
+                if live.url.scheme() == "rediss"
+                    && live.url.fragment() == Some("insecure")
+                    && out.status() == crate::report::Status::Pass
+                {
+                    let note = format!(
+                        "TLS verification is off for {} (`#insecure` in the URL)",
+                        address(&live.url)
+                    );
+                    return Outcome::warn(format!("{}; {note}", out.message)).with_findings(vec![
+                        Finding::new(note)
+                            .code("redis/tls-insecure")
+                            .hint("give the server's CA with `ca_file:` and drop `#insecure`"),
+                    ]);
+                }
+                out
             }
             Err(e) => Outcome::error(e),
         }
