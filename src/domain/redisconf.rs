@@ -204,11 +204,14 @@ impl RedisConf {
             .unwrap_or(path)
             .display()
             .to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfError {
-            file: shown.clone(),
-            line: None,
-            message: format!("cannot read: {e}"),
-        })?;
+        let text =
+            super::textfile::read(path, super::textfile::MAX_TEXT_FILE_BYTES).map_err(|e| {
+                ConfError {
+                    file: shown.clone(),
+                    line: e.line,
+                    message: e.message,
+                }
+            })?;
         for d in parse_str(&text, &shown)? {
             if d.name != "include" {
                 self.directives.push(d);

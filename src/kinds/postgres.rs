@@ -146,7 +146,8 @@ TLS modes are libpq's: `disable`; `prefer` (the default: TLS when offered;
 falling back to plaintext is reported as a warning); `require` (TLS);
 `verify-ca` (chain verified, host name not); `verify-full` (chain and host
 name). The certificate is always verified: when a weaker mode accepts one
-that does not verify, the check warns (`postgres/tls-unverified`). The mode comes from `tls:`, the target's `tls`, or `sslmode` in the DSN.
+that does not verify, the check warns (`postgres/tls-unverified`). The mode
+comes from `tls:`, the target's `tls`, or `sslmode` in the DSN.
 
 ## Why it matters
 The application assumes PostgreSQL 15+ with `uuid-ossp`, `pg_trgm` and
@@ -204,6 +205,7 @@ checks:
 - `postgres/unreachable`: connection refused, connect timed out, or the port accepted but never answered the handshake.
 - `postgres/auth`: password authentication failed, no password given, or `pg_hba.conf` rejects the connection.
 - `postgres/database`: the database does not exist.
+- `postgres/tls-unverified` (warning): `prefer`, `require` or `verify-ca` accepted a certificate that does not fully verify.
 - `postgres/tls`: the server does not offer TLS, the certificate is not trusted or not valid for the host, or `prefer` fell back to plaintext (warning).
 - `postgres/version`, `postgres/extension`, `postgres/setting`, `postgres/query`: an expectation does not hold; expected and actual shown.
 - `postgres/migrations`: conflicting heads, database behind head (missing revisions named), a revision unknown to the repository, or no `alembic_version` table.
@@ -454,7 +456,10 @@ impl PostgresCheck {
                 };
                 for f in files {
                     let shown = f.strip_prefix(&cx.root).unwrap_or(&f).display().to_string();
-                    match std::fs::read_to_string(&f) {
+                    match crate::domain::textfile::read(
+                        &f,
+                        crate::domain::textfile::MAX_TEXT_FILE_BYTES,
+                    ) {
                         Ok(text) => {
                             let mut parsed = initsql::parse(&text);
                             // Remember which file each item is in.
@@ -467,7 +472,16 @@ impl PostgresCheck {
                             sql.extend(parsed);
                             shown_files.push(shown);
                         }
-                        Err(e) => return Outcome::error(format!("cannot read {shown}: {e}")),
+                        Err(e) => {
+                            let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+                            let m = format!("{shown}{at}: {}", e.message);
+                            let mut finding = Finding::new(m.clone()).code("postgres/file");
+                            finding = match e.line {
+                                Some(l) => finding.at(shown.clone(), l, 1),
+                                None => finding.at_file(shown.clone()),
+                            };
+                            return Outcome::error(m).with_findings(vec![finding]);
+                        }
                     }
                 }
             }
