@@ -20,7 +20,7 @@ use tokio::net::TcpStream;
 /// The per-check timeout the hostile checks run with.
 const TIMEOUT: Duration = Duration::from_secs(2);
 /// What a check may take beyond its timeout (process start, reporting).
-const SLACK: Duration = Duration::from_millis(1500);
+const SLACK: Duration = Duration::from_millis(3000);
 
 static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
     tokio::runtime::Builder::new_multi_thread()
