@@ -8,6 +8,13 @@
 //! - [`report::render`] turns a report into a table, JSON, …;
 //! - [`app`] wires them to the command line ([`cli`]) and maps outcomes to [`exit`] codes.
 
+// No `unwrap`, `expect` or `panic!` where user input or a service's answer
+// can reach (tests may): clippy enforces it for non-test code.
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod app;
 pub mod catalogue;
 pub mod cli;

@@ -30,7 +30,7 @@ static KV_PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|e| unreachable!("static regex: {e}"))
 });
 static SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(pass|secret|token|private|credential|api_?key|access_?key|secret_?key|auth|dsn|salt|cookie|session_?key|signing)")
+    Regex::new(r"(?i)(pass|secret|token|private|credential|api[_-]?key|access[_-]?key|secret[_-]?key|auth|dsn|salt|cookie|session[_-]?key|signing)")
         .unwrap_or_else(|e| unreachable!("static regex: {e}"))
 });
 
@@ -38,6 +38,28 @@ static SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| {
 /// (`POSTGRES_PASSWORD`, `JWT_SECRET`, `VAULT_TOKEN`, `MINIO_SECRET_KEY`, …).
 pub fn looks_secret(name: &str) -> bool {
     SECRET_NAME.is_match(name)
+}
+
+/// The values to treat as secret in an HTTP header `name: value`: the whole
+/// value when the name looks secret (`Authorization`, `X-Api-Key`,
+/// `Cookie`, …), plus the credential after an auth scheme (`Bearer xyz` →
+/// `xyz`), since a server or a finding may quote it alone. Values that still
+/// hold a `${…}` placeholder (captures, expanded at run time) are left out:
+/// the expanded value is registered when it is captured.
+pub fn header_secrets(name: &str, value: &str) -> Vec<String> {
+    if !looks_secret(name) || value.contains("${") {
+        return Vec::new();
+    }
+    let mut out = vec![value.to_string()];
+    if let Some((scheme, cred)) = value.trim().split_once(' ')
+        && matches!(
+            scheme.to_ascii_lowercase().as_str(),
+            "bearer" | "basic" | "token" | "digest" | "apikey"
+        )
+    {
+        out.push(cred.trim().to_string());
+    }
+    out
 }
 
 /// A set of secret values plus the shape rules. Shared by the whole run;
@@ -142,6 +164,17 @@ mod tests {
     }
 
     #[test]
+    fn secret_headers_give_the_value_and_the_credential() {
+        assert_eq!(
+            header_secrets("Authorization", "Bearer abcd1234"),
+            vec!["Bearer abcd1234".to_string(), "abcd1234".to_string()]
+        );
+        assert_eq!(header_secrets("X-Api-Key", "k3y"), vec!["k3y".to_string()]);
+        assert!(header_secrets("Accept", "application/json").is_empty());
+        assert!(header_secrets("Authorization", "Bearer ${token}").is_empty());
+    }
+
+    #[test]
     fn recognises_secret_names() {
         for n in [
             "POSTGRES_PASSWORD",
@@ -149,6 +182,8 @@ mod tests {
             "VAULT_TOKEN",
             "MINIO_SECRET_KEY",
             "api_key",
+            "X-Api-Key",
+            "Authorization",
         ] {
             assert!(looks_secret(n), "{n}");
         }

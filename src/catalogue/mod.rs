@@ -477,6 +477,9 @@ fn load_sources(
                 Ok(t) => {
                     secrets.extend(t.token.clone());
                     secrets.extend(t.password.clone());
+                    for (k, v) in &t.headers {
+                        secrets.extend(crate::redact::header_secrets(k, v));
+                    }
                     if let Some(pw) = t.url.as_deref().and_then(url_password) {
                         secrets.push(pw);
                     }
@@ -506,6 +509,15 @@ fn load_sources(
                 &mut secrets,
                 &mut diags,
             );
+            // Secret-looking request headers of any kind (http, latency,
+            // websocket, …) are secrets wherever they appear.
+            if let Some(headers) = node.as_mapping().and_then(|m| m.get_mapping("headers")) {
+                for (k, v) in headers.iter() {
+                    if let Some(v) = v.as_scalar() {
+                        secrets.extend(crate::redact::header_secrets(k.as_str(), v.as_str()));
+                    }
+                }
+            }
             if let Some(def) = parse_check(&p.file, &node, *defaults, &mut diags) {
                 secrets.extend(def.check.secrets());
                 checks.push(def);

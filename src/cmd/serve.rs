@@ -165,7 +165,16 @@ pub fn main(args: &ServeArgs, ecolor: bool) -> u8 {
         let server = Arc::new(Server {
             cat,
             plan: RunPlan {
-                concurrency: args.concurrency.max(1),
+                concurrency: {
+                    let c = crate::app::cap_concurrency(
+                        args.concurrency,
+                        crate::app::open_file_limit(),
+                    );
+                    if let Some(note) = &c.note {
+                        eprintln!("{note}");
+                    }
+                    c.value
+                },
                 deadline: None,
                 selected,
                 wait: None,

@@ -145,6 +145,7 @@ impl History {
             .collect();
         files.sort();
         let mut texts = Vec::new();
+        let mut unreadable = Vec::new();
         for f in files {
             let name = f
                 .file_name()
@@ -153,10 +154,19 @@ impl History {
             if name == "__init__.py" {
                 continue;
             }
-            let text = std::fs::read_to_string(&f)?;
-            texts.push((format!("{}/{name}", shown.trim_end_matches('/')), text));
+            let file = format!("{}/{name}", shown.trim_end_matches('/'));
+            match super::textfile::read(&f, super::textfile::MAX_TEXT_FILE_BYTES) {
+                Ok(text) => texts.push((file, text)),
+                Err(e) => unreadable.push(Problem {
+                    file,
+                    line: e.line,
+                    message: e.message,
+                }),
+            }
         }
-        Ok(History::from_texts(texts))
+        let mut history = History::from_texts(texts);
+        history.problems.extend(unreadable);
+        Ok(history)
     }
 
     /// Builds a history from `(file, text)` pairs.
@@ -212,6 +222,45 @@ impl History {
             }
         }
         h.problems.extend(unknown);
+        // Cycles (`down_revision` naming itself, or A → B → A): peel off
+        // revisions whose parents are all settled; whatever is left is in a
+        // cycle or descends from one.
+        let mut settled: HashSet<&str> = HashSet::new();
+        loop {
+            let before = settled.len();
+            for r in h.revisions.values() {
+                if !settled.contains(r.id.as_str())
+                    && r.down
+                        .iter()
+                        .all(|d| settled.contains(d.as_str()) || !known.contains(d))
+                {
+                    settled.insert(r.id.as_str());
+                }
+            }
+            if settled.len() == before {
+                break;
+            }
+        }
+        let mut cyclic: Vec<&Revision> = h
+            .revisions
+            .values()
+            .filter(|r| !settled.contains(r.id.as_str()))
+            .collect();
+        cyclic.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        let cycle_problems: Vec<Problem> = cyclic
+            .first()
+            .map(|r| Problem {
+                file: r.file.clone(),
+                line: Some(r.line),
+                message: format!(
+                    "revision {} is in a down_revision cycle ({} revisions cannot reach a base)",
+                    r.id,
+                    cyclic.len()
+                ),
+            })
+            .into_iter()
+            .collect();
+        h.problems.extend(cycle_problems);
         h
     }
 
@@ -283,6 +332,25 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn down_revision_cycles_are_problems() {
+        let h = History::from_texts(vec![
+            mig("a1", "b2"),
+            mig("b2", "a1"),
+            (
+                "versions/s.py".into(),
+                "revision = \"s3\"\ndown_revision = \"s3\"\n".into(),
+            ),
+        ]);
+        assert!(
+            h.problems
+                .iter()
+                .any(|p| p.message.contains("down_revision cycle")),
+            "{:?}",
+            h.problems
+        );
+    }
 
     fn mig(id: &str, down: &str) -> (String, String) {
         (

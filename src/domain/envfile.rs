@@ -74,6 +74,15 @@ impl EnvFile {
 
     /// Parses `.env` text.
     pub fn parse(text: &str) -> Result<EnvFile, EnvFileError> {
+        // A NUL byte cannot be in an environment variable (execve stops at
+        // it): the file is binary or corrupt, whatever dotenvy makes of it.
+        if let Some(at) = text.find('\0') {
+            let line = u32::try_from(text[..at].matches('\n').count()).unwrap_or(u32::MAX);
+            return Err(EnvFileError {
+                message: "contains a NUL byte: binary or corrupt, not a .env file".to_string(),
+                line: Some(line.saturating_add(1)),
+            });
+        }
         let iter = dotenvy::from_read_iter(text.as_bytes());
         let mut entries = Vec::new();
         let mut search_from_line = 0usize;

@@ -8,5 +8,6 @@ pub mod envfile;
 pub mod initsql;
 pub mod policy;
 pub mod redisconf;
+pub mod textfile;
 pub mod units;
 pub mod version_req;

@@ -57,11 +57,14 @@ static CAPS: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
 impl Policy {
     /// Reads and parses a policy file.
     pub fn read(path: &Path) -> Result<Policy, PolicyError> {
-        let text = std::fs::read_to_string(path).map_err(|e| PolicyError {
-            message: format!("cannot read {}: {e}", path.display()),
-            line: None,
-            column: None,
-        })?;
+        let text =
+            super::textfile::read(path, super::textfile::MAX_TEXT_FILE_BYTES).map_err(|e| {
+                PolicyError {
+                    message: e.message,
+                    line: e.line,
+                    column: None,
+                }
+            })?;
         Policy::parse(&text)
     }
 

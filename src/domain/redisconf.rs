@@ -173,23 +173,45 @@ pub fn parse_str(text: &str, file: &str) -> Result<Vec<Directive>, ConfError> {
 impl RedisConf {
     /// Reads `path` and its includes. `root` is the deployment root, used
     /// only to show paths relative to it.
+    ///
+    /// `include`s are followed only inside the deployment root (or, when
+    /// the catalogue names a file outside the root, inside that file's
+    /// directory): an include that leaves it (`../../etc/x.conf`,
+    /// `/etc/redis/x.conf` with no copy beside the includer, a symlink out)
+    /// is a located error, never read.
     pub fn load(path: &Path, root: &Path) -> Result<RedisConf, ConfError> {
         let mut conf = RedisConf::default();
-        conf.load_into(path, root, 0)?;
+        let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let root_c = canon(root);
+        let allowed = if canon(path).starts_with(&root_c) {
+            root_c
+        } else {
+            canon(path.parent().unwrap_or(Path::new(".")))
+        };
+        conf.load_into(path, root, &allowed, 0)?;
         Ok(conf)
     }
 
-    fn load_into(&mut self, path: &Path, root: &Path, depth: usize) -> Result<(), ConfError> {
+    fn load_into(
+        &mut self,
+        path: &Path,
+        root: &Path,
+        allowed: &Path,
+        depth: usize,
+    ) -> Result<(), ConfError> {
         let shown = path
             .strip_prefix(root)
             .unwrap_or(path)
             .display()
             .to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfError {
-            file: shown.clone(),
-            line: None,
-            message: format!("cannot read: {e}"),
-        })?;
+        let text =
+            super::textfile::read(path, super::textfile::MAX_TEXT_FILE_BYTES).map_err(|e| {
+                ConfError {
+                    file: shown.clone(),
+                    line: e.line,
+                    message: e.message,
+                }
+            })?;
         for d in parse_str(&text, &shown)? {
             if d.name != "include" {
                 self.directives.push(d);
@@ -210,13 +232,13 @@ impl RedisConf {
                 });
             };
             let base = path.parent().unwrap_or(Path::new("."));
-            let files = resolve_include(arg, base).map_err(|message| ConfError {
+            let files = resolve_include(arg, base, allowed).map_err(|message| ConfError {
                 file: shown.clone(),
                 line: Some(d.line),
                 message,
             })?;
             for f in files {
-                self.load_into(&f, root, depth + 1)?;
+                self.load_into(&f, root, allowed, depth + 1)?;
             }
         }
         Ok(())
@@ -259,7 +281,12 @@ pub fn default_value(name: &str) -> Option<&'static str> {
         .map(|(_, v)| *v)
 }
 
-fn resolve_include(arg: &str, base: &Path) -> Result<Vec<PathBuf>, String> {
+fn inside(p: &Path, allowed: &Path) -> bool {
+    std::fs::canonicalize(p).is_ok_and(|c| c.starts_with(allowed))
+}
+
+fn resolve_include(arg: &str, base: &Path, allowed: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut outside = false;
     let p = Path::new(arg);
     let candidates: Vec<PathBuf> = if p.is_absolute() {
         // An absolute path inside a container usually means "next to this
@@ -289,13 +316,26 @@ fn resolve_include(arg: &str, base: &Path) -> Result<Vec<PathBuf>, String> {
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.is_file() && p.file_name().is_some_and(|n| glob.is_match(n)))
                 .collect();
+            if !found.is_empty() && !found.iter().all(|f| inside(f, allowed)) {
+                outside = true;
+                continue;
+            }
             found.sort();
             // A pattern that matches nothing is not an error for Redis.
             return Ok(found);
         }
         if c.is_file() {
-            return Ok(vec![c.clone()]);
+            if inside(c, allowed) {
+                return Ok(vec![c.clone()]);
+            }
+            outside = true;
         }
+    }
+    if outside {
+        return Err(format!(
+            "included file `{arg}` is outside the deployment root ({}): not read",
+            allowed.display()
+        ));
     }
     Err(format!("included file `{arg}` not found"))
 }
@@ -345,6 +385,39 @@ mod tests {
         );
         assert!(conf.value("maxmemory-policy").is_none());
         assert_eq!(default_value("maxmemory-policy"), Some("noeviction"));
+    }
+
+    #[test]
+    fn includes_do_not_leave_the_root() {
+        let outer = tempfile::tempdir().unwrap();
+        let root = outer.path().join("deploy");
+        std::fs::create_dir_all(root.join("redis")).unwrap();
+        std::fs::write(outer.path().join("secret.conf"), "requirepass outside\n").unwrap();
+        for inc in ["../../secret.conf", "../../*.conf"] {
+            std::fs::write(
+                root.join("redis/redis.conf"),
+                format!("port 1\ninclude {inc}\n"),
+            )
+            .unwrap();
+            let e = RedisConf::load(&root.join("redis/redis.conf"), &root).unwrap_err();
+            assert_eq!(e.line, Some(2), "{inc}");
+            assert!(
+                e.message.contains("outside the deployment root"),
+                "{}",
+                e.message
+            );
+        }
+        // An absolute include is read beside the includer, inside the root.
+        let abs = outer.path().join("secret.conf");
+        std::fs::write(root.join("redis/secret.conf"), "maxmemory 1mb\n").unwrap();
+        std::fs::write(
+            root.join("redis/redis.conf"),
+            format!("include {}\n", abs.display()),
+        )
+        .unwrap();
+        let conf = RedisConf::load(&root.join("redis/redis.conf"), &root).unwrap();
+        assert!(conf.get("requirepass").is_none());
+        assert_eq!(conf.get("maxmemory").unwrap().args, vec!["1mb".to_string()]);
     }
 
     #[test]

@@ -168,7 +168,7 @@ together, a container must match all of them.
             .max(Duration::from_millis(100));
         match tokio::time::timeout(budget, self.collect(&host)).await {
             Err(_) => Outcome::fail(format!(
-                "Docker daemon at {} did not answer within {}",
+                "Docker daemon at {} timed out: did not answer within {}",
                 shown_host(&host),
                 humantime::format_duration(budget)
             )),
@@ -503,7 +503,10 @@ fn describe_docker_error(host: &str, e: &bollard::errors::Error) -> String {
             Some(std::io::ErrorKind::TimedOut) => {
                 format!("Docker daemon at {shown}: connection timed out")
             }
-            _ => format!("Docker daemon at {shown}: {e}"),
+            _ => match super::http_client::protocol_reason(e) {
+                Some(reason) => format!("Docker daemon at {shown}: {reason}"),
+                None => format!("Docker daemon at {shown}: {e}"),
+            },
         },
     }
 }

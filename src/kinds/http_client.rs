@@ -225,6 +225,9 @@ pub fn describe_error(host_port: &str, e: &reqwest::Error, timeout: Duration) ->
             _ => {}
         }
     }
+    if let Some(reason) = protocol_reason(e) {
+        return format!("{host_port}: {reason}");
+    }
     if lower.contains("invalid peer certificate")
         || lower.contains("certificate")
         || lower.contains("tls")
@@ -242,6 +245,40 @@ pub fn describe_error(host_port: &str, e: &reqwest::Error, timeout: Duration) ->
         return format!("{host_port}: cannot connect: {}", last_cause(e));
     }
     format!("{host_port}: request failed: {}", last_cause(e))
+}
+
+/// A plain reason when an HTTP exchange broke because of what the server
+/// sent (bytes that are not HTTP, a reset, a close before the answer), from
+/// the error chain of reqwest, hyper or bollard; `None` for anything else.
+pub fn protocol_reason(e: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    if let Some(io) = find_io(e) {
+        use std::io::ErrorKind as K;
+        match io.kind() {
+            K::ConnectionReset => return Some("connection reset by the server"),
+            K::ConnectionAborted | K::BrokenPipe => {
+                return Some("connection closed by the server before it answered");
+            }
+            _ => {}
+        }
+    }
+    let lower = chain(e).to_ascii_lowercase();
+    if lower.contains("unexpected message from connection") {
+        Some("the server sent bytes before any request: not an HTTP server")
+    } else if lower.contains("invalid http")
+        || lower.contains("invalid header")
+        || lower.contains("invalid status")
+        || lower.contains("invalid chunk")
+        || lower.contains("message head is too large")
+    {
+        Some("the answer is not valid HTTP")
+    } else if lower.contains("connection closed before message completed")
+        || lower.contains("incomplete message")
+        || lower.contains("unexpected eof")
+    {
+        Some("connection closed by the server before a complete answer")
+    } else {
+        None
+    }
 }
 
 fn find_io<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {

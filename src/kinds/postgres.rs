@@ -146,10 +146,12 @@ File (`source: file`, `path:` init SQL files or a directory of `*.sql`):
 `ALTER DATABASE … SET` and `SET` statements answer `settings`, and
 `migrations` checks the history has one head. Findings point at the line.
 
-TLS modes are libpq's: `disable`; `prefer` (the default: TLS when offered,
-unverified; falling back to plaintext is reported as a warning); `require`
-(TLS, unverified); `verify-ca` (chain verified); `verify-full` (chain and host
-name). The mode comes from `tls:`, the target's `tls`, or `sslmode` in the DSN.
+TLS modes are libpq's: `disable`; `prefer` (the default: TLS when offered;
+falling back to plaintext is reported as a warning); `require` (TLS);
+`verify-ca` (chain verified, host name not); `verify-full` (chain and host
+name). The certificate is always verified: when a weaker mode accepts one
+that does not verify, the check warns (`postgres/tls-unverified`). The mode
+comes from `tls:`, the target's `tls`, or `sslmode` in the DSN.
 
 ## Why it matters
 The application assumes PostgreSQL 15+ with `uuid-ossp`, `pg_trgm` and
@@ -207,6 +209,7 @@ checks:
 - `postgres/unreachable`: connection refused, connect timed out, or the port accepted but never answered the handshake.
 - `postgres/auth`: password authentication failed, no password given, or `pg_hba.conf` rejects the connection.
 - `postgres/database`: the database does not exist.
+- `postgres/tls-unverified` (warning): `prefer`, `require` or `verify-ca` accepted a certificate that does not fully verify.
 - `postgres/tls`: the server does not offer TLS, the certificate is not trusted or not valid for the host, or `prefer` fell back to plaintext (warning).
 - `postgres/version`, `postgres/extension`, `postgres/setting`, `postgres/query`: an expectation does not hold; expected and actual shown.
 - `postgres/migrations`: conflicting heads, database behind head (missing revisions named), a revision unknown to the repository, or no `alembic_version` table.
@@ -390,6 +393,9 @@ struct Connected {
     client: Client,
     /// Set when `prefer` fell back to plaintext.
     plaintext_fallback: bool,
+    /// Why the server's certificate did not verify, when a weaker libpq
+    /// mode (`prefer`, `require`, `verify-ca`) accepted it anyway.
+    unverified: Option<String>,
 }
 
 /// A failed connection: a plain reason and its finding code.
@@ -458,7 +464,10 @@ impl PostgresCheck {
                 };
                 for f in files {
                     let shown = f.strip_prefix(&cx.root).unwrap_or(&f).display().to_string();
-                    match std::fs::read_to_string(&f) {
+                    match crate::domain::textfile::read(
+                        &f,
+                        crate::domain::textfile::MAX_TEXT_FILE_BYTES,
+                    ) {
                         Ok(text) => {
                             let mut parsed = initsql::parse(&text);
                             // Remember which file each item is in.
@@ -471,7 +480,16 @@ impl PostgresCheck {
                             sql.extend(parsed);
                             shown_files.push(shown);
                         }
-                        Err(e) => return Outcome::error(format!("cannot read {shown}: {e}")),
+                        Err(e) => {
+                            let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+                            let m = format!("{shown}{at}: {}", e.message);
+                            let mut finding = Finding::new(m.clone()).code("postgres/file");
+                            finding = match e.line {
+                                Some(l) => finding.at(shown.clone(), l, 1),
+                                None => finding.at_file(shown.clone()),
+                            };
+                            return Outcome::error(m).with_findings(vec![finding]);
+                        }
                     }
                 }
             }
@@ -703,6 +721,16 @@ impl PostgresCheck {
             }
         };
         let mut notes = Vec::new();
+        if let Some(why) = &connected.unverified {
+            notes.push(
+                Finding::new(format!(
+                    "TLS to {addr} is not verified: {why}, and tls: {} accepts it",
+                    mode_name(tls.mode)
+                ))
+                .code("postgres/tls-unverified")
+                .hint("give the server's CA with `ca_file:` and use `tls: verify-full`"),
+            );
+        }
         if connected.plaintext_fallback {
             notes.push(
                 Finding::new(format!(
@@ -1105,9 +1133,13 @@ async fn connect(
     budget: Duration,
     left: impl Fn() -> Duration,
 ) -> Result<Connected, ConnectError> {
+    let verdict: Verdict = Arc::default();
     let tls_config = match mode {
         TlsMode::Disable => None,
-        _ => Some(rustls_config(mode, ca).map_err(|e| ConnectError::new("postgres/tls", e))?),
+        _ => Some(
+            rustls_config(mode, ca, verdict.clone())
+                .map_err(|e| ConnectError::new("postgres/tls", e))?,
+        ),
     };
     let first = match &tls_config {
         None => attempt(config, host, addr, user, db, None, budget, &left).await,
@@ -1121,12 +1153,17 @@ async fn connect(
             Ok(Connected {
                 client,
                 plaintext_fallback: true,
+                unverified: None,
             })
         }
         Err(f) => Err(f.into_error(addr, mode)),
         Ok(client) => Ok(Connected {
             client,
             plaintext_fallback: false,
+            unverified: match &tls_config {
+                Some(_) => verdict.lock().unwrap_or_else(|e| e.into_inner()).take(),
+                None => None,
+            },
         }),
     }
 }
@@ -1228,7 +1265,7 @@ async fn attempt(
         Err(_) => Err(Failure::Reason(ConnectError::new(
             "postgres/unreachable",
             format!(
-                "{addr} accepted the connection but did not answer the PostgreSQL handshake within {}",
+                "{addr} accepted the connection but did not complete the PostgreSQL handshake within {}",
                 fmt_d(budget)
             ),
         ))),
@@ -1286,6 +1323,20 @@ fn classify(e: &tokio_postgres::Error, addr: &str, user: &str, db: &str) -> Fail
             format!("{addr} asks user `{user}` for a password and the DSN gives none"),
         ));
     }
+    if chain.contains("reset by peer") || chain.contains("connection closed") {
+        return Failure::Reason(ConnectError::new(
+            "postgres/unreachable",
+            format!(
+                "{addr}: connection reset or closed by the server during the PostgreSQL handshake"
+            ),
+        ));
+    }
+    if chain.contains("unexpected message") || chain.contains("invalid message") {
+        return Failure::Reason(ConnectError::new(
+            "postgres/unreachable",
+            format!("{addr} answered with bytes that are not the PostgreSQL protocol"),
+        ));
+    }
     if chain.contains("TLS") || chain.contains("certificate") || chain.contains("peer") {
         let why = if chain.contains("NotValidForName") {
             "the server certificate is not valid for this host name"
@@ -1314,7 +1365,11 @@ fn classify(e: &tokio_postgres::Error, addr: &str, user: &str, db: &str) -> Fail
 }
 
 /// A rustls client config for a libpq TLS mode.
-fn rustls_config(mode: TlsMode, ca: Option<&Path>) -> Result<rustls::ClientConfig, String> {
+fn rustls_config(
+    mode: TlsMode,
+    ca: Option<&Path>,
+    verdict: Verdict,
+) -> Result<rustls::ClientConfig, String> {
     use rustls::client::WebPkiServerVerifier;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut roots = rustls::RootCertStore::empty();
@@ -1347,6 +1402,7 @@ fn rustls_config(mode: TlsMode, ca: Option<&Path>) -> Result<rustls::ClientConfi
             .with_custom_certificate_verifier(Arc::new(LibpqVerifier {
                 inner: webpki,
                 check_chain: mode == TlsMode::VerifyCa,
+                verdict,
             }))
             .with_no_client_auth(),
     };
@@ -1359,6 +1415,30 @@ fn rustls_config(mode: TlsMode, ca: Option<&Path>) -> Result<rustls::ClientConfi
 struct LibpqVerifier {
     inner: Arc<rustls::client::WebPkiServerVerifier>,
     check_chain: bool,
+    /// Records why full verification failed when the mode accepted the
+    /// certificate anyway, so the check can warn.
+    verdict: Verdict,
+}
+
+/// Why a certificate accepted by a weak libpq mode did not verify.
+type Verdict = Arc<std::sync::Mutex<Option<String>>>;
+
+fn describe_cert_error(e: &rustls::Error) -> String {
+    use rustls::{CertificateError, Error};
+    match e {
+        // BadSignature: an untrusted CA whose name matches one in the system
+        // store (Debian's snakeoil "CN=localhost").
+        Error::InvalidCertificate(
+            CertificateError::UnknownIssuer | CertificateError::BadSignature,
+        ) => "the certificate is not signed by a trusted CA".to_string(),
+        Error::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        ) => "the certificate is not valid for this host name".to_string(),
+        Error::InvalidCertificate(
+            CertificateError::Expired | CertificateError::ExpiredContext { .. },
+        ) => "the certificate has expired".to_string(),
+        other => format!("the certificate does not verify ({other})"),
+    }
 }
 
 impl rustls::client::danger::ServerCertVerifier for LibpqVerifier {
@@ -1371,21 +1451,27 @@ impl rustls::client::danger::ServerCertVerifier for LibpqVerifier {
         now: rustls_pki_types::UnixTime,
     ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
         use rustls::{CertificateError, Error};
-        if !self.check_chain {
-            return Ok(rustls::client::danger::ServerCertVerified::assertion());
-        }
-        match self.inner.verify_server_cert(
+        let full = self.inner.verify_server_cert(
             end_entity,
             intermediates,
             server_name,
             ocsp_response,
             now,
-        ) {
-            Err(Error::InvalidCertificate(
+        );
+        let Err(e) = full else {
+            return full;
+        };
+        let name_only = matches!(
+            e,
+            Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(rustls::client::danger::ServerCertVerified::assertion()),
-            other => other,
+            )
+        );
+        if self.check_chain && !name_only {
+            return Err(e);
         }
+        *self.verdict.lock().unwrap_or_else(|p| p.into_inner()) = Some(describe_cert_error(&e));
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(

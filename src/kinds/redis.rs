@@ -131,7 +131,7 @@ checks:
 ## Fields
 | field | type | meaning |
 |---|---|---|
-| `url` | URL | `redis://[user:password@]host:port[/db]`; `rediss://` for TLS |
+| `url` | URL | `redis://[user:password@]host:port[/db]`; `rediss://` for TLS (verified; `rediss://…#insecure` turns verification off and the check warns) |
 | `target` | name | a catalogue target with `url` (and `password`, `username`, `ca_file`) or `path` |
 | `source` | `live`, `file` | default: `live` when a URL is known, else `file` |
 | `path` | path | the `redis.conf` (relative to `--root`) |
@@ -236,7 +236,24 @@ checks:
                 if let Some(pw) = live.url.password() {
                     cx.redactor.add(decode(pw));
                 }
-                self.run_live(cx, &live).await
+                let out = self.run_live(cx, &live).await;
+                // redis-rs turns certificate verification off for
+                // `rediss://…#insecure`: allowed, but never silently.
+                if live.url.scheme() == "rediss"
+                    && live.url.fragment() == Some("insecure")
+                    && out.status() == crate::report::Status::Pass
+                {
+                    let note = format!(
+                        "TLS verification is off for {} (`#insecure` in the URL)",
+                        address(&live.url)
+                    );
+                    return Outcome::warn(format!("{}; {note}", out.message)).with_findings(vec![
+                        Finding::new(note)
+                            .code("redis/tls-insecure")
+                            .hint("give the server's CA with `ca_file:` and drop `#insecure`"),
+                    ]);
+                }
+                out
             }
             Err(e) => Outcome::error(e),
         }
@@ -892,7 +909,11 @@ fn is_noauth(e: &redis::RedisError) -> bool {
 
 /// A RedisError as one line, with no URL in it.
 fn plain(e: &redis::RedisError) -> String {
-    crate::redact::mask_shapes(&e.to_string())
+    // Parser errors span several lines ("Parse error at 1\nUnexpected `62`"):
+    // a reason is one line.
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or_default();
+    crate::redact::mask_shapes(first)
 }
 
 fn connect_failure(addr: &str, user: &str, u: &url::Url, e: &redis::RedisError) -> Outcome {
@@ -915,6 +936,10 @@ fn connect_failure(addr: &str, user: &str, u: &url::Url, e: &redis::RedisError) 
         }
     } else if e.is_connection_refusal() {
         format!("{addr}: connection refused (nothing listens there)")
+    } else if e.kind() == redis::ErrorKind::Parse || text.contains("Parse error") {
+        format!("{addr} answered with bytes that are not the Redis protocol (RESP)")
+    } else if e.is_connection_dropped() || text.contains("reset by peer") {
+        format!("{addr}: connection reset or closed by the server before it answered")
     } else if text.to_ascii_lowercase().contains("tls") || text.contains("certificate") {
         format!("TLS with {addr} failed: {}", plain(e))
     } else {

@@ -356,6 +356,10 @@ pub async fn handshake(
         let text = e.to_string();
         if require13 && (text.contains("ProtocolVersion") || text.contains("protocol version")) {
             format!("{address}: the server does not accept TLS 1.3 (required: min_protocol 1.3)")
+        } else if text.contains("corrupt message") || text.contains("InvalidContentType") {
+            format!("{address}: TLS handshake failed: the server did not answer with TLS (not a TLS port?)")
+        } else if e.kind() == std::io::ErrorKind::ConnectionReset {
+            format!("{address}: TLS handshake failed: connection reset by the server")
         } else {
             format!("{address}: TLS handshake failed: {text}")
         }

@@ -1091,6 +1091,9 @@ fn describe_http_error(
     if e.is_timeout() {
         return format!("{endpoint}: timed out after {budget} waiting for GET {path}");
     }
+    if let Some(reason) = super::http_client::protocol_reason(e) {
+        return format!("{endpoint}: GET {path} failed: {reason}");
+    }
     format!("{endpoint}: GET {path} failed: {}", error_chain(e))
 }
 

@@ -1,0 +1,3 @@
+revision = "abc123"
+down_revision = None
+# caféÿ

@@ -1,0 +1,3 @@
+"""a migration without identifiers"""
+def upgrade():
+    pass

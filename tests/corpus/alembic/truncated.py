@@ -1,0 +1,3 @@
+"""truncated"""
+revision = "abc123
+down_revision = None

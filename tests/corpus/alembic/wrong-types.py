@@ -1,0 +1,2 @@
+revision = 42
+down_revision = ["a", 1, None]

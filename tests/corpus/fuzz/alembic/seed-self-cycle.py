@@ -1,0 +1,2 @@
+revision = 'b'
+down_revision = 'b'

@@ -1,0 +1,3 @@
+CREATE EXTENSION $tag$ never closed
+/* /* nested */
+ALTER SYSTEM SET a = '

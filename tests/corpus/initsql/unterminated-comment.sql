@@ -1,0 +1,2 @@
+/* never closed
+CREATE EXTENSION "uuid-ossp";

@@ -1,0 +1,3 @@
+path "secret/ÿ" {
+  capabilities = ["read"]
+}

@@ -1,0 +1,3 @@
+path "sys/*" {
+  capabilities = ["sudo", "read"]
+}

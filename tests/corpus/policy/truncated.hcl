@@ -1,0 +1,2 @@
+path "secret/data/*" {
+  capabilities = ["read"

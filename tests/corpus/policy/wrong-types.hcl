@@ -1,0 +1,4 @@
+path "secret/data/*" {
+  capabilities = "sudo"
+}
+path = 3
