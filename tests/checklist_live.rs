@@ -116,6 +116,7 @@ fn live_checks_pass_against_the_good_state_services() {
         "READYCTL_TEST_DOTMAC_CA",
         "READYCTL_TEST_DOTMAC_SMOKE_PASSWORD",
         "READYCTL_TEST_PG_URL",
+        "READYCTL_TEST_PG_CA",
         "READYCTL_TEST_REDIS_URL",
         "READYCTL_TEST_BAO_ADDR",
         "READYCTL_TEST_BAO_APP_TOKEN",
@@ -132,12 +133,13 @@ fn live_checks_pass_against_the_good_state_services() {
         ca,
         smoke_password,
         pg,
+        pg_ca,
         redis,
         bao,
         bao_app,
         bao_secret,
         docker,
-    ] = <[String; 10]>::try_from(got).unwrap();
+    ] = <[String; 11]>::try_from(got).unwrap();
     // PostgreSQL and Redis passwords come from the fixture's .env.production:
     // the test servers use the fixture's credentials.
     let env = [
@@ -149,6 +151,7 @@ fn live_checks_pass_against_the_good_state_services() {
         ("POSTGRES_HOST", "127.0.0.1".to_string()),
         ("POSTGRES_PORT", port_of(&pg)),
         ("POSTGRES_DB", "dotmac_prod".to_string()),
+        ("POSTGRES_CA_FILE", pg_ca),
         ("REDIS_HOST", "127.0.0.1".to_string()),
         ("REDIS_PORT", port_of(&redis)),
         ("VAULT_ADDR", bao),
@@ -207,6 +210,7 @@ fn live_checks_fail_against_the_bad_state_services() {
     let vars = [
         "READYCTL_TEST_NGINX_OPEN_PORT",
         "READYCTL_TEST_PG_BARE_URL",
+        "READYCTL_TEST_PG_CA",
         "READYCTL_TEST_REDIS_OPEN_URL",
         "READYCTL_TEST_BAO_SEALED_ADDR",
         "READYCTL_TEST_DOCKER_HOST",
@@ -215,8 +219,8 @@ fn live_checks_fail_against_the_bad_state_services() {
     let Some(got) = got.into_iter().collect::<Option<Vec<String>>>() else {
         return;
     };
-    let [open_port, pg_bare, redis_open, bao_sealed, docker] =
-        <[String; 5]>::try_from(got).unwrap();
+    let [open_port, pg_bare, pg_ca, redis_open, bao_sealed, docker] =
+        <[String; 6]>::try_from(got).unwrap();
     // A front that accepts any Host and reflects any Origin over plain HTTP, a
     // database without extensions and behind on migrations, a Redis without
     // password or persistence, a sealed OpenBao, and a compose project with an
@@ -228,6 +232,7 @@ fn live_checks_fail_against_the_bad_state_services() {
         ("POSTGRES_HOST", "127.0.0.1".to_string()),
         ("POSTGRES_PORT", port_of(&pg_bare)),
         ("POSTGRES_DB", "dotmac_bare".to_string()),
+        ("POSTGRES_CA_FILE", pg_ca),
         ("REDIS_HOST", "127.0.0.1".to_string()),
         ("REDIS_PORT", port_of(&redis_open)),
         ("VAULT_ADDR", bao_sealed),
