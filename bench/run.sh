@@ -184,10 +184,12 @@ hf infra "$(( RUNS / 2 > 3 ? RUNS / 2 : 3 ))" 1 -N \
 # ---------------------------------------------------------------- 4. static scale
 must_pass static-files rc "$ST/files.yml" "$ST/root"
 must_pass static-env rc "$ST/env.yml" "$ST/root"
+must_pass static-tcp rc "$ST/tcp-closed.yml" "$ST/root"
 hf static "$RUNS" 1 -N \
   -n "readyctl: 10,000 file checks" "$RC --root $ST/root --catalog $ST/files.yml" \
   -n "readyctl: 10,000 env_file checks" "$RC --root $ST/root --catalog $ST/env.yml" \
-  -n "readyctl validate: 10,000 file checks (load only)" "$BIN validate --root $ST/root --catalog $ST/files.yml"
+  -n "readyctl validate: 10,000 file checks (load only)" "$BIN validate --root $ST/root --catalog $ST/files.yml" \
+  -n "readyctl: 500 tcp checks, closed port (expect: closed)" "$RC --root $ST/root --catalog $ST/tcp-closed.yml"
 peak static-files "$BIN" check --root "$ST/root" --catalog "$ST/files.yml" --format json --quiet
 peak static-env "$BIN" check --root "$ST/root" --catalog "$ST/env.yml" --format json --quiet
 if "$BIN" compose --help >/dev/null 2>&1; then

@@ -222,6 +222,11 @@ for i in range(N_STATIC):
         f" forbidden: [DEBUG], values: {{ENVIRONMENT: production}}}}"
     )
 write("static/files.yml", "\n".join(fl) + "\n")
+# bench/static.sh's second figure: 500 tcp checks against a closed port.
+tl = ["version: 1", "checks:"]
+for i in range(500):
+    tl.append(f"  - {{id: tcp.closed{i:03d}, kind: tcp, address: '127.0.0.1:1', expect: closed}}")
+write("static/tcp-closed.yml", "\n".join(tl) + "\n")
 write("static/env.yml", "\n".join(el) + "\n")
 
 N_SVC = 200
