@@ -1322,8 +1322,8 @@ fn rustls_config(mode: TlsMode, ca: Option<&Path>) -> Result<rustls::ClientConfi
                 .map_err(|e| format!("ca_file {}: {e}", ca.display()))?;
         }
     } else {
-        for c in rustls_native_certs::load_native_certs().certs {
-            let _ = roots.add(c);
+        for c in crate::tls::native_roots() {
+            let _ = roots.add(c.clone());
         }
     }
     let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
