@@ -1182,6 +1182,10 @@ async fn attempt(
             )));
         }
     };
+    // `connect_raw` does not set TCP_NODELAY (tokio-postgres's own connect
+    // does): without it the TLS handshake and the SCRAM exchange meet
+    // Nagle's algorithm and delayed ACKs, a ~40 ms stall per connection.
+    let _ = stream.set_nodelay(true);
     let mut config = config.clone();
     let result = match tls {
         None => {
