@@ -52,8 +52,11 @@ def ms(s):
 
 
 def shown(cmd):
-    """The command with the work directory abbreviated to $W."""
-    return cmd.replace(work, "$W")
+    """The command with the work directory abbreviated to $W, the rest of
+    the script's state directory to $STATE and the checkout to `./`."""
+    state = os.path.dirname(work.rstrip("/"))
+    out = cmd.replace(work, "$W").replace(state, "$STATE")
+    return out.replace(os.getcwd() + "/", "")
 
 
 def table(results):
@@ -285,9 +288,11 @@ READYCTL_KEEP_STATE=1 bench/run.sh # keeps the workloads ($W) and hyperfine's JS
 BENCH_RUNS=20 bench/run.sh         # more runs per figure
 ```
 
-`$W` above is the work directory the script creates
-(`/tmp/readyctl-bench.*/work`); `bench/workloads.py` writes every catalogue,
-script and test there, from the addresses of the services it started.
+`$STATE` above is the directory the script creates (`/tmp/readyctl-bench.*`,
+with the services' data and certificates) and `$W` is `$STATE/work`, where
+`bench/workloads.py` writes every catalogue, script and test from the
+addresses of the services it started (ports change from run to run).
+Commands run from the checkout's root.
 """
 )
 
