@@ -3,6 +3,7 @@
 # and M `tcp` checks against a closed loopback port.
 # Usage: bench/static.sh [N_FILE_CHECKS=10000] [M_TCP_CHECKS=500]
 # Needs a release build (cargo build --release); uses hyperfine when present.
+# bench/run.sh measures the same (and env_file checks, peak memory) for BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-10000}

@@ -10,8 +10,10 @@
 //! The report layer runs every string of a report through [`Redactor::mask`]
 //! before any renderer sees it, so no renderer can forget.
 
-use std::sync::{LazyLock, RwLock};
+use std::collections::HashSet;
+use std::sync::{Arc, LazyLock, RwLock};
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 
 /// What a masked value is replaced by.
@@ -64,9 +66,24 @@ pub fn header_secrets(name: &str, value: &str) -> Vec<String> {
 
 /// A set of secret values plus the shape rules. Shared by the whole run;
 /// values can be added while checks run (captures, secret-store reads).
+///
+/// Known values are found with one Aho-Corasick automaton (leftmost-longest,
+/// so a secret that contains another is masked whole), built on the first
+/// `mask` after a change and reused: masking a report is linear in its size,
+/// however many secrets there are (a catalogue of 10,000 `.env` checks
+/// registers 10,000 of them; one `contains` + `replace` per value per string
+/// made that quadratic).
 #[derive(Debug, Default)]
 pub struct Redactor {
-    values: RwLock<Vec<String>>,
+    inner: RwLock<Values>,
+}
+
+#[derive(Debug, Default)]
+struct Values {
+    list: Vec<String>,
+    seen: HashSet<String>,
+    /// The automaton over `list`; `None` after a change.
+    matcher: Option<Arc<AhoCorasick>>,
 }
 
 impl Redactor {
@@ -85,26 +102,66 @@ impl Redactor {
         if value.chars().count() < MIN_SECRET_LEN {
             return;
         }
-        let mut values = self.values.write().unwrap_or_else(|e| e.into_inner());
-        if !values.contains(&value) {
-            values.push(value);
-            // Longest first, so a secret that contains another is masked whole.
-            values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        let mut values = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if values.seen.insert(value.clone()) {
+            values.list.push(value);
+            values.matcher = None;
         }
+    }
+
+    /// The automaton over the current values (built once per change), or
+    /// `None` when there are no values or it cannot be built.
+    fn matcher(&self) -> Option<Arc<AhoCorasick>> {
+        {
+            let values = self.inner.read().unwrap_or_else(|e| e.into_inner());
+            if values.list.is_empty() {
+                return None;
+            }
+            if let Some(m) = &values.matcher {
+                return Some(m.clone());
+            }
+        }
+        let mut values = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if values.matcher.is_none() {
+            values.matcher = AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&values.list)
+                .ok()
+                .map(Arc::new);
+        }
+        values.matcher.clone()
     }
 
     /// Returns `text` with every known secret and credential shape masked.
     pub fn mask(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        {
-            let values = self.values.read().unwrap_or_else(|e| e.into_inner());
-            for v in values.iter() {
-                if out.contains(v.as_str()) {
-                    out = out.replace(v.as_str(), MASK);
+        let known = match self.matcher() {
+            Some(ac) => {
+                let mut out = String::with_capacity(text.len());
+                match ac.try_replace_all_with(text, &mut out, |_, _, dst| {
+                    dst.push_str(MASK);
+                    true
+                }) {
+                    Ok(()) => out,
+                    Err(_) => self.mask_one_by_one(text),
                 }
             }
+            None => self.mask_one_by_one(text),
+        };
+        mask_shapes(&known)
+    }
+
+    /// The slow path, should the automaton ever fail to build: longest value first.
+    fn mask_one_by_one(&self, text: &str) -> String {
+        let values = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        let mut sorted: Vec<&String> = values.list.iter().collect();
+        sorted.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        let mut out = text.to_string();
+        for v in sorted {
+            if out.contains(v.as_str()) {
+                out = out.replace(v.as_str(), MASK);
+            }
         }
-        mask_shapes(&out)
+        out
     }
 }
 
@@ -138,6 +195,28 @@ mod tests {
     fn masks_known_values_longest_first() {
         let r = Redactor::with_values(["hunter2hunter2".to_string(), "hunter2".to_string()]);
         assert_eq!(r.mask("a hunter2hunter2 b hunter2"), "a **** b ****");
+    }
+
+    #[test]
+    fn masks_overlapping_and_late_values() {
+        let r = Redactor::with_values(["abcdef".to_string(), "defghi".to_string()]);
+        assert_eq!(r.mask("x abcdefghi y defghi"), "x ****ghi y ****");
+        // A value added after a mask (a capture during the run) is masked too.
+        r.add("late-secret-value");
+        assert_eq!(r.mask("got late-secret-value"), "got ****");
+        r.add("late-secret-value");
+        assert_eq!(r.inner.read().unwrap().list.len(), 3);
+    }
+
+    #[test]
+    fn masks_thousands_of_values() {
+        let r = Redactor::with_values((0..20_000).map(|i| format!("secret-{i:05}-value")));
+        let text: String = (0..20_000)
+            .map(|i| format!("line {i}: secret-{i:05}-value\n"))
+            .collect();
+        let masked = r.mask(&text);
+        assert!(!masked.contains("secret-"), "{}", &masked[..200]);
+        assert_eq!(masked.matches(MASK).count(), 20_000);
     }
 
     #[test]

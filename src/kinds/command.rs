@@ -186,7 +186,7 @@ Half of the checklist is "this command passes": `poetry run mypy`,
             ("stdout", &stdout, &self.stdout_not, false),
         ] {
             if let Some(p) = pattern {
-                let Ok(re) = regex::RegexBuilder::new(p).multi_line(true).build() else {
+                let Ok(re) = super::regex_cached(p, true) else {
                     return Outcome::error(format!("invalid regex /{p}/"));
                 };
                 if re.is_match(text) != must {

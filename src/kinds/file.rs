@@ -262,7 +262,7 @@ never committed, a type-check script that was a no-op `echo`.
                 Err(e) => return Outcome::error(format!("cannot read {shown}: {e}")),
             };
             for pat in self.contains.items() {
-                match regex::RegexBuilder::new(pat).multi_line(true).build() {
+                match super::regex_cached(pat, true) {
                     Ok(re) if !re.is_match(&text) => findings.push(
                         Finding::new(format!("{shown} does not contain /{pat}/"))
                             .at_file(&shown)
@@ -273,7 +273,7 @@ never committed, a type-check script that was a no-op `echo`.
                 }
             }
             for pat in self.not_contains.items() {
-                match regex::RegexBuilder::new(pat).multi_line(true).build() {
+                match super::regex_cached(pat, true) {
                     Ok(re) => {
                         for m in re.find_iter(&text).take(50) {
                             let (line, col) = line_col(&text, m.start());

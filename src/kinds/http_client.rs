@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use indexmap::IndexMap;
-use reqwest::Certificate;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 
 use super::RunContext;
 
@@ -180,25 +181,38 @@ pub fn build(opts: &ClientOptions) -> Result<reqwest::Client, String> {
         } else {
             reqwest::redirect::Policy::none()
         });
-    if let Some(path) = &opts.ca_file {
-        let pem = std::fs::read(path)
-            .map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
-        let certs = Certificate::from_pem_bundle(&pem).map_err(|e| {
+    let extra = match &opts.ca_file {
+        Some(path) => read_ca_file(path)?,
+        None => Vec::new(),
+    };
+    // The TLS configuration (trust store, verifier) is built once per process
+    // and per CA file, not once per check: see `crate::tls::http_client_config`.
+    b = if opts.insecure {
+        b.tls_danger_accept_invalid_certs(true)
+    } else {
+        b.tls_backend_preconfigured(crate::tls::http_client_config(extra)?)
+    };
+    b.build()
+        .map_err(|e| format!("cannot build an HTTP client: {}", chain(&e)))
+}
+
+/// The certificates of a PEM CA file; plain errors when it cannot be read
+/// or holds none.
+pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let pem =
+        std::fs::read(path).map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
             format!(
                 "CA file {} holds no usable certificate: {e}",
                 path.display()
             )
         })?;
-        if certs.is_empty() {
-            return Err(format!("CA file {} holds no certificate", path.display()));
-        }
-        b = b.tls_certs_merge(certs);
+    if certs.is_empty() {
+        return Err(format!("CA file {} holds no certificate", path.display()));
     }
-    if opts.insecure {
-        b = b.tls_danger_accept_invalid_certs(true);
-    }
-    b.build()
-        .map_err(|e| format!("cannot build an HTTP client: {}", chain(&e)))
+    Ok(certs)
 }
 
 /// A plain reason for a failed request to `host_port`: refused, timed out,

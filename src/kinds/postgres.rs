@@ -1227,6 +1227,10 @@ async fn attempt(
             )));
         }
     };
+    // `connect_raw` does not set TCP_NODELAY (tokio-postgres's own connect
+    // does): without it the TLS handshake and the SCRAM exchange meet
+    // Nagle's algorithm and delayed ACKs, a ~40 ms stall per connection.
+    let _ = stream.set_nodelay(true);
     let mut config = config.clone();
     let result = match tls {
         None => {
@@ -1385,8 +1389,8 @@ fn rustls_config(
                 .map_err(|e| format!("ca_file {}: {e}", ca.display()))?;
         }
     } else {
-        for c in rustls_native_certs::load_native_certs().certs {
-            let _ = roots.add(c);
+        for c in crate::tls::native_roots() {
+            let _ = roots.add(c.clone());
         }
     }
     let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())

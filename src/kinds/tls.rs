@@ -297,9 +297,8 @@ impl ServerCertVerifier for Recording {
 /// System roots plus the CA file's certificates.
 pub fn load_roots(ca_file: Option<&std::path::Path>) -> Result<RootCertStore, String> {
     let mut roots = RootCertStore::empty();
-    let native = rustls_native_certs::load_native_certs();
-    for c in native.certs {
-        let _ = roots.add(c);
+    for c in crate::tls::native_roots() {
+        let _ = roots.add(c.clone());
     }
     if roots.is_empty() {
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());

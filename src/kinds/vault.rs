@@ -962,20 +962,26 @@ impl Api {
             // and a connection that answers nothing is told apart.
             .connect_timeout(budget.mul_f32(0.8))
             .redirect(reqwest::redirect::Policy::none());
+        let mut extra = Vec::new();
         if let Some(ca) = &conn.ca_file {
+            use rustls_pki_types::pem::PemObject;
             let pem = std::fs::read(ca)
                 .map_err(|e| format!("cannot read ca_file {}: {e}", ca.display()))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                format!(
-                    "ca_file {} holds no usable PEM certificate: {e}",
-                    ca.display()
-                )
-            })?;
-            builder = builder.tls_certs_merge(certs);
+            extra = rustls_pki_types::CertificateDer::pem_slice_iter(&pem)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| {
+                    format!(
+                        "ca_file {} holds no usable PEM certificate: {e}",
+                        ca.display()
+                    )
+                })?;
         }
-        if conn.insecure {
-            builder = builder.tls_danger_accept_invalid_certs(true);
-        }
+        // One trust store per process, not one per check (crate::tls).
+        builder = if conn.insecure {
+            builder.tls_danger_accept_invalid_certs(true)
+        } else {
+            builder.tls_backend_preconfigured(crate::tls::http_client_config(extra)?)
+        };
         let client = builder
             .build()
             .map_err(|e| format!("cannot build HTTP client: {e}"))?;
