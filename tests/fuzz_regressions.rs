@@ -50,7 +50,7 @@ fn catalogue() {
 struct Env;
 impl Lookup for Env {
     fn get(&self, name: &str) -> Option<(String, bool)> {
-        (name.len() % 2 == 0).then(|| (format!("v-{name}"), name.contains('S')))
+        name.len().is_multiple_of(2).then(|| (format!("v-{name}"), name.contains('S')))
     }
     fn deferred(&self, name: &str) -> bool {
         name == "token"
