@@ -54,6 +54,86 @@ static CAPS: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
     Regex::new(r"^\s*capabilities\s*=").unwrap_or_else(|e| unreachable!("static regex: {e}"))
 });
 
+/// Deepest bracket nesting a policy may have; real policies have 3.
+const MAX_BRACKET_DEPTH: usize = 32;
+
+/// Refuses unbalanced or absurdly nested brackets before the HCL parser sees
+/// them: hcl-edit backtracks exponentially on unclosed `[` traversals
+/// (found by the `policy` fuzz target: 4 KiB of `a[b[c…` never finished).
+fn check_brackets(text: &str) -> Result<(), PolicyError> {
+    let mut stack: Vec<(char, u32, u32)> = Vec::new();
+    let (mut line, mut col) = (1u32, 0u32);
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut comment = false;
+    let mut prev = '\0';
+    for c in text.chars() {
+        col = col.saturating_add(1);
+        if c == '\n' {
+            line = line.saturating_add(1);
+            col = 0;
+            comment = false;
+            prev = c;
+            continue;
+        }
+        if comment {
+            continue;
+        }
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '#' => comment = true,
+            '/' if prev == '/' => comment = true,
+            '[' | '{' | '(' => {
+                stack.push((c, line, col));
+                if stack.len() > MAX_BRACKET_DEPTH {
+                    return Err(PolicyError {
+                        message: format!("brackets nested deeper than {MAX_BRACKET_DEPTH}"),
+                        line: Some(line),
+                        column: Some(col),
+                    });
+                }
+            }
+            ']' | '}' | ')' => {
+                let want = match c {
+                    ']' => '[',
+                    '}' => '{',
+                    _ => '(',
+                };
+                match stack.pop() {
+                    Some((open, _, _)) if open == want => {}
+                    _ => {
+                        return Err(PolicyError {
+                            message: format!("invalid HCL: unexpected `{c}`"),
+                            line: Some(line),
+                            column: Some(col),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+        prev = c;
+    }
+    match stack.last() {
+        Some((open, l, c)) => Err(PolicyError {
+            message: format!("invalid HCL: `{open}` is never closed"),
+            line: Some(*l),
+            column: Some(*c),
+        }),
+        None => Ok(()),
+    }
+}
+
 impl Policy {
     /// Reads and parses a policy file.
     pub fn read(path: &Path) -> Result<Policy, PolicyError> {
@@ -70,6 +150,7 @@ impl Policy {
 
     /// Parses policy text.
     pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+        check_brackets(text)?;
         let body = hcl::parse(text).map_err(|e| match e {
             hcl::Error::Parse(p) => PolicyError {
                 message: format!("invalid HCL: {}", p.message()),
