@@ -1,11 +1,11 @@
-//! Load: 1,000 checks here (5,000 in `benches/load.py`, too slow for the
+//! Load: 1,000 checks here (5,000 in `bench/load.py`, too slow for the
 //! test suite in a debug build: ~50 s per run) at concurrency 256 against local services — tcp to a
 //! listener, file checks, http to an in-process server (plus redis and
 //! postgres when their test servers are up). Every check has exactly one
 //! result, the report order is the catalogue order on every run, nothing
 //! runs out of file descriptors, and a low open-file limit lowers the
 //! concurrency with a one-line notice instead of failing checks.
-//! `benches/load.py` runs the same load and measures wall time and peak memory.
+//! `bench/load.py` runs the same load and measures wall time and peak memory.
 
 mod common;
 

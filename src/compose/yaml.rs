@@ -429,7 +429,7 @@ mod tests {
     #[test]
     fn one_anchor_merged_into_many_services_is_accepted() {
         // Regression: serde-saphyr's alias/anchor ratio guard refused this
-        // ordinary pattern (found by benches/compose_load.sh).
+        // ordinary pattern (found by bench/compose_load.sh).
         let mut text = String::from("x-common: &common\n  restart: always\nservices:\n");
         for i in 0..300 {
             text.push_str(&format!("  s{i}:\n    <<: *common\n    image: a:{i}\n"));

@@ -3,7 +3,7 @@
 # compose project with `readyctl compose config` (release build).
 # Target (issue 3): under 50 ms.
 #
-#   cargo build --release && benches/compose_load.sh [SERVICES] [RUNS]
+#   cargo build --release && bench/compose_load.sh [SERVICES] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 services=${1:-200}

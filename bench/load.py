@@ -5,7 +5,7 @@ postgres when READYCTL_TEST_REDIS_URL / READYCTL_TEST_PG_URL are set).
 Runs readyctl twice, checks one result per check in catalogue order on both
 runs, and prints wall time and peak RSS of each run (getrusage on the child).
 
-Usage: benches/load.py [--bin target/debug/readyctl] [--checks 5000] [--concurrency 256]
+Usage: bench/load.py [--bin target/debug/readyctl] [--checks 5000] [--concurrency 256]
 """
 import argparse, http.server, json, os, resource, socket, socketserver, subprocess, sys, tempfile, threading, time
 

@@ -2,7 +2,7 @@
 # Compares readyctl's `latency` percentiles with wrk's on the same nginx URL,
 # so we know readyctl measures nginx and not itself.
 #
-# Usage: benches/latency_vs_wrk.sh [URL]
+# Usage: bench/latency_vs_wrk.sh [URL]
 #   Without URL, starts nginx from scripts/services/nginx.sh and uses /plain.
 #   Needs a release build (cargo build --release) and wrk (apt-get install wrk).
 # Env: REQUESTS (default 1000), CONCURRENCY (default 50), ROUNDS (default 3).
