@@ -164,7 +164,7 @@ run of the script (the same hyperfine invocation where the runs are short).
 
 | goal | measured | |
 |---|---|---|
-| 200 HTTP checks, each 200 ms, under 400 ms wall | {ms(r_conc['median'])} with `--concurrency 200`; {ms(r_conc_def['median'])} with the default concurrency | {met(r_conc['median'] < 0.4)} |
+| 200 HTTP checks, each 200 ms, under 400 ms wall | {ms(r_conc['median'])} with `--concurrency 200`; {ms(r_conc_def['median'])} with the default concurrency | {met(r_conc['median'] < 0.4 and r_conc_def['median'] < 0.4)} |
 | ≥ 5× faster than the seed's commands as a sequential shell script | {seed_ratio:.1f}× ({ms(r_seed_sh['median'])} vs {ms(r_seed_rc['median'])}) | {met(seed_ratio >= 5)} |
 | ≥ 5× faster than pytest-testinfra on the same checks | {inf_ratio_curl:.1f}× (testinfra's `host.run("curl …")`), {inf_ratio_url:.1f}× (testinfra with in-process urllib) | {met(min(inf_ratio_curl, inf_ratio_url) >= 5)} |
 | 10,000 static checks under 1 s | {ms(r_files['median'])} (`file`), {ms(r_env['median'])} (`env_file`) | {met(max(r_files['median'], r_env['median']) < 1)} |
@@ -181,7 +181,7 @@ The shell equivalent is the loop of `curl` calls a readiness script runs.
 
 - readyctl (`--concurrency 200`) vs the ideal 200 ms: **{r_conc['median'] / 0.2:.2f}×** the ideal, {ms(r_conc['median'] - 0.2)} of overhead for 200 checks.
 - readyctl vs the sequential `curl` loop: **{r_curl['median'] / r_conc['median']:.0f}×** faster.
-- The default `--concurrency` is 64, so 200 checks run in ⌈200/64⌉ = 4 waves (≈ 4 × 200 ms): pass `--concurrency` when a catalogue has more slow checks than that.
+- The default `--concurrency` is 200, so these 200 checks run in one wave; a catalogue with more slow checks than that runs in waves of 200 (raise `--concurrency`).
 - wrk (`wrk -t 2 -c 200 -d 3s --latency`) against the same endpoint, to show the endpoint itself serves 200 at once: latency p50 {wrk50.group(1) if wrk50 else '?'}, p99 {wrk99.group(1) if wrk99 else '?'}.
 
 {commands(conc + conc_curl)}

@@ -160,7 +160,7 @@ must_pass conc-readyctl-default rc "$C/readyctl.yml" "$C"
 must_pass conc-curl sh "$C/curl-loop.sh"
 hf conc "$RUNS" 1 -N \
   -n "readyctl, 200 http checks (--concurrency 200)" "$RC --root $C --catalog $C/readyctl.yml --concurrency 200" \
-  -n "readyctl, 200 http checks (default --concurrency 64)" "$RC --root $C --catalog $C/readyctl.yml"
+  -n "readyctl, 200 http checks (default --concurrency)" "$RC --root $C --catalog $C/readyctl.yml"
 hf conc-curl "$SLOW_RUNS" 0 -N -n "sh: 200 sequential curl calls" "sh $C/curl-loop.sh"
 log "wrk: can the endpoint serve 200 at once in 200 ms?"
 wrk -t 2 -c 200 -d 3s --latency "http://127.0.0.1:$BENCH_DELAY_PORT/slow" >"$R/conc-wrk.txt" 2>&1 || true

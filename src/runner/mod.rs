@@ -23,8 +23,11 @@ use crate::report::{CheckResult, Report, Status, Summary, Tool};
 /// How long after its timeout the runner stops a check that has not returned.
 pub const BACKSTOP_GRACE: Duration = Duration::from_millis(500);
 
-/// Default number of checks in flight at once.
-pub const DEFAULT_CONCURRENCY: usize = 64;
+/// Default number of checks in flight at once: enough that a typical
+/// catalogue runs in one wave (a run lasts about as long as its slowest
+/// check), and within the common open-file limit of 1024 without lowering
+/// (see `app::cap_concurrency`: four descriptors per check plus a reserve).
+pub const DEFAULT_CONCURRENCY: usize = 200;
 
 /// How to run a catalogue.
 #[derive(Debug, Clone)]
