@@ -119,7 +119,7 @@ python3 bench/workloads.py "$W"
 must_pass() { # name command...
   local name=$1; shift
   if ! "$@" >"$R/$name.out" 2>"$R/$name.err"; then
-    log "$name did not pass:"; tail -30 "$R/$name.out" "$R/$name.err" >&2; exit 1
+    log "$name did not pass:"; tail -n 30 "$R/$name.out" "$R/$name.err" >&2; exit 1
   fi
 }
 rc() { "$BIN" check --root "$2" --catalog "$1" --format json --quiet "${@:3}"; }
@@ -194,9 +194,9 @@ peak static-files "$BIN" check --root "$ST/root" --catalog "$ST/files.yml" --for
 peak static-env "$BIN" check --root "$ST/root" --catalog "$ST/env.yml" --format json --quiet
 if "$BIN" compose --help >/dev/null 2>&1; then
   echo yes >"$R/compose-config.exists"
-  must_pass compose-config "$BIN" compose config --root "$W/compose" -f "$W/compose/compose.yml"
-  hf compose "$RUNS" 1 -N -n "readyctl compose config: 200 services" "$BIN compose config --root $W/compose -f $W/compose/compose.yml"
-  peak compose "$BIN" compose config --root "$W/compose" -f "$W/compose/compose.yml"
+  must_pass compose-config "$BIN" compose config -f "$W/compose/compose.yml"
+  hf compose "$RUNS" 1 -N -n "readyctl compose config: 200 services" "$BIN compose config -f $W/compose/compose.yml"
+  peak compose "$BIN" compose config -f "$W/compose/compose.yml"
 else
   must_pass compose-init "$BIN" init --stdout --root "$W/compose" -f "$W/compose/compose.yml"
   cp "$R/compose-init.out" "$W/compose/readyctl.yml"
