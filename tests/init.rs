@@ -132,3 +132,45 @@ fn init_writes_a_valid_catalogue_that_finds_the_live_services() {
     assert_eq!(std::fs::read_to_string(&cat).unwrap(), before);
     drop(listeners);
 }
+
+#[test]
+fn init_on_the_fixture_deployment_finds_its_published_services() {
+    // The fixed fixture publishes PostgreSQL (127.0.0.1:5432) and nginx (80, 443);
+    // redis, openbao and minio stay on the compose network, so they get no target.
+    let out = common::readyctl()
+        .args([
+            "init",
+            "--stdout",
+            "--root",
+            "fixtures/dotmac/fixed",
+            "-f",
+            "docker-compose.base.yml",
+            "-f",
+            "docker-compose.production.yml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    for want in [
+        "postgres:",
+        "url: \"postgres://127.0.0.1:5432\"",
+        "id: postgres.port",
+        "id: nginx.port",
+    ] {
+        assert!(text.contains(want), "missing `{want}` in:\n{text}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cat = dir.path().join("readyctl.yml");
+    std::fs::write(&cat, &text).unwrap();
+    common::readyctl()
+        .args(["validate", "--root", "fixtures/dotmac/fixed", "--catalog"])
+        .arg(&cat)
+        .assert()
+        .success();
+}

@@ -394,7 +394,18 @@ pub fn main(args: &InitArgs) -> u8 {
             .take(1)
             .collect()
     } else {
-        args.files.clone()
+        // Relative names are read under --root, as the help says; a path that
+        // exists as given (relative to the current directory) is taken as is.
+        args.files
+            .iter()
+            .map(|f| {
+                if f.is_relative() && !f.exists() {
+                    args.root.join(f)
+                } else {
+                    f.clone()
+                }
+            })
+            .collect()
     };
     if files.is_empty() {
         eprintln!(
