@@ -565,11 +565,14 @@ fn dockerfile_refs(
                         && prog.trim_start_matches("./") == dest.trim_start_matches("./"));
                 let into = into_dir && prog.trim_end_matches('/') == format!("{dest}/{base}");
                 if same_file || into {
-                    source = Some((s.clone(), c.chmod));
+                    source = Some((s.clone(), c.chmod_exec()));
                 } else if let Some(rest) = prog.strip_prefix(&format!("{dest}/"))
                     && ctx.join(s).is_dir()
                 {
-                    source = Some((format!("{}/{rest}", s.trim_end_matches('/')), c.chmod));
+                    source = Some((
+                        format!("{}/{rest}", s.trim_end_matches('/')),
+                        c.chmod_exec(),
+                    ));
                 }
             }
         }
