@@ -325,6 +325,24 @@ impl Dockerfile {
         (ep, cmd)
     }
 
+    /// The effective `HEALTHCHECK` of `stage` (inherited through `FROM
+    /// <stage>`): its line, or None when there is none or `HEALTHCHECK NONE`.
+    pub fn healthcheck(&self, stage: usize) -> Option<u32> {
+        let stages = self.stages();
+        let mut chain = self.chain(stage);
+        chain.reverse();
+        let mut hc = None;
+        for i in chain {
+            let Some(s) = stages.get(i) else { break };
+            for ins in &self.instructions[s.start..s.end] {
+                if ins.keyword == "HEALTHCHECK" {
+                    hc = (!ins.args.trim().eq_ignore_ascii_case("none")).then_some(ins.line);
+                }
+            }
+        }
+        hc
+    }
+
     /// The program each `ENTRYPOINT`/`CMD` runs, with its line: the first
     /// word, or the script a shell (`sh -c`, `bash`) is asked to run.
     pub fn programs(&self) -> Vec<(String, u32)> {
@@ -474,6 +492,11 @@ mod tests {
         assert_eq!(ep.unwrap().form, Form::Exec(vec!["/api.sh".into()]));
         assert_eq!(cmd.map(|c| c.line), Some(13));
         // `beat` sets a shell-form ENTRYPOINT, which drops celery's CMD.
+        assert_eq!(d.healthcheck(3), None);
+        let h = Dockerfile::parse(
+            "FROM x AS a\nHEALTHCHECK CMD true\nFROM a AS b\nFROM a AS c\nHEALTHCHECK NONE\n",
+        );
+        assert_eq!((h.healthcheck(1), h.healthcheck(2)), (Some(2), None));
         let (ep, cmd) = d.entrypoint_cmd(5);
         assert_eq!(ep.unwrap().form, Form::Shell("/celery.sh beat".into()));
         assert_eq!(cmd, None);

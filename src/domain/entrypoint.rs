@@ -302,7 +302,9 @@ fn tokenize(text: &str) -> Vec<Tok> {
             }
         }
     }
-    flush!();
+    if !word.is_empty() && expect_delim.is_none() {
+        out.push(Tok::Word(word, word_line));
+    }
     out
 }
 

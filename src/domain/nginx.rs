@@ -251,6 +251,34 @@ pub fn startup_hosts(ds: &[Directive]) -> Vec<StartupHost> {
     out
 }
 
+/// Directives naming a file nginx must read at start-up.
+const FILE_DIRECTIVES: &[&str] = &[
+    "ssl_certificate",
+    "ssl_certificate_key",
+    "ssl_trusted_certificate",
+    "ssl_client_certificate",
+    "ssl_dhparam",
+    "ssl_password_file",
+    "auth_basic_user_file",
+    "include",
+];
+
+/// Absolute files the configuration reads at start-up (no variables, no
+/// globs): (path, line, directive).
+pub fn startup_files(ds: &[Directive]) -> Vec<(String, u32, String)> {
+    let mut out = Vec::new();
+    walk(ds, &mut |d, _| {
+        if FILE_DIRECTIVES.contains(&d.name.as_str())
+            && let Some(p) = d.args.first()
+            && p.starts_with('/')
+            && !p.contains(['$', '*', '?', '['])
+        {
+            out.push((p.clone(), d.line, d.name.clone()));
+        }
+    });
+    out
+}
+
 /// Whether `host` needs no DNS name of the deployment: an IP literal,
 /// `localhost`, or a fully qualified name (outside the compose network).
 pub fn is_external_or_literal(host: &str) -> bool {
@@ -284,6 +312,20 @@ mod tests {
             ]
         );
         assert!(is_external_or_literal("::1") && is_external_or_literal("example.com"));
+        let files = startup_files(&parse(
+            "include /etc/nginx/mime.types;\ninclude /etc/nginx/conf.d/*.conf;\nserver { ssl_certificate /etc/nginx/ssl/$host.pem; ssl_certificate_key /etc/nginx/ssl/key.pem; }\n",
+        ));
+        assert_eq!(
+            files,
+            vec![
+                ("/etc/nginx/mime.types".into(), 1, "include".into()),
+                (
+                    "/etc/nginx/ssl/key.pem".into(),
+                    3,
+                    "ssl_certificate_key".into()
+                )
+            ]
+        );
         assert!(!is_external_or_literal("api"));
     }
 
