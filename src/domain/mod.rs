@@ -8,6 +8,7 @@ pub mod envfile;
 pub mod initsql;
 pub mod policy;
 pub mod redisconf;
+pub mod selector;
 pub mod textfile;
 pub mod units;
 pub mod version_req;
