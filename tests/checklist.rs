@@ -85,6 +85,8 @@ fn broken_fixture_reports_the_checklists_known_issues_and_blockers() {
         "database.init-sql.extensions",
         "redis.conf.exists",
         "vault.app-policy",
+        // The app containers get the Vault root token.
+        "vault.app-token-not-root",
         // Migrations: conflicting heads.
         "database.migrations.single-head",
         // Code: hard-coded localhost; known issue 2 (mock notification preferences).
