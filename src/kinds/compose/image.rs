@@ -47,6 +47,8 @@ fn read_small(p: &Path) -> Option<String> {
 pub(super) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     let mut sources_seen: HashSet<(PathBuf, usize)> = HashSet::new();
     let mut unreadable_seen: HashSet<PathBuf> = HashSet::new();
+    // A missing entrypoint fails the build once, whichever service builds it.
+    let mut missing_seen: HashSet<(String, u32)> = HashSet::new();
     for (name, svc) in cx.services() {
         let Some(build) = svc.get("build") else {
             continue;
@@ -57,7 +59,15 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         if cx.on("compose/build-last-stage") {
             last_stage(cx, name, svc, &b, out);
         }
-        let program_sources = program(cx, name, svc, &b, &mut unreadable_seen, out);
+        let program_sources = program(
+            cx,
+            name,
+            svc,
+            &b,
+            &mut unreadable_seen,
+            &mut missing_seen,
+            out,
+        );
         if (cx.on("compose/dockerfile-missing-source")
             || cx.on("compose/dockerfile-ignored-source"))
             && sources_seen.insert((b.ctx.join(&b.df_shown), b.stage))
@@ -328,6 +338,7 @@ fn program(
     svc: &Node,
     b: &Build,
     unreadable_seen: &mut HashSet<PathBuf>,
+    missing_seen: &mut HashSet<(String, u32)>,
     out: &mut Vec<Finding>,
 ) -> HashSet<String> {
     let mut reported = HashSet::new();
@@ -441,7 +452,9 @@ fn program(
     let meta = match std::fs::metadata(&full) {
         Err(_) => {
             reported.insert(src.clone());
-            if cx.on("compose/entrypoint-missing") {
+            if cx.on("compose/entrypoint-missing")
+                && missing_seen.insert((b.df_shown.clone(), copy.line))
+            {
                 // The build stops at the COPY; the ENTRYPOINT is why it matters.
                 let mut f = at_file(
                     &b.df_shown,

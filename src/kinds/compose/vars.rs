@@ -190,7 +190,11 @@ fn similar_variables(cx: &Cx, out: &mut Vec<Finding>) -> HashSet<String> {
     let used: HashSet<&str> = cx.var_uses().map(|(_, u)| u.name.as_str()).collect();
     let mut reported = HashSet::new();
     for (loc, u) in cx.var_uses() {
-        if u.set || project.env.contains_key(&u.name) || defined.contains_key(&u.name) {
+        if u.set
+            || project.env.contains_key(&u.name)
+            || defined.contains_key(&u.name)
+            || u.name.to_ascii_uppercase().contains("_DEV_")
+        {
             continue;
         }
         if reported.contains(&u.name) {
@@ -203,9 +207,15 @@ fn similar_variables(cx: &Cx, out: &mut Vec<Finding>) -> HashSet<String> {
         if cands.is_empty() {
             continue;
         }
+        // What compose reads (`.env`) first, then the closest name.
+        let in_dotenv = |ds: &Vec<Defined>| ds.iter().any(|d| d.file.ends_with(".env"));
         cands.sort_by(|a, b| {
-            strsim::normalized_damerau_levenshtein(&u.name, b.0)
-                .total_cmp(&strsim::normalized_damerau_levenshtein(&u.name, a.0))
+            in_dotenv(b.1)
+                .cmp(&in_dotenv(a.1))
+                .then(
+                    strsim::normalized_damerau_levenshtein(&u.name, b.0)
+                        .total_cmp(&strsim::normalized_damerau_levenshtein(&u.name, a.0)),
+                )
                 .then(a.0.cmp(b.0))
         });
         cands.truncate(3);
