@@ -238,3 +238,65 @@ fn b2470133_reports_what_the_checklist_did_not_fix_and_nothing_it_did() {
         "the inherited profiles: line"
     );
 }
+
+/// Healthy public projects (tests/corpus/compose-real/README.md): no rule of
+/// issue 14 reports anything on them. The opinion rules (restart policy,
+/// healthcheck, floating tags) and unset variables the operator's `.env`
+/// supplies are left out; what remains must be exactly this.
+#[test]
+fn healthy_public_projects_raise_no_false_alarms() {
+    for (project, file, expect) in [
+        ("plausible", "compose.yml", vec![]),
+        ("immich", "docker-compose.yml", vec![]),
+        (
+            "temporal",
+            "docker-compose.yml",
+            vec![(
+                "compose/obsolete-version".to_string(),
+                file_of("docker-compose.yml"),
+                1,
+            )],
+        ),
+        (
+            "netbox",
+            "docker-compose.yml",
+            vec![(
+                "compose/obsolete-version".to_string(),
+                file_of("docker-compose.yml"),
+                1,
+            )],
+        ),
+    ] {
+        let cat = format!(
+            "version: 1\nchecks:\n  - id: c\n    kind: compose\n    files: [{file}]\n    disable: [compose/no-healthcheck, compose/no-restart, compose/image-latest, compose/unset-variable]\n"
+        );
+        let (_c, cat) = common::catalogue(&cat);
+        let out = common::readyctl()
+            .args(["check", "--format", "json", "--catalog"])
+            .arg(&cat)
+            .arg("--root")
+            .arg(common::repo(&format!(
+                "tests/corpus/compose-real/{project}"
+            )))
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let got: Vec<(String, String, u64)> = report["checks"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["code"].as_str().unwrap().to_string(),
+                    f["file"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(got, expect, "{project}: {report:#}");
+    }
+}
+
+fn file_of(f: &str) -> String {
+    f.to_string()
+}

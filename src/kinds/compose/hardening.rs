@@ -40,6 +40,15 @@ const ADMIN_PASSWORDS: &[&str] = &[
     "POSTGRES_PASSWORD",
 ];
 
+/// Passwords of datastores (as opposed to admin UIs).
+const DATASTORE_PASSWORDS: &[&str] = &[
+    "POSTGRES_PASSWORD",
+    "MYSQL_ROOT_PASSWORD",
+    "MARIADB_ROOT_PASSWORD",
+    "MONGO_INITDB_ROOT_PASSWORD",
+    "ELASTIC_PASSWORD",
+];
+
 /// Whether a password is a vendor default or a placeholder.
 fn weak_password(v: &str) -> bool {
     let l = v.trim().to_ascii_lowercase();
@@ -253,7 +262,13 @@ fn secrets_in_env(cx: &Cx, name: &str, svc: &Node, out: &mut Vec<Finding>) {
                     .hint("create a policy for the service and give it a token (or AppRole credentials) for that policy; keep the root token offline"),
             );
         }
+        // A datastore's own password matters where the datastore is
+        // published; on the compose network alone it is defence in depth
+        // (the official Plausible and Immich files use `postgres`).
+        let datastore_only =
+            DATASTORE_PASSWORDS.contains(&ku.as_str()) && svc.get("ports").is_none();
         if ADMIN_PASSWORDS.contains(&ku.as_str())
+            && !datastore_only
             && cx.on("compose/default-credential")
             && v.as_str().is_some_and(weak_password)
         {
