@@ -11,6 +11,7 @@ pub mod initsql;
 pub mod nginx;
 pub mod policy;
 pub mod redisconf;
+pub mod selector;
 pub mod textfile;
 pub mod units;
 pub mod version_req;
