@@ -130,6 +130,8 @@ fn default_method() -> String {
 
 /// One session as the retriever's `Session` ends it.
 struct Session {
+    /// Why the certificate did not verify (the session was retried without).
+    cert_error: Option<String>,
     response: Response,
     route: Vec<(url::Url, u16)>,
     jar: cookies::Jar,
@@ -185,6 +187,7 @@ async fn chain(
             }
             None => {
                 return Ok(Session {
+                    cert_error: None,
                     response: Response {
                         status,
                         headers,
@@ -213,6 +216,11 @@ async fn session(c: &Clients, ep: &Endpoint, start: &url::Url) -> Result<Session
         Err(e) if is_cert_error(&e) => {
             let mut s = chain(&c.any_cert, ep, start).await?;
             s.response.verified = false;
+            s.cert_error = Some(http_client::describe_error(
+                &http_client::host_port(start.as_str()),
+                &e,
+                std::time::Duration::from_secs(10),
+            ));
             Ok(s)
         }
         other => other,
@@ -260,7 +268,7 @@ async fn retrieve(
     ep: &Endpoint,
     http_url: Option<&str>,
     origin: &str,
-) -> Result<Retrieval, String> {
+) -> Result<(Retrieval, Vec<String>), String> {
     let url = url::Url::parse(&ep.url).map_err(|e| format!("`{}` is not a URL: {e}", ep.url))?;
     let is_https = url.scheme() == "https";
     let (https, http) = if is_https {
@@ -306,7 +314,12 @@ async fn retrieve(
         &c.any_cert
     };
     let cors = preflight(pre_client, ep, &auto.last_url, origin).await;
-    Ok(Retrieval {
+    let cert_errors: Vec<String> = [https_s, http_s]
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.cert_error.clone())
+        .collect();
+    let r = Retrieval {
         https: https_s.map(|s| s.response.clone()),
         http: http_s.map(|s| s.response.clone()),
         http_route: http_s.map(|s| s.route.clone()).unwrap_or_default(),
@@ -315,7 +328,8 @@ async fn retrieve(
         jar: auto.jar.clone(),
         cors,
         cors_origin: origin.to_string(),
-    })
+    };
+    Ok((r, cert_errors))
 }
 
 /// The report's structured view of a grading.
@@ -363,7 +377,8 @@ What is fetched, as the Observatory's retriever fetches it:
 A certificate that does not verify (with `ca_file` added to the system
 roots) is retried without verification and graded as the Observatory does:
 `hsts-invalid-cert` (and `redirection-invalid-cert` when the http:// chain
-reaches it) instead of failing the check. With an `http://` `url`, only
+reaches it), so the grade is the Observatory's; the check then also fails
+with the TLS reason, as every TLS kind does, unless `insecure: true`. With an `http://` `url`, only
 that is fetched: HSTS is `hsts-not-implemented-no-https`.
 Headers are read as Node reads them for the Observatory: a header sent on
 several lines is one value joined with ", " (so a doubled HSTS is invalid,
@@ -525,8 +540,10 @@ gate that says "B" must mean the Observatory's B.
 | `ca_file` / `insecure` | | TLS options as for `http` |
 
 **Default verdict.** Without `min_grade` and `require` the check passes at
-any grade and reports it; it fails only on what the catalogue asks for: a
-grade below `min_grade`, or a test in `require` that does not pass.
+any grade and reports it (grade, score and failing tests in the message);
+it fails only on what the catalogue asks for — a grade below `min_grade`, a
+test in `require` that does not pass — and on a certificate that does not
+verify (unless `insecure`).
 
 ## Findings
 The JSON report's `grading` holds `algorithm`, `score`, `grade` and, per
@@ -635,11 +652,14 @@ within the burst), and the transport reasons (`refused`, `timed out`,
                     ..opts.clone()
                 })
             };
-            let clients = match (manual(ep.insecure), manual(true)) {
+            // Verification is tried even with `insecure: true`, to grade
+            // hsts-invalid-cert as the Observatory does; `insecure` only keeps
+            // a certificate failure from failing the check.
+            let clients = match (manual(false), manual(true)) {
                 (Ok(verify), Ok(any_cert)) => Clients { verify, any_cert },
                 (Err(e), _) | (_, Err(e)) => return Outcome::error(e),
             };
-            let r = match retrieve(
+            let (r, cert_errors) = match retrieve(
                 &clients,
                 &ep,
                 self.http_url.as_deref(),
@@ -650,6 +670,19 @@ within the burst), and the transport reasons (`refused`, `timed out`,
                 Ok(r) => r,
                 Err(e) => return Outcome::fail(e),
             };
+            // A certificate that does not verify is graded (hsts-invalid-cert)
+            // and, as in every TLS kind, fails the check unless `insecure`.
+            if !ep.insecure {
+                for e in cert_errors {
+                    problems.push(
+                        Finding::new(format!(
+                            "{e} (graded as the Observatory does, without verification)"
+                        ))
+                        .code("security_headers/transport")
+                        .hint("install a certificate clients trust, or give its CA in `ca_file`"),
+                    );
+                }
+            }
             let g = analyze::grade(&r, self.algorithm, Departures::default());
             for tr in &g.tests {
                 findings.push(
