@@ -263,8 +263,22 @@ fn check(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
         interval: args.interval,
         progress: !args.quiet && std::io::stderr().is_terminal(),
         chatty: !args.quiet,
+        workers: Some(rt.handle().clone()),
     };
-    let (raw, interrupted) = rt.block_on(async {
+    // The runner, its deadline and the signal handlers run on this thread's
+    // own runtime; checks run on `rt`. Checks stuck in blocking calls on
+    // every worker of `rt` then cannot hold up the deadline or Ctrl-C.
+    let control = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return exit::USAGE;
+        }
+    };
+    let (raw, interrupted) = control.block_on(async {
         let (tx, rx) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
             wait_for_signal().await;
@@ -275,8 +289,12 @@ fn check(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
         })
         .await
     });
-    // Kill stragglers (hung connections, child processes) instead of waiting for them.
-    rt.shutdown_timeout(std::time::Duration::from_millis(100));
+    // Kill stragglers (hung connections, child process groups) instead of
+    // waiting for them: a thread stuck in a blocking call is abandoned, and
+    // the process exits without it.
+    drop(control);
+    crate::support::process::kill_all();
+    rt.shutdown_background();
     let mut report = settle(&raw);
     report.redact(&redactor);
 
@@ -295,13 +313,23 @@ fn check(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
         junit_group: args.junit_group,
     };
     for f in &files {
-        if let Err(e) = std::fs::write(&f.path, render_file(&report, f.format, &fopts)) {
+        // A report path in a directory that does not exist yet: make it.
+        let written = match f.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir),
+            _ => Ok(()),
+        }
+        .and_then(|()| std::fs::write(&f.path, render_file(&report, f.format, &fopts)));
+        if let Err(e) = written {
             eprintln!(
                 "error: cannot write the {} report to {}: {e}",
                 f.format.name(),
                 f.path.display()
             );
-            code = code.max(exit::USAGE);
+            // The checks ran: "nothing ran" (2) would be wrong, and a
+            // failure's own code says more than this one.
+            if code == exit::OK {
+                code = exit::REPORT_NOT_WRITTEN;
+            }
         }
     }
     let out = match args.format {
@@ -383,6 +411,8 @@ pub struct RunPlan {
     pub progress: bool,
     /// Say on stderr what is still failing between reruns.
     pub chatty: bool,
+    /// Where checks run (see [`RunOptions::workers`]); `None`: the caller's runtime.
+    pub workers: Option<tokio::runtime::Handle>,
 }
 
 /// Runs the selected checks; under `--wait`, reruns those that did not pass
@@ -404,6 +434,7 @@ pub async fn run_until_ready(
             concurrency: plan.concurrency,
             deadline: plan.deadline,
             selected: Some(mask.clone()),
+            workers: plan.workers.clone(),
         };
         let total = mask.iter().filter(|m| **m).count();
         let progress = Progress::start(names.clone(), total, plan.progress);

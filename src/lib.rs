@@ -27,4 +27,5 @@ pub mod kinds;
 pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod support;
 pub mod tls;

@@ -64,6 +64,32 @@ pub fn header_secrets(name: &str, value: &str) -> Vec<String> {
     out
 }
 
+/// A command line as it may be shown: the value after a secret-looking flag
+/// (`--password X`, `--token=X`, `--api-key X`) is masked, the rest kept.
+pub fn mask_argv(argv: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(argv.len());
+    let mut hide_next = false;
+    for a in argv {
+        if hide_next {
+            out.push(MASK.to_string());
+            hide_next = false;
+            continue;
+        }
+        let flag = a.starts_with('-') && a.len() > 1;
+        match a.split_once('=') {
+            Some((name, _)) if flag && looks_secret(name.trim_start_matches('-')) => {
+                out.push(format!("{name}={MASK}"));
+            }
+            None if flag && looks_secret(a.trim_start_matches('-')) => {
+                out.push(a.clone());
+                hide_next = true;
+            }
+            _ => out.push(a.clone()),
+        }
+    }
+    out
+}
+
 /// A set of secret values plus the shape rules. Shared by the whole run;
 /// values can be added while checks run (captures, secret-store reads).
 ///
@@ -251,6 +277,26 @@ mod tests {
         assert_eq!(header_secrets("X-Api-Key", "k3y"), vec!["k3y".to_string()]);
         assert!(header_secrets("Accept", "application/json").is_empty());
         assert!(header_secrets("Authorization", "Bearer ${token}").is_empty());
+    }
+
+    #[test]
+    fn masks_argv_after_secret_flags() {
+        let argv: Vec<String> = [
+            "mysql",
+            "--password",
+            "hunter22",
+            "--user=app",
+            "--token=abc123",
+            "-h",
+            "db",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            mask_argv(&argv).join(" "),
+            "mysql --password **** --user=app --token=**** -h db"
+        );
     }
 
     #[test]

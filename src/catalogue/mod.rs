@@ -269,29 +269,20 @@ fn catalogue_files(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
 }
 
 fn read_text(path: &Path) -> Result<String, Diagnostic> {
-    let meta = std::fs::metadata(path).map_err(|e| {
-        Diagnostic::new(
+    // The one bounded reader (crate::support::fs): regular files only,
+    // non-blocking open, never past the limit.
+    let limit = crate::support::fs::Limit::regular(MAX_CATALOGUE_BYTES);
+    let bytes = crate::support::fs::read_sync(path, limit).map_err(|e| {
+        let d = Diagnostic::new(
             "catalogue/io",
             format!("cannot read {}: {e}", path.display()),
-        )
-    })?;
-    if meta.len() > MAX_CATALOGUE_BYTES {
-        return Err(Diagnostic::new(
-            "catalogue/io",
-            format!(
-                "{} is {} bytes; catalogue files are limited to {} bytes",
-                path.display(),
-                meta.len(),
-                MAX_CATALOGUE_BYTES
-            ),
-        )
-        .hint("split the catalogue into several files in one directory"));
-    }
-    let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostic::new(
-            "catalogue/io",
-            format!("cannot read {}: {e}", path.display()),
-        )
+        );
+        match e {
+            crate::support::fs::FsError::TooLarge { .. } => {
+                d.hint("split the catalogue into several files in one directory")
+            }
+            _ => d,
+        }
     })?;
     String::from_utf8(bytes).map_err(|e| {
         Diagnostic::new(

@@ -181,6 +181,7 @@ pub fn main(args: &ServeArgs, ecolor: bool) -> u8 {
                 interval: Duration::ZERO,
                 progress: false,
                 chatty: false,
+                workers: None,
             },
             interval: args.interval,
             redactor,

@@ -43,22 +43,10 @@ pub const MAX_ENV_FILE_BYTES: u64 = 4 * 1024 * 1024;
 impl EnvFile {
     /// Reads and parses `path`.
     pub fn read(path: &Path) -> Result<EnvFile, EnvFileError> {
-        let meta = std::fs::metadata(path).map_err(|e| EnvFileError {
-            message: format!("cannot read {}: {e}", path.display()),
-            line: None,
-        })?;
-        if meta.len() > MAX_ENV_FILE_BYTES {
-            return Err(EnvFileError {
-                message: format!(
-                    "{} is {} bytes, over the {} byte limit for .env files",
-                    path.display(),
-                    meta.len(),
-                    MAX_ENV_FILE_BYTES
-                ),
-                line: None,
-            });
-        }
-        let bytes = std::fs::read(path).map_err(|e| EnvFileError {
+        // The one bounded reader: regular files only, non-blocking open (a
+        // FIFO named as an env file must not hang the catalogue load).
+        let limit = crate::support::fs::Limit::regular(MAX_ENV_FILE_BYTES);
+        let bytes = crate::support::fs::read_sync(path, limit).map_err(|e| EnvFileError {
             message: format!("cannot read {}: {e}", path.display()),
             line: None,
         })?;

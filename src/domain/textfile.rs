@@ -7,7 +7,6 @@
 //! these text files 8 MiB each, scanned files 2 MiB (larger ones skipped),
 //! `file` contents 64 MiB, command output 1 MiB.
 
-use std::io::Read;
 use std::path::Path;
 
 /// Largest text file read for parsing.
@@ -22,39 +21,21 @@ pub struct TextFileError {
     pub line: Option<u32>,
 }
 
-/// Reads `path` as UTF-8 text of at most `max` bytes.
+/// Reads `path` as UTF-8 text of at most `max` bytes, through the one
+/// bounded reader ([`crate::support::fs`]): regular files only, opened
+/// non-blocking, never past `max`.
 pub fn read(path: &Path, max: u64) -> Result<String, TextFileError> {
-    let plain = |message: String| TextFileError {
-        message,
-        line: None,
-    };
-    let file = std::fs::File::open(path).map_err(|e| plain(format!("cannot read: {e}")))?;
-    let mut bytes = Vec::new();
-    // `take` rather than trusting metadata: special files report length 0.
-    file.take(max.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| plain(format!("cannot read: {e}")))?;
-    if bytes.len() as u64 > max {
-        return Err(plain(format!(
-            "larger than the {} MiB limit for files readyctl parses",
-            max / (1024 * 1024)
-        )));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = e.utf8_error().valid_up_to();
-        let newlines = e.as_bytes()[..valid]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count();
-        let line = u32::try_from(newlines)
-            .unwrap_or(u32::MAX)
-            .saturating_add(1);
-        TextFileError {
-            message: format!(
-                "not UTF-8 text (invalid byte on line {line}): binary or wrongly encoded"
+    use crate::support::fs::{FsError, Limit, read_text_sync};
+    read_text_sync(path, Limit::regular(max)).map_err(|e| TextFileError {
+        message: match &e {
+            FsError::TooLarge { .. } => format!(
+                "larger than the {} MiB limit for files readyctl parses",
+                max / (1024 * 1024)
             ),
-            line: Some(line),
-        }
+            FsError::NotUtf8 { .. } => e.to_string(),
+            other => format!("cannot read: {other}"),
+        },
+        line: e.line(),
     })
 }
 

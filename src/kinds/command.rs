@@ -1,7 +1,6 @@
 //! `command`: run a program and judge its exit code and output.
 
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -10,8 +9,13 @@ use serde::Deserialize;
 use super::{CheckKind, Outcome, RunContext, SpecProblem, check_regex};
 use crate::report::Finding;
 
-/// How much of stdout/stderr is kept for matching and reporting.
+/// How much of stdout/stderr is kept for matching and reporting: the last
+/// bytes of each stream (a rolling tail; memory stays at this whatever the
+/// command prints).
 const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
+
+/// Longest output line shown in a finding.
+const MAX_SHOWN_LINE_CHARS: usize = 300;
 
 /// A command to run.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -105,11 +109,20 @@ Half of the checklist is "this command passes": `poetry run mypy`,
     }
 
     fn secrets(&self) -> Vec<String> {
-        self.env
+        let mut out: Vec<String> = self
+            .env
             .iter()
             .filter(|(k, _)| crate::redact::looks_secret(k))
             .map(|(_, v)| v.clone())
-            .collect()
+            .collect();
+        // Values after `--password`-like flags are secrets wherever they reappear.
+        for (orig, shown) in self.run.iter().zip(crate::redact::mask_argv(&self.run)) {
+            if *orig != shown {
+                let v = orig.split_once('=').map_or(orig.as_str(), |(_, v)| v);
+                out.push(v.to_string());
+            }
+        }
+        out
     }
 
     fn schema() -> Option<schemars::Schema> {
@@ -127,15 +140,16 @@ Half of the checklist is "this command passes": `poetry run mypy`,
             c
         };
         let cwd = cx.path(self.cwd.as_deref().unwrap_or(std::path::Path::new("")));
-        cmd.current_dir(&cwd)
-            .envs(&self.env)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        let shown = self.run.join(" ");
-        let child = match cmd.spawn() {
-            Ok(c) => c,
+        cmd.current_dir(&cwd).envs(&self.env);
+        let shown = crate::redact::mask_argv(&self.run).join(" ");
+        let budget = cx
+            .timeout
+            .saturating_sub(Duration::from_millis(50))
+            .max(Duration::from_millis(50));
+        // Own process group, output as rolling tails, the group killed at the
+        // timeout, on exit and when the run is interrupted (support::process).
+        let output = match crate::support::process::run(cmd, budget, MAX_OUTPUT_BYTES).await {
+            Ok(o) => o,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Outcome::fail(format!(
                     "`{}` not found (is it installed and on PATH?)",
@@ -144,23 +158,20 @@ Half of the checklist is "this command passes": `poetry run mypy`,
             }
             Err(e) => return Outcome::fail(format!("cannot start `{shown}`: {e}")),
         };
-        let budget = cx
-            .timeout
-            .saturating_sub(Duration::from_millis(50))
-            .max(Duration::from_millis(50));
-        let output = match tokio::time::timeout(budget, child.wait_with_output()).await {
-            Ok(Ok(o)) => o,
-            Ok(Err(e)) => return Outcome::error(format!("`{shown}` failed to run: {e}")),
-            Err(_) => {
-                return Outcome::fail(format!(
-                    "`{shown}` timed out after {} and was killed",
-                    humantime::format_duration(budget)
-                ));
-            }
+        let Some(status) = output.status else {
+            return Outcome::fail(format!(
+                "`{shown}` timed out after {} and was killed (with its process group)",
+                humantime::format_duration(budget)
+            ))
+            .with_findings(vec![
+                Finding::new(format!("`{shown}` did not exit within its timeout"))
+                    .code("command/timed-out")
+                    .hint(last_lines(&output_text(&output), 5)),
+            ]);
         };
-        let stdout = lossy_tail(&output.stdout);
-        let stderr = lossy_tail(&output.stderr);
-        let code = output.status.code();
+        let stdout = output.stdout.text();
+        let stderr = output.stderr.text();
+        let code = status.code();
         let mut findings = Vec::new();
         if code != Some(self.exit_code) {
             let shown_code = code
@@ -204,15 +215,32 @@ Half of the checklist is "this command passes": `poetry run mypy`,
     }
 }
 
-fn lossy_tail(bytes: &[u8]) -> String {
-    let start = bytes.len().saturating_sub(MAX_OUTPUT_BYTES);
-    String::from_utf8_lossy(&bytes[start..]).into_owned()
+fn output_text(f: &crate::support::process::Finished) -> String {
+    let err = f.stderr.text();
+    if err.trim().is_empty() {
+        f.stdout.text()
+    } else {
+        err
+    }
 }
 
 fn last_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.trim_end().lines().collect();
     let from = lines.len().saturating_sub(n);
-    let tail = lines[from..].join("\n");
+    // Each shown line clipped: one endless line (`cat /dev/zero`) must not
+    // become a megabyte-wide table cell.
+    let tail = lines[from..]
+        .iter()
+        .map(|l| {
+            if l.chars().count() > MAX_SHOWN_LINE_CHARS {
+                let cut: String = l.chars().take(MAX_SHOWN_LINE_CHARS).collect();
+                format!("{cut}… (line clipped)")
+            } else {
+                (*l).to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     if tail.is_empty() {
         "(no output)".into()
     } else {

@@ -179,7 +179,15 @@ Secret values are never shown: findings name the key and the line, never the val
 
     async fn run(&self, cx: &RunContext) -> Outcome {
         let shown = cx.display_path(&self.path);
-        let file = match EnvFile::read(&cx.path(&self.path)) {
+        let full = cx.path(&self.path);
+        let read = crate::support::offload::run(cx.timeout, move || EnvFile::read(&full)).await;
+        let Ok(read) = read else {
+            return Outcome::error(format!(
+                "{shown} not read within {}",
+                humantime::format_duration(cx.timeout)
+            ));
+        };
+        let file = match read {
             Ok(f) => f,
             Err(e) if !cx.path(&self.path).exists() => {
                 let _ = e;

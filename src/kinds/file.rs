@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::{CheckKind, Outcome, RunContext, SpecProblem, check_regex, de_opt_duration};
 use crate::report::Finding;
+use crate::support::fs::{self, FsError};
 
 /// Largest file `contains` / `not_contains` read.
 const MAX_READ_BYTES: u64 = 64 * 1024 * 1024;
@@ -158,18 +159,19 @@ never committed, a type-check script that was a no-op `echo`.
     async fn run(&self, cx: &RunContext) -> Outcome {
         let full = cx.path(&self.path);
         let shown = cx.display_path(&self.path);
-        let meta = std::fs::metadata(&full);
+        let meta = fs::metadata(&full, cx.timeout).await;
         if !self.exists {
             return match meta {
                 Ok(_) => Outcome::fail(format!("{shown} exists but must not")).with_findings(vec![
                     Finding::new(format!("{shown} exists but must not")).at_file(&shown),
                 ]),
-                Err(_) => Outcome::pass(format!("{shown} is absent, as required")),
+                Err(FsError::NotFound) => Outcome::pass(format!("{shown} is absent, as required")),
+                Err(e) => Outcome::error(format!("cannot inspect {shown}: {e}")),
             };
         }
         let meta = match meta {
             Ok(m) => m,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(FsError::NotFound) => {
                 return Outcome::fail(format!("{shown} does not exist")).with_findings(vec![
                     Finding::new(format!("{shown} does not exist")).at_file(&shown),
                 ]);
@@ -177,12 +179,13 @@ never committed, a type-check script that was a no-op `echo`.
             Err(e) => return Outcome::error(format!("cannot inspect {shown}: {e}")),
         };
         let mut findings = Vec::new();
+        let actual = fs::describe(meta.file_type());
         match self.file_type {
             FileType::File if !meta.is_file() => findings.push(
-                Finding::new(format!("{shown} is a directory, expected a file")).at_file(&shown),
+                Finding::new(format!("{shown} is {actual}, expected a file")).at_file(&shown),
             ),
             FileType::Dir if !meta.is_dir() => findings.push(
-                Finding::new(format!("{shown} is a file, expected a directory")).at_file(&shown),
+                Finding::new(format!("{shown} is {actual}, expected a directory")).at_file(&shown),
             ),
             _ => {}
         }
@@ -251,15 +254,20 @@ never committed, a type-check script that was a no-op `echo`.
             }
         }
         let patterns = !self.contains.items().is_empty() || !self.not_contains.items().is_empty();
-        if patterns && meta.is_file() {
-            if meta.len() > MAX_READ_BYTES {
-                return Outcome::error(format!(
-                    "{shown} is larger than {MAX_READ_BYTES} bytes; not searched"
-                ));
-            }
-            let text = match std::fs::read(&full) {
+        // `type: any` asks for whatever is there, special files included
+        // (read without waiting, within the limit); otherwise only a regular
+        // file is searched — a FIFO or device already failed the type above.
+        let special = self.file_type == FileType::Any && !meta.is_dir();
+        if patterns && (meta.is_file() || special) {
+            let limit = fs::Limit {
+                max_bytes: MAX_READ_BYTES,
+                special,
+            };
+            let text = match fs::read(&full, limit, cx.timeout).await {
                 Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-                Err(e) => return Outcome::error(format!("cannot read {shown}: {e}")),
+                Err(e) => {
+                    return Outcome::error(format!("cannot read {shown}: {e}; not searched"));
+                }
             };
             for pat in self.contains.items() {
                 match super::regex_cached(pat, true) {

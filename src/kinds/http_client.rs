@@ -199,8 +199,8 @@ pub fn build(opts: &ClientOptions) -> Result<reqwest::Client, String> {
 /// The certificates of a PEM CA file; plain errors when it cannot be read
 /// or holds none.
 pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let pem =
-        std::fs::read(path).map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
+    let pem = crate::support::fs::read_pem(path)
+        .map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
     let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| {

@@ -170,6 +170,9 @@ included, must finish within it.
 - `percentile`: a percentile is above its threshold (measured and bound shown).
 - `errors`: the error rate is above the bound (the first error's reason shown).
 - `timed out`: the run did not finish within the check's timeout.
+
+Each request may take at most a tenth of the check's timeout (at least
+200 ms, body included); a slower one is counted as an error.
 "#;
 
     fn validate(&self) -> Vec<SpecProblem> {
@@ -219,6 +222,9 @@ included, must finish within it.
         };
         let mut opts = ClientOptions::for_endpoint(cx, &ep);
         opts.pool = self.concurrency;
+        // Per-request timeout: a server that stalls some requests must show
+        // up as errors (and `max_error_rate`), not eat the whole budget.
+        opts.timeout = request_timeout(http_client::budget(cx));
         let client = match http_client::build(&opts) {
             Ok(c) => c,
             Err(e) => return Outcome::error(e),
@@ -299,7 +305,13 @@ async fn measure(
                 let ok = match r {
                     Ok(resp) => {
                         let status = resp.status();
-                        match resp.bytes().await {
+                        // Bounded while reading; a stalled body is cut by the
+                        // client's per-request timeout and counts as an error.
+                        let body = crate::support::limit::body(
+                            resp,
+                            crate::support::limit::MAX_BODY_BYTES,
+                        );
+                        match body.await {
                             Ok(_) if status.as_u16() < 400 => Ok(()),
                             Ok(_) => Err(format!("status {status}")),
                             Err(e) => {
@@ -440,6 +452,12 @@ impl LatencyCheck {
             .metric("rps", rps)
             .metric("error_rate", (rate * 10_000.0).round() / 10_000.0)
     }
+}
+
+/// The timeout of one request: a tenth of the check's budget, at least 200 ms
+/// (never more than the budget).
+pub fn request_timeout(budget: Duration) -> Duration {
+    (budget / 10).max(Duration::from_millis(200)).min(budget)
 }
 
 #[cfg(test)]

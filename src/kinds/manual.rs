@@ -8,6 +8,9 @@ use serde::Deserialize;
 use super::{CheckKind, Outcome, RunContext};
 use crate::report::Finding;
 
+/// Largest attestation file read (a YAML list of sign-offs).
+pub const MAX_ATTESTATION_BYTES: u64 = 4 * 1024 * 1024;
+
 /// Default attestation file, relative to the deployment root.
 pub const DEFAULT_ATTESTATIONS: &str = "readyctl-attestations.yml";
 
@@ -97,9 +100,13 @@ checklist. This keeps them in the report, next to the automated checks.
             }
             o
         };
-        let text = match std::fs::read_to_string(cx.path(&rel)) {
+        let limit = crate::support::fs::Limit::regular(MAX_ATTESTATION_BYTES);
+        let text = match crate::support::fs::read_text(&cx.path(&rel), limit, cx.timeout).await {
             Ok(t) => t,
-            Err(_) => return needs(format!("no {shown} in the deployment")),
+            Err(crate::support::fs::FsError::NotFound) => {
+                return needs(format!("no {shown} in the deployment"));
+            }
+            Err(e) => return Outcome::error(format!("cannot read {shown}: {e}")),
         };
         let doc = match marked_yaml::parse_yaml(0, &text) {
             Ok(d) => d,

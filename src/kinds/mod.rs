@@ -376,6 +376,25 @@ impl RunContext {
             .ok_or_else(|| format!("unknown target `{name}`"))
     }
 
+    /// Runs `f` — a kind's file-reading, blocking part (a parser over
+    /// `redis.conf`, policy HCL, init SQL) — off the async workers, within
+    /// this check's timeout: a hung file system costs the check, never a
+    /// worker or the runner's deadline.
+    pub async fn offload<F>(&self, what: &str, f: F) -> Outcome
+    where
+        F: FnOnce(&RunContext) -> Outcome + Send + 'static,
+    {
+        let cx = self.clone();
+        crate::support::offload::run(self.timeout, move || f(&cx))
+            .await
+            .unwrap_or_else(|t| {
+                Outcome::error(format!(
+                    "{what} not read within {}",
+                    humantime::format_duration(t.0)
+                ))
+            })
+    }
+
     /// Replaces `${name}` with values captured by dependencies. Unknown names
     /// are left as written so the failure shows what was missing.
     pub fn expand(&self, s: &str) -> String {

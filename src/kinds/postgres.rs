@@ -73,7 +73,7 @@ impl TlsMode {
 }
 
 /// A query and what it must return.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuerySpec {
     /// The SQL, run as a simple query (read-only intent; not enforced).
@@ -87,7 +87,7 @@ pub struct QuerySpec {
 }
 
 /// Expectations on one PostgreSQL database or its init SQL.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostgresCheck {
     /// `postgres://user:password@host:port/db?sslmode=…` or a key=value DSN.
@@ -308,7 +308,11 @@ checks:
                 {
                     paths.push(p);
                 }
-                self.run_file(cx, &paths)
+                let me = self.clone();
+                cx.offload("the init SQL and migrations", move |cx| {
+                    me.run_file(cx, &paths)
+                })
+                .await
             }
             Source::Live => {
                 let Some(url) = url else {
@@ -1380,8 +1384,9 @@ fn rustls_config(
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     if let Some(ca) = ca {
         use rustls_pki_types::pem::PemObject;
-        let certs = rustls_pki_types::CertificateDer::pem_file_iter(ca)
+        let pem = crate::support::fs::read_pem(ca)
             .map_err(|e| format!("cannot read ca_file {}: {e}", ca.display()))?;
+        let certs = rustls_pki_types::CertificateDer::pem_slice_iter(&pem);
         for c in certs {
             let c = c.map_err(|e| format!("ca_file {}: {e}", ca.display()))?;
             roots

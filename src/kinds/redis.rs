@@ -46,7 +46,7 @@ pub enum Persistence {
 }
 
 /// Expectations on one Redis server or config file.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedisCheck {
     /// `redis://[user:password@]host:port[/db]` or `rediss://…` for TLS.
@@ -231,7 +231,11 @@ checks:
 
     async fn run(&self, cx: &RunContext) -> Outcome {
         match self.resolve(cx) {
-            Ok(Resolved::File(path)) => self.run_file(cx, &path),
+            Ok(Resolved::File(path)) => {
+                let me = self.clone();
+                cx.offload("redis.conf", move |cx| me.run_file(cx, &path))
+                    .await
+            }
             Ok(Resolved::Live(live)) => {
                 if let Some(pw) = live.url.password() {
                     cx.redactor.add(decode(pw));
@@ -850,7 +854,7 @@ impl RedisCheck {
         let _ = cx;
         match ca {
             Some(ca) if u.scheme() == "rediss" => {
-                let pem = std::fs::read(ca)
+                let pem = crate::support::fs::read_pem(ca)
                     .map_err(|e| format!("cannot read ca_file {}: {e}", ca.display()))?;
                 redis::Client::build_with_tls(
                     u.as_str(),

@@ -6,13 +6,16 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use super::{CheckKind, Outcome, RunContext, SpecProblem, check_regex};
-use crate::kinds::file::{clip, line_col};
+use crate::kinds::file::clip;
 use crate::report::Finding;
 
 /// Files larger than this are not scanned (generated bundles, data).
 const MAX_SCAN_FILE_BYTES: u64 = 2 * 1024 * 1024;
 /// Stop collecting findings after this many (the count is still reported).
 const MAX_FINDINGS: usize = 200;
+/// Matches counted per file: past it the file's count stops and the message
+/// says so (a minified file can match millions of times).
+const MAX_MATCHES_PER_FILE: usize = 1000;
 
 /// A forbidden-pattern search over the deployment's source tree.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -109,11 +112,13 @@ fallbacks" are searches people forget to run.
         let root = cx.root.clone();
         let marker = self.allow_marker.clone();
         let has_include = !self.include.is_empty();
-        // Walking and reading files is blocking work: keep it off the async workers.
-        let result = tokio::task::spawn_blocking(move || {
+        // Walking and reading files is blocking work: keep it off the async
+        // workers, and give up at the check's timeout.
+        let walk = move || {
             let mut findings = Vec::new();
             let mut total = 0usize;
             let mut files = 0usize;
+            let mut capped: Vec<String> = Vec::new();
             for entry in ignore::WalkBuilder::new(&base)
                 .require_git(false)
                 .build()
@@ -130,14 +135,9 @@ fallbacks" are searches people forget to run.
                 if (has_include && !include.is_match(&rel)) || exclude.is_match(&rel) {
                     continue;
                 }
-                if entry
-                    .metadata()
-                    .map(|m| m.len() > MAX_SCAN_FILE_BYTES)
-                    .unwrap_or(true)
-                {
-                    continue;
-                }
-                let Ok(bytes) = std::fs::read(entry.path()) else {
+                // Over the limit, swapped for a FIFO, unreadable: skipped.
+                let limit = crate::support::fs::Limit::regular(MAX_SCAN_FILE_BYTES);
+                let Ok(bytes) = crate::support::fs::read_sync(entry.path(), limit) else {
                     continue;
                 };
                 if bytes.contains(&0) {
@@ -145,33 +145,47 @@ fallbacks" are searches people forget to run.
                 }
                 files += 1;
                 let text = String::from_utf8_lossy(&bytes);
+                let shown = rel.display().to_string();
+                let mut lines = Lines::new(&text);
+                let mut in_file = 0usize;
                 for m in re.find_iter(&text) {
-                    let line_start = text[..m.start()].rfind('\n').map(|i| i + 1).unwrap_or(0);
-                    let line_end = text[m.end()..]
-                        .find('\n')
-                        .map(|i| m.end() + i)
-                        .unwrap_or(text.len());
-                    if text[line_start..line_end].contains(&marker) {
+                    let mut line = lines.seek(m.start());
+                    if line.allowed(&marker) {
                         continue;
                     }
                     total += 1;
+                    in_file += 1;
                     if findings.len() < MAX_FINDINGS {
-                        let (line, col) = line_col(&text, m.start());
                         findings.push(
                             Finding::new(format!("forbidden `{}`", clip(m.as_str()))).at(
-                                rel.display().to_string(),
-                                line,
-                                col,
+                                shown.clone(),
+                                line.number,
+                                line.column,
                             ),
                         );
                     }
+                    if in_file >= MAX_MATCHES_PER_FILE {
+                        capped.push(shown.clone());
+                        break;
+                    }
                 }
             }
-            (findings, total, files)
-        })
-        .await;
-        let Ok((findings, total, files)) = result else {
-            return Outcome::error("the scan crashed");
+            (findings, total, files, capped)
+        };
+        let result = crate::support::offload::run(cx.timeout, walk).await;
+        let Ok((findings, total, files, capped)) = result else {
+            return Outcome::error(format!(
+                "the scan did not finish within {}",
+                humantime::format_duration(cx.timeout)
+            ));
+        };
+        let cap_note = if capped.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (counting stopped at {MAX_MATCHES_PER_FILE} per file in {})",
+                capped.join(", ")
+            )
         };
         if total == 0 {
             return Outcome::pass(format!("no match for /{}/ in {files} files", self.pattern));
@@ -183,9 +197,78 @@ fallbacks" are searches people forget to run.
         Outcome {
             findings,
             ..Outcome::fail(format!(
-                "{total} match(es) of /{}/; first at {first}",
+                "{total} match(es) of /{}/; first at {first}{cap_note}",
                 self.pattern
             ))
+        }
+    }
+}
+
+/// Where a match is, found by walking the text forward once: matches come in
+/// order, so the whole scan of a file is linear in its length (not matches ×
+/// line length, as counting from the line start each time was).
+struct Lines<'a> {
+    text: &'a str,
+    /// Byte offset the cursor is at, its 1-based line and column.
+    at: usize,
+    number: u32,
+    column: u32,
+    /// Start of the current line and whether it holds the allow marker
+    /// (computed once per line).
+    line_start: usize,
+    marked: Option<bool>,
+}
+
+/// A match's position and whether its line is allowed.
+struct Spot<'l, 'a> {
+    number: u32,
+    column: u32,
+    lines: &'l mut Lines<'a>,
+}
+
+impl Spot<'_, '_> {
+    fn allowed(&mut self, marker: &str) -> bool {
+        let l = &mut *self.lines;
+        *l.marked.get_or_insert_with(|| {
+            let end = l.text[l.line_start..]
+                .find('\n')
+                .map(|i| l.line_start + i)
+                .unwrap_or(l.text.len());
+            l.text[l.line_start..end].contains(marker)
+        })
+    }
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Lines {
+            text,
+            at: 0,
+            number: 1,
+            column: 1,
+            line_start: 0,
+            marked: None,
+        }
+    }
+
+    /// Moves to `offset` (never backwards).
+    fn seek(&mut self, offset: usize) -> Spot<'_, 'a> {
+        let offset = offset.max(self.at);
+        for (i, ch) in self.text[self.at..offset].char_indices() {
+            if ch == '\n' {
+                self.number = self.number.saturating_add(1);
+                self.column = 1;
+                self.line_start = self.at + i + 1;
+                self.marked = None;
+            } else {
+                self.column = self.column.saturating_add(1);
+            }
+        }
+        self.at = offset;
+        Spot {
+            number: self.number,
+            column: self.column,
+            lines: self,
         }
     }
 }

@@ -305,8 +305,9 @@ pub fn load_roots(ca_file: Option<&std::path::Path>) -> Result<RootCertStore, St
     }
     if let Some(path) = ca_file {
         let mut n = 0;
-        let iter = CertificateDer::pem_file_iter(path)
+        let pem = crate::support::fs::read_pem(path)
             .map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
+        let iter = CertificateDer::pem_slice_iter(&pem);
         for c in iter {
             let c = c.map_err(|e| format!("CA file {}: {e}", path.display()))?;
             roots

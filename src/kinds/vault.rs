@@ -22,7 +22,7 @@ use crate::domain::policy::{Policy, READ_ONLY_CAPABILITIES, covers_mount};
 use crate::report::Finding;
 
 /// A Vault/OpenBao check: live (`url` or `target`) or from a policy file (`policy`).
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VaultCheck {
     /// The server's address (`http://127.0.0.1:8200`), or use `target`.
@@ -70,7 +70,7 @@ pub struct VaultCheck {
 }
 
 /// A KV v2 secret that must exist.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecretSpec {
     /// Path as the CLI writes it, mount first: `secret/auth/jwt_secret`.
@@ -272,12 +272,16 @@ no token, only the seal status, standby and version are checked.
     }
 
     async fn run(&self, cx: &RunContext) -> Outcome {
+        let policy = |p: PathBuf| {
+            let me = self.clone();
+            cx.offload("the policy file", move |cx| me.run_policy(cx, &p))
+        };
         if let Some(p) = &self.policy {
-            return self.run_policy(cx, p);
+            return policy(p.clone()).await;
         }
         let conn = match self.connection(cx) {
             Ok(Source::Live(c)) => c,
-            Ok(Source::Policy(p)) => return self.run_policy(cx, &p),
+            Ok(Source::Policy(p)) => return policy(p).await,
             Err(e) => return Outcome::error(e),
         };
         self.run_live(cx, conn).await
@@ -1043,7 +1047,7 @@ impl Api {
         let mut extra = Vec::new();
         if let Some(ca) = &conn.ca_file {
             use rustls_pki_types::pem::PemObject;
-            let pem = std::fs::read(ca)
+            let pem = crate::support::fs::read_pem(ca)
                 .map_err(|e| format!("cannot read ca_file {}: {e}", ca.display()))?;
             extra = rustls_pki_types::CertificateDer::pem_slice_iter(&pem)
                 .collect::<Result<Vec<_>, _>>()
@@ -1102,8 +1106,10 @@ impl Api {
         let attempt = tokio::time::timeout(remaining, async {
             let resp = req.send().await?;
             let status = resp.status().as_u16();
-            let bytes = resp.bytes().await?;
-            Ok::<_, reqwest::Error>((status, bytes))
+            // Bounded while reading: an endless body costs at most the limit.
+            let body =
+                crate::support::limit::body(resp, crate::support::limit::MAX_BODY_BYTES).await?;
+            Ok::<_, reqwest::Error>((status, body))
         })
         .await;
         let (status, bytes) = match attempt {
@@ -1116,7 +1122,14 @@ impl Api {
             Ok(Err(e)) => return Err(describe_http_error(&self.endpoint, path, &e, &budget)),
             Ok(Ok(r)) => r,
         };
-        let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if bytes.truncated {
+            return Err(format!(
+                "{}: the answer to GET {path} is larger than {}; not read further",
+                self.endpoint,
+                crate::support::fs::human_bytes(crate::support::limit::MAX_BODY_BYTES as u64)
+            ));
+        }
+        let value = serde_json::from_slice(&bytes.bytes).unwrap_or(Value::Null);
         if status == 503 && path != "/v1/sys/seal-status" && is_sealed_answer(&value) {
             return Err(format!(
                 "{}: sealed (HTTP 503 to GET {path})",

@@ -36,7 +36,9 @@ impl Statuses {
 
 /// Reads a JSON report's statuses.
 pub fn read(path: &Path) -> Result<Statuses, String> {
-    let text = std::fs::read_to_string(path)
+    // A report of 10k checks is a few MiB; the limit keeps `/dev/zero` out.
+    let limit = crate::support::fs::Limit::regular(256 * 1024 * 1024);
+    let text = crate::support::fs::read_text_sync(path, limit)
         .map_err(|e| format!("cannot read report {}: {e}", path.display()))?;
     parse(&text).map_err(|e| format!("{} is not a readyctl JSON report: {e}", path.display()))
 }

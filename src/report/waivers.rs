@@ -66,6 +66,9 @@ pub fn today() -> Result<Date, String> {
     }
 }
 
+/// Largest waiver file read.
+pub const MAX_WAIVER_BYTES: u64 = 4 * 1024 * 1024;
+
 /// Loads and validates a waiver file against the catalogue's check ids.
 /// With `strict`, a waiver naming a check the catalogue lacks is an error;
 /// without (the implicit `readyctl-waivers.yml` of a deployment that several
@@ -73,7 +76,8 @@ pub fn today() -> Result<Date, String> {
 pub fn load(path: &Path, check_ids: &[&str], strict: bool) -> Result<Vec<Waiver>, Diagnostics> {
     let name = path.display().to_string();
     let mut diags = Diagnostics::default();
-    let text = match std::fs::read_to_string(path) {
+    let limit = crate::support::fs::Limit::regular(MAX_WAIVER_BYTES);
+    let text = match crate::support::fs::read_text_sync(path, limit) {
         Ok(t) => t,
         Err(e) => {
             diags.push(

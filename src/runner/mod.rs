@@ -38,6 +38,12 @@ pub struct RunOptions {
     pub deadline: Option<Duration>,
     /// Run only checks for which this returns true; the rest are left out of the report.
     pub selected: Option<Vec<bool>>,
+    /// The runtime checks run on, when it is not the one driving the runner.
+    /// `check` drives the runner (its deadline, signals, bookkeeping) on a
+    /// runtime of its own and runs checks here, so a check stuck in a
+    /// blocking call — even one on every worker — cannot delay the deadline,
+    /// the signal or the report.
+    pub workers: Option<tokio::runtime::Handle>,
 }
 
 impl Default for RunOptions {
@@ -46,6 +52,7 @@ impl Default for RunOptions {
             concurrency: DEFAULT_CONCURRENCY,
             deadline: None,
             selected: None,
+            workers: None,
         }
     }
 }
@@ -151,7 +158,7 @@ pub async fn run(
             cx.check_id = def.id.clone();
             let sem = semaphore.clone();
             let timeout = def.timeout;
-            let handle = tasks.spawn(async move {
+            let job = async move {
                 let _permit = sem.acquire_owned().await;
                 let t0 = Instant::now();
                 // Kinds bound their own waits by `cx.timeout` and say what timed
@@ -166,7 +173,11 @@ pub async fn run(
                         )),
                     };
                 (i, outcome, t0.elapsed())
-            });
+            };
+            let handle = match &opts.workers {
+                Some(rt) => tasks.spawn_on(job, rt),
+                None => tasks.spawn(job),
+            };
             task_index.insert(handle.id(), i);
             on_event(&Event::Started { index: i });
         }

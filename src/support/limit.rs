@@ -1,0 +1,208 @@
+//! Byte limits enforced while reading, never after: a peer that streams an
+//! endless body or declares a 2 GiB message costs at most the limit.
+//!
+//! - [`body`]: an HTTP response body, chunk by chunk, up to a limit;
+//! - [`Capped`]: any byte stream (a PostgreSQL or Redis socket) that fails
+//!   with a plain error once the peer has sent more than a limit;
+//! - [`Tail`]: the last N bytes of a stream (a command's output), whatever
+//!   its length.
+//!
+//! The limits themselves are constants next to their users and in
+//! `docs/limits.md`.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// Largest HTTP body kept by `http`, `http_client`, `latency`, Vault and
+/// Docker API reads.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Largest number of bytes a PostgreSQL or Redis peer may send over one
+/// check's connection.
+pub const MAX_STREAM_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A body read up to a limit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Body {
+    /// The bytes read (at most the limit).
+    pub bytes: Vec<u8>,
+    /// The peer sent more than the limit; reading stopped there.
+    pub truncated: bool,
+}
+
+impl Body {
+    /// The body as text (lossy: a body is judged, not round-tripped).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+}
+
+/// Reads `resp`'s body, keeping at most `max` bytes: reading stops at the
+/// first chunk past the limit (the connection is dropped with the response).
+pub async fn body(mut resp: reqwest::Response, max: usize) -> Result<Body, reqwest::Error> {
+    let mut out = Body::default();
+    while let Some(chunk) = resp.chunk().await? {
+        let room = max.saturating_sub(out.bytes.len());
+        if chunk.len() > room {
+            out.bytes.extend_from_slice(&chunk[..room]);
+            out.truncated = true;
+            break;
+        }
+        out.bytes.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// A stream whose reads fail once more than `max` bytes came in: protocol
+/// clients (tokio-postgres, redis) buffer a whole declared message before
+/// parsing it, so the cap must sit under them.
+#[derive(Debug)]
+pub struct Capped<S> {
+    inner: S,
+    read: u64,
+    max: u64,
+}
+
+impl<S> Capped<S> {
+    /// Wraps `inner`, allowing `max` bytes in.
+    pub fn new(inner: S, max: u64) -> Self {
+        Capped {
+            inner,
+            read: 0,
+            max,
+        }
+    }
+
+    /// The error a capped read returns (its text reaches the check's reason).
+    pub fn over_limit(max: u64) -> io::Error {
+        io::Error::other(format!(
+            "the server sent more than {} on this connection; readyctl stopped reading",
+            super::fs::human_bytes(max)
+        ))
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Capped<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.read >= self.max {
+            return Poll::Ready(Err(Self::over_limit(self.max)));
+        }
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = &r {
+            let n = (buf.filled().len() - before) as u64;
+            self.read = self.read.saturating_add(n);
+        }
+        r
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Capped<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// The last `max` bytes pushed into it, and how many came in all.
+#[derive(Debug, Clone)]
+pub struct Tail {
+    buf: std::collections::VecDeque<u8>,
+    max: usize,
+    /// Total bytes pushed.
+    pub total: u64,
+}
+
+impl Tail {
+    /// A tail keeping `max` bytes.
+    pub fn new(max: usize) -> Self {
+        Tail {
+            buf: std::collections::VecDeque::new(),
+            max,
+            total: 0,
+        }
+    }
+
+    /// Appends `bytes`, dropping the oldest beyond the limit.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.total = self.total.saturating_add(bytes.len() as u64);
+        let keep = &bytes[bytes.len().saturating_sub(self.max)..];
+        let overflow = (self.buf.len() + keep.len()).saturating_sub(self.max);
+        self.buf.drain(..overflow.min(self.buf.len()));
+        self.buf.extend(keep);
+    }
+
+    /// Whether older bytes were dropped.
+    pub fn truncated(&self) -> bool {
+        self.total > self.buf.len() as u64
+    }
+
+    /// The kept bytes as text (lossy).
+    pub fn text(&self) -> String {
+        let (a, b) = self.buf.as_slices();
+        let mut v = Vec::with_capacity(a.len() + b.len());
+        v.extend_from_slice(a);
+        v.extend_from_slice(b);
+        String::from_utf8_lossy(&v).into_owned()
+    }
+
+    /// Reads `r` to its end (or an error) into the tail.
+    pub async fn fill_from<R: AsyncRead + Unpin>(&mut self, mut r: R) {
+        use tokio::io::AsyncReadExt;
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            match r.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    self.push(&chunk[..n]);
+                    // Let timeouts run against an always-ready source.
+                    tokio::task::yield_now().await;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    #[test]
+    fn tail_keeps_the_last_bytes() {
+        let mut t = Tail::new(4);
+        t.push(b"ab");
+        t.push(b"cdef");
+        assert_eq!(t.text(), "cdef");
+        t.push(b"0123456789");
+        assert_eq!(t.text(), "6789");
+        assert!(t.truncated());
+        assert_eq!(t.total, 16);
+    }
+
+    #[tokio::test]
+    async fn capped_stream_fails_past_the_limit() {
+        let data = [7u8; 100];
+        let mut c = Capped::new(&data[..], 10);
+        let mut out = Vec::new();
+        let e = c.read_to_end(&mut out).await.unwrap_err();
+        assert!(e.to_string().contains("more than 10 bytes"), "{e}");
+        assert!(out.len() <= 100);
+    }
+}

@@ -1,0 +1,21 @@
+//! Shared support for kinds and the runner: one documented function per
+//! meaning, so that every check reads files, talks to peers and runs
+//! children within the same bounds (see `docs/limits.md`).
+//!
+//! - [`fs`]: every file a check or the catalogue reads — regular files only
+//!   unless asked otherwise, opened non-blocking, a byte limit, and (async)
+//!   off the async workers within the check's time budget;
+//! - [`offload`]: blocking work (a parser that reads files) on a dedicated
+//!   thread, abandoned at a deadline, so a stuck call never holds a tokio
+//!   worker and never delays the runner;
+//! - [`limit`]: byte limits enforced while reading (HTTP bodies, streams,
+//!   rolling tails of process output);
+//! - [`process`]: children in their own process group, killed as a group.
+//!
+//! Support never prints, never decides a check's status and never imports
+//! kinds: kinds turn its typed errors into findings.
+
+pub mod fs;
+pub mod limit;
+pub mod offload;
+pub mod process;
