@@ -73,7 +73,45 @@ pub fn main() -> u8 {
         }
         Command::Serve(args) => crate::cmd::serve::main(&args, ecolor),
         Command::Init(args) => crate::cmd::init::main(&args),
+        Command::Attest(args) => attest(&args, ecolor),
         Command::Compose(args) => crate::compose::cli::run(&args, ecolor),
+    }
+}
+
+fn attest(args: &crate::cli::AttestArgs, ecolor: bool) -> u8 {
+    let cat = match load_or_report(&args.catalogue, ecolor) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let today = match waivers::today() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    match crate::cmd::attest::attest(
+        &cat,
+        &args.catalogue.root,
+        &args.id,
+        &args.by,
+        args.note.as_deref(),
+        today,
+    ) {
+        Ok(w) => {
+            println!(
+                "signed `{}` by {} on {} in {}",
+                w.item,
+                args.by.trim(),
+                w.when,
+                w.file.display()
+            );
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::USAGE
+        }
     }
 }
 
@@ -313,6 +351,9 @@ fn check(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
                 color,
                 width: terminal_width(),
                 show_passed: !args.quiet,
+                verbose: args.verbose,
+                // The user named checks: show their sign-offs as rows.
+                show_signoffs: !args.filter.only.is_empty(),
             },
         ),
     };

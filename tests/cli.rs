@@ -484,3 +484,229 @@ fn bundled_catalogue_validates_and_finds_the_broken_fixture() {
     let report = json_report(&out.get_output().stdout);
     assert_eq!(report["summary"]["fail"], 0);
 }
+
+/// The bundled files-only run, as a person runs it.
+const FILES_ONLY: [&str; 7] = [
+    "check",
+    "--root",
+    "fixtures/dotmac/broken",
+    "--skip-tag",
+    "live",
+    "--skip-tag",
+    "toolchain",
+];
+
+fn table_at(columns: &str, extra: &[&str]) -> String {
+    let out = readyctl()
+        .args(FILES_ONLY)
+        .args(extra)
+        .env("COLUMNS", columns)
+        .output()
+        .expect("run readyctl");
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn failing_ids_and_first_findings() -> Vec<(String, String)> {
+    let out = readyctl()
+        .args(FILES_ONLY)
+        .args(["--format", "json"])
+        .output()
+        .expect("run readyctl");
+    let report = json_report(&out.stdout);
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| {
+            let first = c["findings"][0]["message"]
+                .as_str()
+                .unwrap_or_else(|| c["message"].as_str().unwrap())
+                .to_string();
+            (c["id"].as_str().unwrap().to_string(), first)
+        })
+        .collect()
+}
+
+/// Regression: the files-only table was 406 lines in a pipe with the answer
+/// buried; now it fits 80 lines at 120 columns and still shows every failing
+/// check with its first finding.
+#[test]
+fn files_only_table_fits_80_lines_at_120_columns_with_every_failure_and_its_first_finding() {
+    let out = table_at("120", &[]);
+    assert!(
+        out.lines().count() <= 80,
+        "{} lines:\n{out}",
+        out.lines().count()
+    );
+    let failing = failing_ids_and_first_findings();
+    assert!(failing.len() >= 10, "the broken fixture fails broadly");
+    // Words of a wrapped message may sit on two lines: compare without line breaks.
+    let flat: String = out.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    for (id, first) in &failing {
+        assert!(
+            out.lines()
+                .any(|l| l.trim_start().starts_with("FAIL") && l.contains(id.as_str())),
+            "no FAIL row for {id}:\n{out}"
+        );
+        assert!(
+            flat.contains(first.as_str()),
+            "first finding of {id} not shown: {first}\n{out}"
+        );
+    }
+    // The closing block names every failing id and the command to see one.
+    let closing: String = out.rsplit("\n\n").next().unwrap().to_string();
+    for (id, _) in &failing {
+        assert!(
+            closing.contains(id.as_str()),
+            "{id} missing from the closing block:\n{closing}"
+        );
+    }
+    assert!(closing.contains("readyctl check --only ID"), "{closing}");
+    assert!(
+        closing.contains("sign-offs pending: readyctl attest"),
+        "{closing}"
+    );
+    // 21 sign-offs are one line, not 21 rows.
+    assert_eq!(
+        out.lines().filter(|l| l.contains("WARN")).count(),
+        0,
+        "{out}"
+    );
+}
+
+/// Regression: fixed 120-column padding in a pipe, borders between rows and
+/// paths split mid-token at 80 columns.
+#[test]
+fn table_in_a_pipe_has_no_trailing_spaces_and_80_columns_never_split_a_path() {
+    for cols in ["120", "80"] {
+        let out = table_at(cols, &[]);
+        let width: usize = cols.parse().unwrap();
+        for l in out.lines() {
+            assert_eq!(l, l.trim_end(), "trailing spaces at {cols}: {l:?}");
+            assert!(!l.contains("───") && !l.contains("═══"), "a border: {l}");
+            if l.chars().count() > width {
+                assert!(
+                    l.split(' ').any(|t| t.chars().count() > width / 2),
+                    "over {cols} columns though it could wrap: {l:?}"
+                );
+            }
+        }
+        // Every path a finding names appears whole on some line.
+        assert!(out.contains("scripts/docker-entrypoint.sh"), "{out}");
+        assert!(
+            out.contains("frontend/apps/base-app/app/dashboard/network/faults/page.tsx:4:7"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn quiet_shows_only_failures_and_the_summary_and_verbose_shows_more() {
+    let quiet = table_at("120", &["--quiet"]);
+    let row = |l: &str, label: &str| l.trim_start().starts_with(&format!("{label} "));
+    assert!(
+        !quiet
+            .lines()
+            .any(|l| row(l, "PASS") || row(l, "SKIP") || row(l, "WARN")),
+        "{quiet}"
+    );
+    assert!(quiet.contains("FAIL"), "{quiet}");
+    let default = table_at("120", &[]);
+    let verbose = table_at("120", &["-v"]);
+    // The room --quiet frees goes to the failures' details.
+    assert!(!default.contains("fix: Set `requirepass`"), "{default}");
+    assert!(quiet.contains("fix: Set `requirepass`"), "{quiet}");
+    assert!(verbose.lines().count() > default.lines().count());
+    // -v lists every sign-off and every finding of secrets.strength.
+    assert!(
+        verbose.lines().filter(|l| l.contains("WARN")).count() >= 20,
+        "{verbose}"
+    );
+    assert!(
+        verbose.contains("MINIO_SECRET_KEY is a well-known default value"),
+        "{verbose}"
+    );
+}
+
+/// Regression: `NO_COLOR=1 --color always` emitted bold codes but no colour.
+#[test]
+fn color_always_colours_even_with_no_color_set() {
+    let out = readyctl()
+        .args(FILES_ONLY)
+        .args(["--color", "always"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("\x1b[1;31mFAIL\x1b[0m"), "{s}");
+    assert!(s.contains("\x1b[32mPASS\x1b[0m"), "{s}");
+    let out = readyctl()
+        .args(FILES_ONLY)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8(out.stdout).unwrap().contains('\x1b'));
+}
+
+/// Regression: a repeated location ("scripts/x.sh: scripts/x.sh is not
+/// executable") and a hint "relative to )" with the directory missing.
+#[test]
+fn messages_do_not_repeat_themselves() {
+    let out = table_at(
+        "120",
+        &[
+            "--only",
+            "scripts.celery-entrypoint",
+            "--only",
+            "compose.references",
+        ],
+    );
+    assert!(
+        !out.contains("scripts/celery-entrypoint.sh: scripts/celery-entrypoint.sh"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("Dockerfile.prod:89:1: Dockerfile.prod:89"),
+        "{out}"
+    );
+    assert!(!out.contains("relative to )"), "{out}");
+    assert!(out.contains("relative to the deployment root"), "{out}");
+}
+
+/// Regression: `--deadline 0s` and `--concurrency 0` were accepted and did nothing.
+#[test]
+fn zero_deadline_and_zero_concurrency_are_usage_errors() {
+    for args in [["--deadline", "0s"], ["--concurrency", "0"]] {
+        readyctl()
+            .args(FILES_ONLY)
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(args[0]));
+    }
+}
+
+/// With --baseline the summary says how many failures are known.
+#[test]
+fn baseline_summary_counts_known_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.json");
+    readyctl()
+        .args(FILES_ONLY)
+        .args(["--only", "scripts.*", "--report-json"])
+        .arg(&base)
+        .output()
+        .unwrap();
+    let out = readyctl()
+        .args(FILES_ONLY)
+        .args(["--only", "scripts.*", "--baseline"])
+        .arg(&base)
+        .output()
+        .unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        s.contains("2 of 2 failures known from the baseline, 0 new"),
+        "{s}"
+    );
+}

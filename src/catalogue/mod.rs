@@ -1089,30 +1089,44 @@ fn parse_check(
         }
     }
     let own_node = Node::Mapping(own);
-    let check = entry.and_then(|e| match (e.parse)(&own_node) {
-        Ok(c) => Some(c),
-        Err(ParseError::Serde(err)) => {
-            diags.push(serde_diag(file, &err, &own_node, COMMON_FIELDS).with_kind(e.name));
-            None
-        }
-        Err(ParseError::Invalid(problems)) => {
-            for p in problems {
-                let at = map
-                    .get_node(p.field)
-                    .and_then(|n| n.span().start())
-                    .or(map.span().start());
-                diags.push(
-                    Diagnostic::new(
-                        "catalogue/invalid-spec",
-                        format!("`{}`: {}", p.field, p.message),
-                    )
-                    .at(loc(file, at))
-                    .maybe_hint(p.hint),
-                );
+    let check = entry.and_then(
+        |e| match parse_reporting_every_unknown_field(e, &own_node, file) {
+            (Ok(c), unknown) if unknown.is_empty() => Some(c),
+            (Ok(_), unknown) => {
+                for d in unknown {
+                    diags.push(d.with_kind(e.name));
+                }
+                None
             }
-            None
-        }
-    });
+            (Err(ParseError::Serde(err)), unknown) => {
+                for d in unknown {
+                    diags.push(d.with_kind(e.name));
+                }
+                diags.push(serde_diag(file, &err, &own_node, COMMON_FIELDS).with_kind(e.name));
+                None
+            }
+            (Err(ParseError::Invalid(problems)), unknown) => {
+                for d in unknown {
+                    diags.push(d.with_kind(e.name));
+                }
+                for p in problems {
+                    let at = map
+                        .get_node(p.field)
+                        .and_then(|n| n.span().start())
+                        .or(map.span().start());
+                    diags.push(
+                        Diagnostic::new(
+                            "catalogue/invalid-spec",
+                            format!("`{}`: {}", p.field, p.message),
+                        )
+                        .at(loc(file, at))
+                        .maybe_hint(p.hint),
+                    );
+                }
+                None
+            }
+        },
+    );
     if diags.items.len() > before {
         return None;
     }
@@ -1225,6 +1239,111 @@ fn serde_diag(
 }
 
 /// The first mapping key named `name` in `node`, depth first.
+/// serde stops at the first unknown field; a user wants them all at once
+/// (`requried` and `sevirity` in one check are two problems, not one now and
+/// one after the fix). Each unknown field is reported, removed from a copy
+/// of the node, and the parse retried, up to a bound.
+fn parse_reporting_every_unknown_field(
+    e: &kinds::KindEntry,
+    node: &Node,
+    file: &str,
+) -> (
+    Result<Box<dyn kinds::DynCheck>, ParseError>,
+    Vec<Diagnostic>,
+) {
+    let mut unknown = Vec::new();
+    let mut current = node.clone();
+    for _ in 0..64 {
+        match (e.parse)(&current) {
+            Err(ParseError::Serde(err)) => {
+                let field = match &*err {
+                    marked_yaml::spanned_serde::Error::UnknownFieldError(f, _, _) => f.clone(),
+                    _ => {
+                        return (
+                            Err(ParseError::Serde(err)),
+                            finish_unknown(unknown, node, file),
+                        );
+                    }
+                };
+                let (next, removed) = without_key(&current, &field);
+                unknown.push(err);
+                if !removed {
+                    break;
+                }
+                current = next;
+            }
+            other => return (other, finish_unknown(unknown, node, file)),
+        }
+    }
+    // Out of retries: report what was found as the last serde error.
+    match unknown.pop() {
+        Some(last) => (
+            Err(ParseError::Serde(last)),
+            finish_unknown(unknown, node, file),
+        ),
+        None => ((e.parse)(node), Vec::new()),
+    }
+}
+
+/// Unknown-field errors found while retrying, as diagnostics located in the
+/// original node.
+fn finish_unknown(
+    errs: Vec<marked_yaml::FromNodeError>,
+    node: &Node,
+    file: &str,
+) -> Vec<Diagnostic> {
+    errs.iter()
+        .map(|err| serde_diag(file, err, node, COMMON_FIELDS))
+        .collect()
+}
+
+/// A copy of `node` with the first key named `name` (depth-first) removed.
+fn without_key(node: &Node, name: &str) -> (Node, bool) {
+    match node {
+        Node::Mapping(m) => {
+            let mut out = MarkedMappingNode::new_empty(*m.span());
+            let mut removed = false;
+            for (k, v) in m.iter() {
+                if !removed && k.as_str() == name {
+                    removed = true;
+                    continue;
+                }
+                if removed {
+                    out.insert(k.clone(), v.clone());
+                } else {
+                    let (v2, r) = without_key(v, name);
+                    removed = r;
+                    out.insert(k.clone(), v2);
+                }
+            }
+            (Node::Mapping(out), removed)
+        }
+        Node::Sequence(sq) => {
+            let mut removed = false;
+            let items: Vec<Node> = sq
+                .iter()
+                .map(|n| {
+                    if removed {
+                        n.clone()
+                    } else {
+                        let (n2, r) = without_key(n, name);
+                        removed = r;
+                        n2
+                    }
+                })
+                .collect();
+            (
+                Node::Sequence(marked_yaml::types::MarkedSequenceNode::new(
+                    *sq.span(),
+                    items,
+                )),
+                removed,
+            )
+        }
+        Node::Scalar(_) => (node.clone(), false),
+    }
+}
+
 fn find_key<'a>(node: &'a Node, name: &str) -> Option<&'a MarkedScalarNode> {
     match node {
         Node::Mapping(m) => m.iter().find_map(|(k, v)| {

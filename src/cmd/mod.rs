@@ -2,6 +2,7 @@
 //! to the command line for the terminal progress view, `serve`, `init` and
 //! `schema`. Each file owns one command; none decides an exit code.
 
+pub mod attest;
 pub mod init;
 pub mod progress;
 pub mod schema;

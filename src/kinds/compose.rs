@@ -391,10 +391,17 @@ fn missing_paths(project: &Project, name: &str, svc: &Node, out: &mut Vec<Findin
                     format!("service `{name}`: {what} {written} does not exist"),
                 )
                 .expected_actual(format!("{} to exist", rel(project, &full)), "missing")
-                .hint(format!(
-                    "create {written} (relative to {}) or fix the path",
-                    rel(project, &project.base_dir(&node.loc))
-                )),
+                .hint({
+                    // The project directory itself is "" relative to the root:
+                    // name the compose file's directory instead of "relative to )".
+                    let dir = rel(project, &project.base_dir(&node.loc));
+                    let dir = if dir.is_empty() {
+                        "the deployment root".to_string()
+                    } else {
+                        dir
+                    };
+                    format!("create {written} (relative to {dir}) or fix the path")
+                }),
             );
         }
     };
