@@ -61,16 +61,21 @@ pub fn main() -> u8 {
             clap_complete::generate(shell, &mut cmd, "readyctl", &mut std::io::stdout());
             exit::OK
         }
-        Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
-                Ok(()) => exit::OK,
-                Err(e) => {
-                    eprintln!("error: cannot write the man page: {e}");
-                    exit::USAGE
-                }
-            }
+        Command::Man { dir: None } => {
+            let pages = crate::cmd::man::pages();
+            print!("{}", pages[0].1);
+            exit::OK
         }
+        Command::Man { dir: Some(dir) } => match crate::cmd::man::write_all(&dir) {
+            Ok(names) => {
+                println!("wrote {} man pages to {}", names.len(), dir.display());
+                exit::OK
+            }
+            Err(e) => {
+                eprintln!("error: cannot write man pages to {}: {e}", dir.display());
+                exit::USAGE
+            }
+        },
         Command::Serve(args) => crate::cmd::serve::main(&args, ecolor),
         Command::Init(args) => crate::cmd::init::main(&args),
         Command::Attest(args) => attest(&args, ecolor),

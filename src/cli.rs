@@ -74,8 +74,12 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) on stdout.
-    Man,
+    /// Print the man page (roff) on stdout, or write one per subcommand into a directory.
+    Man {
+        /// Write readyctl.1 and readyctl-SUBCOMMAND.1 here, e.g. /usr/local/share/man/man1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Keep running: serve /healthz and /metrics from the catalogue's latest results.
     Serve(ServeArgs),
     /// Write a starter catalogue from compose files (never overwrites).
@@ -268,7 +272,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub deadline: Option<std::time::Duration>,
     /// Exit 1 only for failures at or above this severity.
-    #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = parse_severity)]
+    #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = severity_parser())]
     pub fail_on: Severity,
     /// Show only failing checks and the summary; no progress on stderr.
     #[arg(long, short, conflicts_with = "verbose")]
@@ -316,8 +320,11 @@ fn parse_positive(s: &str) -> Result<usize, String> {
     }
 }
 
-fn parse_severity(s: &str) -> Result<Severity, String> {
-    s.parse()
+/// Severities as a closed list, so shell completions offer them.
+fn severity_parser() -> impl clap::builder::TypedValueParser<Value = Severity> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Severity::ALL.map(Severity::as_str))
+        .map(|s| s.parse::<Severity>().unwrap_or(Severity::Info))
 }
 
 #[cfg(test)]

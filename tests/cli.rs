@@ -710,3 +710,168 @@ fn baseline_summary_counts_known_failures() {
         "{s}"
     );
 }
+
+/// Regression: only the first unknown field per check was reported.
+#[test]
+fn validate_reports_every_unknown_field_of_every_check_with_did_you_mean() {
+    let (_dir, path) = catalogue(
+        "version: 1\nchecks:\n  - id: a.one\n    kind: file\n    path: x\n    requried: true\n    sevirity: high\n  - id: a.two\n    kind: file\n    path: y\n    exectuable: true\n",
+    );
+    let out = readyctl()
+        .arg("validate")
+        .arg("--catalog")
+        .arg(&path)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    for (field, line) in [("requried", 6), ("sevirity", 7), ("exectuable", 11)] {
+        assert!(err.contains(&format!("unknown field `{field}`")), "{err}");
+        assert!(err.contains(&format!("readyctl.yml:{line}:5")), "{err}");
+    }
+    assert!(err.contains("did you mean `severity`?"), "{err}");
+    assert!(err.contains("did you mean `executable`?"), "{err}");
+    assert_eq!(
+        err.matches("unknown field `sevirity`").count(),
+        1,
+        "once: {err}"
+    );
+}
+
+#[test]
+fn attest_signs_a_manual_check_so_the_next_run_passes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = dir.path().join("readyctl.yml");
+    std::fs::write(
+        &cat,
+        "version: 1\nchecks:\n  - id: approval.qa\n    kind: manual\n  - id: other\n    kind: file\n    path: readyctl.yml\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        readyctl()
+            .args(args)
+            .arg("--catalog")
+            .arg(&cat)
+            .arg("--root")
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let before = run(&["check", "--format", "json"]);
+    assert_eq!(
+        check(&json_report(&before.stdout), "approval.qa")["status"],
+        "warn"
+    );
+    let signed = run(&[
+        "attest",
+        "approval.qa",
+        "--by",
+        "Jonas Berg",
+        "--note",
+        "suite: \"green\"",
+    ]);
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    let after = run(&["check", "--format", "json"]);
+    let qa = check(&json_report(&after.stdout), "approval.qa").clone();
+    assert_eq!(qa["status"], "pass", "{qa}");
+    assert!(
+        qa["message"]
+            .as_str()
+            .unwrap()
+            .contains("signed by Jonas Berg on "),
+        "{qa}"
+    );
+    assert!(
+        qa["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("suite: \"green\""),
+        "{qa}"
+    );
+    // Not a manual check, or a typo: exit 2 with a reason.
+    let wrong = run(&["attest", "other", "--by", "x"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("only `manual` checks"));
+    let typo = run(&["attest", "approval.qaa", "--by", "x"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("did you mean `approval.qa`?"));
+}
+
+/// Regression: `man` covered only the top level and pointed at
+/// readyctl-check(1), which did not exist.
+#[test]
+fn man_writes_one_page_per_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    readyctl()
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    for page in [
+        "readyctl.1",
+        "readyctl-check.1",
+        "readyctl-validate.1",
+        "readyctl-attest.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(
+            text.contains("EXIT STATUS") && text.contains("NO_COLOR"),
+            "{page}"
+        );
+    }
+}
+
+/// Regression: bash completion offered file names for --fail-on.
+#[test]
+fn bash_completion_offers_severities_for_fail_on() {
+    let out = readyctl().args(["completions", "bash"]).output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    let fail_on = s
+        .split("--fail-on)")
+        .nth(1)
+        .expect("a --fail-on case")
+        .split(";;")
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        fail_on.contains("info low medium high critical"),
+        "{fail_on}"
+    );
+}
+
+/// Regression: `htp://`, port 63799999 and `sslmode=bogus` passed `validate`
+/// and failed only at run time. All three come back at once, located, and
+/// the password in the URL is not echoed.
+#[test]
+fn validate_checks_target_schemes_ports_and_tls_modes_at_load_time() {
+    let (_dir, path) = catalogue(
+        "version: 1\ntargets:\n  api: {url: 'htp://127.0.0.1:8000'}\n  cache: {url: 'redis://:${PW}@127.0.0.1:63799999'}\n  db: {url: 'postgres://u@127.0.0.1:5432/d?sslmode=bogus'}\n  db2: {url: 'postgres://u@127.0.0.1/d', tls: requir}\nchecks:\n  - {id: a, kind: file, path: x}\n",
+    );
+    let out = readyctl()
+        .arg("validate")
+        .arg("--catalog")
+        .arg(&path)
+        .env("PW", "s3cretPW")
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("unknown scheme `htp`") && err.contains("did you mean `http://`?"),
+        "{err}"
+    );
+    assert!(err.contains("readyctl.yml:3:"), "{err}");
+    assert!(
+        err.contains("invalid port number") && err.contains("readyctl.yml:4:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("unknown TLS mode `bogus`") && err.contains("readyctl.yml:5:"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `require`?"), "{err}");
+    assert!(!err.contains("s3cretPW"), "{err}");
+}

@@ -483,6 +483,7 @@ fn load_sources(
                     if let Some(pw) = t.url.as_deref().and_then(url_password) {
                         secrets.push(pw);
                     }
+                    validate_target(&t, &node, &p.file, &mut diags);
                     targets.insert(name.as_str().to_string(), t);
                 }
                 Err(e) => diags.push(serde_diag(&p.file, &e, &node, &[])),
@@ -1251,13 +1252,34 @@ fn parse_reporting_every_unknown_field(
     Result<Box<dyn kinds::DynCheck>, ParseError>,
     Vec<Diagnostic>,
 ) {
-    let mut unknown = Vec::new();
+    let mut unknown: Vec<marked_yaml::FromNodeError> = Vec::new();
     let mut current = node.clone();
     for _ in 0..64 {
         match (e.parse)(&current) {
             Err(ParseError::Serde(err)) => {
                 let field = match &*err {
                     marked_yaml::spanned_serde::Error::UnknownFieldError(f, _, _) => f.clone(),
+                    // `pth:` removed leaves `path` missing: the same mistake,
+                    // already reported with its did-you-mean. Say it once.
+                    marked_yaml::spanned_serde::Error::Other(m, _)
+                        if m.strip_prefix("missing field `")
+                            .and_then(|r| r.split('`').next())
+                            .is_some_and(|f| {
+                                unknown.iter().any(|u| match &**u {
+                                    marked_yaml::spanned_serde::Error::UnknownFieldError(
+                                        g,
+                                        _,
+                                        _,
+                                    ) => did_you_mean(g, std::iter::once(f)).is_some(),
+                                    _ => false,
+                                })
+                            }) =>
+                    {
+                        return (
+                            Err(ParseError::Invalid(Vec::new())),
+                            finish_unknown(unknown, node, file),
+                        );
+                    }
                     _ => {
                         return (
                             Err(ParseError::Serde(err)),
@@ -1333,15 +1355,98 @@ fn without_key(node: &Node, name: &str) -> (Node, bool) {
                 })
                 .collect();
             (
-                Node::Sequence(marked_yaml::types::MarkedSequenceNode::new(
-                    *sq.span(),
-                    items,
-                )),
+                Node::Sequence(MarkedSequenceNode::new(*sq.span(), items)),
                 removed,
             )
         }
         Node::Scalar(_) => (node.clone(), false),
     }
+}
+
+/// URL schemes a target may use (what the service kinds speak).
+const TARGET_SCHEMES: &[&str] = &[
+    "http",
+    "https",
+    "postgres",
+    "postgresql",
+    "redis",
+    "rediss",
+    "unix",
+    "ws",
+    "wss",
+    "tcp",
+];
+
+/// PostgreSQL's sslmode values.
+const SSLMODES: &[&str] = &[
+    "disable",
+    "allow",
+    "prefer",
+    "require",
+    "verify-ca",
+    "verify-full",
+];
+
+/// A target's URL scheme, port and TLS mode, checked at load time so a typo
+/// (`htp://`, port 63799999, `sslmode=bogus`) is a located error before
+/// anything runs rather than a failure at run time. Messages never echo the
+/// URL: it may carry a password.
+fn validate_target(t: &Target, node: &Node, file: &str, diags: &mut Diagnostics) {
+    let at = |key: &str| {
+        node.as_mapping()
+            .and_then(|m| m.get_node(key))
+            .and_then(|n| loc(file, n.span().start()))
+    };
+    if let Some(u) = t.url.as_deref().filter(|u| !u.is_empty()) {
+        match url::Url::parse(u) {
+            Err(e) => diags.push(
+                Diagnostic::new("catalogue/shape", format!("`url` is not a valid URL: {e}"))
+                    .at(at("url"))
+                    .hint("write e.g. https://host:443/path or postgres://user@host:5432/db"),
+            ),
+            Ok(parsed) => {
+                let scheme = parsed.scheme();
+                if !TARGET_SCHEMES.contains(&scheme) {
+                    let hint = did_you_mean(scheme, TARGET_SCHEMES.iter().copied())
+                        .map(|s| format!("did you mean `{s}://`?"))
+                        .unwrap_or_else(|| format!("schemes: {}", TARGET_SCHEMES.join(", ")));
+                    diags.push(
+                        Diagnostic::new(
+                            "catalogue/shape",
+                            format!("`url` has an unknown scheme `{scheme}`"),
+                        )
+                        .at(at("url"))
+                        .hint(hint),
+                    );
+                }
+                for (k, v) in parsed.query_pairs() {
+                    if k == "sslmode" && !SSLMODES.contains(&v.as_ref()) {
+                        diags.push(sslmode_diag(&v, at("url")));
+                    }
+                }
+            }
+        }
+    }
+    if let Some(mode) = t.tls.as_deref()
+        && !mode.is_empty()
+        && !SSLMODES.contains(&mode)
+    {
+        diags.push(sslmode_diag(mode, at("tls")));
+    }
+    if t.port == Some(0) {
+        diags.push(
+            Diagnostic::new("catalogue/shape", "`port` must be 1 to 65535, got 0").at(at("port")),
+        );
+    }
+}
+
+fn sslmode_diag(mode: &str, at: Option<Location>) -> Diagnostic {
+    let hint = did_you_mean(mode, SSLMODES.iter().copied())
+        .map(|s| format!("did you mean `{s}`?"))
+        .unwrap_or_else(|| format!("modes: {}", SSLMODES.join(", ")));
+    Diagnostic::new("catalogue/shape", format!("unknown TLS mode `{mode}`"))
+        .at(at)
+        .hint(hint)
 }
 
 fn find_key<'a>(node: &'a Node, name: &str) -> Option<&'a MarkedScalarNode> {

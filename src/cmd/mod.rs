@@ -4,6 +4,7 @@
 
 pub mod attest;
 pub mod init;
+pub mod man;
 pub mod progress;
 pub mod schema;
 pub mod serve;
