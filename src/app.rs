@@ -61,19 +61,62 @@ pub fn main() -> u8 {
             clap_complete::generate(shell, &mut cmd, "readyctl", &mut std::io::stdout());
             exit::OK
         }
-        Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
-                Ok(()) => exit::OK,
-                Err(e) => {
-                    eprintln!("error: cannot write the man page: {e}");
-                    exit::USAGE
-                }
-            }
+        Command::Man { dir: None } => {
+            let pages = crate::cmd::man::pages();
+            print!("{}", pages[0].1);
+            exit::OK
         }
+        Command::Man { dir: Some(dir) } => match crate::cmd::man::write_all(&dir) {
+            Ok(names) => {
+                println!("wrote {} man pages to {}", names.len(), dir.display());
+                exit::OK
+            }
+            Err(e) => {
+                eprintln!("error: cannot write man pages to {}: {e}", dir.display());
+                exit::USAGE
+            }
+        },
         Command::Serve(args) => crate::cmd::serve::main(&args, ecolor),
         Command::Init(args) => crate::cmd::init::main(&args),
+        Command::Attest(args) => attest(&args, ecolor),
         Command::Compose(args) => crate::compose::cli::run(&args, ecolor),
+    }
+}
+
+fn attest(args: &crate::cli::AttestArgs, ecolor: bool) -> u8 {
+    let cat = match load_or_report(&args.catalogue, ecolor) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let today = match waivers::today() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    match crate::cmd::attest::attest(
+        &cat,
+        &args.catalogue.root,
+        &args.id,
+        &args.by,
+        args.note.as_deref(),
+        today,
+    ) {
+        Ok(w) => {
+            println!(
+                "signed `{}` by {} on {} in {}",
+                w.item,
+                args.by.trim(),
+                w.when,
+                w.file.display()
+            );
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::USAGE
+        }
     }
 }
 
@@ -341,6 +384,9 @@ fn check(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
                 color,
                 width: terminal_width(),
                 show_passed: !args.quiet,
+                verbose: args.verbose,
+                // The user named checks: show their sign-offs as rows.
+                show_signoffs: !args.filter.only.is_empty(),
             },
         ),
     };

@@ -22,6 +22,7 @@ Examples:
   readyctl init -f docker-compose.yml                # a starter catalogue
   readyctl validate --catalog checks/              # exit 2 with located errors if invalid
   readyctl list --tag security
+  readyctl attest approval.security --by 'Lin Wei' --note 'PT-2026-11'
   readyctl explain env_file";
 
 /// Production-readiness checks, declared once, run in seconds.
@@ -73,14 +74,36 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) on stdout.
-    Man,
+    /// Print the man page (roff) on stdout, or write one per subcommand into a directory.
+    Man {
+        /// Write readyctl.1 and readyctl-SUBCOMMAND.1 here, e.g. /usr/local/share/man/man1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Keep running: serve /healthz and /metrics from the catalogue's latest results.
     Serve(ServeArgs),
     /// Write a starter catalogue from compose files (never overwrites).
     Init(InitArgs),
     /// Compose files as docker compose reads them: `compose config -f A -f B`.
     Compose(ComposeArgs),
+    /// Sign off a `manual` check: append who and when to its attestation file.
+    Attest(AttestArgs),
+}
+
+/// `readyctl attest ID --by NAME [--note TEXT]`.
+#[derive(Debug, Clone, Args)]
+pub struct AttestArgs {
+    /// The `manual` check's id, e.g. `approval.security`.
+    pub id: String,
+    /// Who signs off (a name or e-mail address).
+    #[arg(long, value_name = "NAME")]
+    pub by: String,
+    /// What was verified, or where (a ticket, a report).
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Catalogue and deployment.
+    #[command(flatten)]
+    pub catalogue: CatalogueArgs,
 }
 
 /// `readyctl diff`.
@@ -107,8 +130,8 @@ pub struct ServeArgs {
     /// Rerun the catalogue at most once per this long; requests in between get cached results.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub interval: std::time::Duration,
-    /// At most this many checks at once.
-    #[arg(long, value_name = "N", default_value_t = crate::runner::DEFAULT_CONCURRENCY)]
+    /// At most this many checks at once (1 or more).
+    #[arg(long, value_name = "N", default_value_t = crate::runner::DEFAULT_CONCURRENCY, value_parser = parse_positive)]
     pub concurrency: usize,
     /// Waiver file (default: `readyctl-waivers.yml` under --root, when present).
     #[arg(long, value_name = "PATH")]
@@ -242,18 +265,21 @@ pub struct CheckArgs {
     /// Pause between reruns under `--wait`.
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, requires = "wait")]
     pub interval: std::time::Duration,
-    /// At most this many checks at once.
-    #[arg(long, value_name = "N", default_value_t = crate::runner::DEFAULT_CONCURRENCY)]
+    /// At most this many checks at once (1 or more).
+    #[arg(long, value_name = "N", default_value_t = crate::runner::DEFAULT_CONCURRENCY, value_parser = parse_positive)]
     pub concurrency: usize,
     /// Stop the whole run after this long (e.g. `2m`); unfinished checks are `cancelled`.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub deadline: Option<std::time::Duration>,
     /// Exit 1 only for failures at or above this severity.
-    #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = parse_severity)]
+    #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = severity_parser())]
     pub fail_on: Severity,
-    /// Show only problems, not passing checks; no progress on stderr.
-    #[arg(long, short)]
+    /// Show only failing checks and the summary; no progress on stderr.
+    #[arg(long, short, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Show every finding, hint and remediation, passing details and each pending sign-off.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 /// `readyctl list`.
@@ -275,8 +301,30 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (write e.g. 30s, 2m, 500ms)"))
 }
 
-fn parse_severity(s: &str) -> Result<Severity, String> {
-    s.parse()
+/// A duration that is more than zero: `--deadline 0s` would cancel every
+/// check before it starts, so it is a usage error rather than a silent no-op.
+pub fn parse_positive_duration(s: &str) -> Result<std::time::Duration, String> {
+    let d = parse_duration(s)?;
+    if d.is_zero() {
+        return Err("must be more than zero (write e.g. 30s, 2m)".into());
+    }
+    Ok(d)
+}
+
+/// A count of 1 or more: `--concurrency 0` would run nothing.
+fn parse_positive(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be 1 or more".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("{e} (write a whole number, e.g. 8)")),
+    }
+}
+
+/// Severities as a closed list, so shell completions offer them.
+fn severity_parser() -> impl clap::builder::TypedValueParser<Value = Severity> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Severity::ALL.map(Severity::as_str))
+        .map(|s| s.parse::<Severity>().unwrap_or(Severity::Info))
 }
 
 #[cfg(test)]

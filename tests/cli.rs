@@ -484,3 +484,392 @@ fn bundled_catalogue_validates_and_finds_the_broken_fixture() {
     let report = json_report(&out.get_output().stdout);
     assert_eq!(report["summary"]["fail"], 0);
 }
+
+/// The bundled files-only run, as a person runs it.
+const FILES_ONLY: [&str; 7] = [
+    "check",
+    "--root",
+    "fixtures/dotmac/broken",
+    "--skip-tag",
+    "live",
+    "--skip-tag",
+    "toolchain",
+];
+
+fn table_at(columns: &str, extra: &[&str]) -> String {
+    let out = readyctl()
+        .args(FILES_ONLY)
+        .args(extra)
+        .env("COLUMNS", columns)
+        .output()
+        .expect("run readyctl");
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn failing_ids_and_first_findings() -> Vec<(String, String)> {
+    let out = readyctl()
+        .args(FILES_ONLY)
+        .args(["--format", "json"])
+        .output()
+        .expect("run readyctl");
+    let report = json_report(&out.stdout);
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| {
+            let first = c["findings"][0]["message"]
+                .as_str()
+                .unwrap_or_else(|| c["message"].as_str().unwrap())
+                .to_string();
+            (c["id"].as_str().unwrap().to_string(), first)
+        })
+        .collect()
+}
+
+/// Regression: the files-only table was 406 lines in a pipe with the answer
+/// buried; now it fits 80 lines at 120 columns and still shows every failing
+/// check with its first finding.
+#[test]
+fn files_only_table_fits_80_lines_at_120_columns_with_every_failure_and_its_first_finding() {
+    let out = table_at("120", &[]);
+    assert!(
+        out.lines().count() <= 80,
+        "{} lines:\n{out}",
+        out.lines().count()
+    );
+    let failing = failing_ids_and_first_findings();
+    assert!(failing.len() >= 10, "the broken fixture fails broadly");
+    // Words of a wrapped message may sit on two lines: compare without line breaks.
+    let flat: String = out.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    for (id, first) in &failing {
+        assert!(
+            out.lines()
+                .any(|l| l.trim_start().starts_with("FAIL") && l.contains(id.as_str())),
+            "no FAIL row for {id}:\n{out}"
+        );
+        assert!(
+            flat.contains(first.as_str()),
+            "first finding of {id} not shown: {first}\n{out}"
+        );
+    }
+    // The closing block names every failing id and the command to see one.
+    let closing: String = out.rsplit("\n\n").next().unwrap().to_string();
+    for (id, _) in &failing {
+        assert!(
+            closing.contains(id.as_str()),
+            "{id} missing from the closing block:\n{closing}"
+        );
+    }
+    assert!(closing.contains("readyctl check --only ID"), "{closing}");
+    assert!(
+        closing.contains("sign-offs pending: readyctl attest"),
+        "{closing}"
+    );
+    // 21 sign-offs are one line, not 21 rows.
+    assert_eq!(
+        out.lines().filter(|l| l.contains("WARN")).count(),
+        0,
+        "{out}"
+    );
+}
+
+/// Regression: fixed 120-column padding in a pipe, borders between rows and
+/// paths split mid-token at 80 columns.
+#[test]
+fn table_in_a_pipe_has_no_trailing_spaces_and_80_columns_never_split_a_path() {
+    for cols in ["120", "80"] {
+        let out = table_at(cols, &[]);
+        let width: usize = cols.parse().unwrap();
+        for l in out.lines() {
+            assert_eq!(l, l.trim_end(), "trailing spaces at {cols}: {l:?}");
+            assert!(!l.contains("───") && !l.contains("═══"), "a border: {l}");
+            if l.chars().count() > width {
+                assert!(
+                    l.split(' ').any(|t| t.chars().count() > width / 2),
+                    "over {cols} columns though it could wrap: {l:?}"
+                );
+            }
+        }
+        // Every path a finding names appears whole on some line.
+        assert!(out.contains("scripts/docker-entrypoint.sh"), "{out}");
+        assert!(
+            out.contains("frontend/apps/base-app/app/dashboard/network/faults/page.tsx:4:7"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn quiet_shows_only_failures_and_the_summary_and_verbose_shows_more() {
+    let quiet = table_at("120", &["--quiet"]);
+    let row = |l: &str, label: &str| l.trim_start().starts_with(&format!("{label} "));
+    assert!(
+        !quiet
+            .lines()
+            .any(|l| row(l, "PASS") || row(l, "SKIP") || row(l, "WARN")),
+        "{quiet}"
+    );
+    assert!(quiet.contains("FAIL"), "{quiet}");
+    let default = table_at("120", &[]);
+    let verbose = table_at("120", &["-v"]);
+    // The room --quiet frees goes to the failures' details.
+    assert!(!default.contains("fix: Set `requirepass`"), "{default}");
+    assert!(quiet.contains("fix: Set `requirepass`"), "{quiet}");
+    assert!(verbose.lines().count() > default.lines().count());
+    // -v lists every sign-off and every finding of secrets.strength.
+    assert!(
+        verbose.lines().filter(|l| l.contains("WARN")).count() >= 20,
+        "{verbose}"
+    );
+    assert!(
+        verbose.contains("MINIO_SECRET_KEY is a well-known default value"),
+        "{verbose}"
+    );
+}
+
+/// Regression: `NO_COLOR=1 --color always` emitted bold codes but no colour.
+#[test]
+fn color_always_colours_even_with_no_color_set() {
+    let out = readyctl()
+        .args(FILES_ONLY)
+        .args(["--color", "always"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("\x1b[1;31mFAIL\x1b[0m"), "{s}");
+    assert!(s.contains("\x1b[32mPASS\x1b[0m"), "{s}");
+    let out = readyctl()
+        .args(FILES_ONLY)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8(out.stdout).unwrap().contains('\x1b'));
+}
+
+/// Regression: a repeated location ("scripts/x.sh: scripts/x.sh is not
+/// executable"; "Dockerfile.prod:89:1: Dockerfile.prod:89 runs …").
+#[test]
+fn messages_do_not_repeat_themselves() {
+    let out = table_at(
+        "120",
+        &[
+            "--only",
+            "scripts.celery-entrypoint",
+            "--only",
+            "compose.references",
+        ],
+    );
+    assert!(
+        !out.contains("scripts/celery-entrypoint.sh: scripts/celery-entrypoint.sh"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("Dockerfile.prod:89:1: Dockerfile.prod:89"),
+        "{out}"
+    );
+}
+
+/// Regression: `--deadline 0s` and `--concurrency 0` were accepted and did nothing.
+#[test]
+fn zero_deadline_and_zero_concurrency_are_usage_errors() {
+    for args in [["--deadline", "0s"], ["--concurrency", "0"]] {
+        readyctl()
+            .args(FILES_ONLY)
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(args[0]));
+    }
+}
+
+/// With --baseline the summary says how many failures are known.
+#[test]
+fn baseline_summary_counts_known_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.json");
+    readyctl()
+        .args(FILES_ONLY)
+        .args(["--only", "scripts.*", "--report-json"])
+        .arg(&base)
+        .output()
+        .unwrap();
+    let out = readyctl()
+        .args(FILES_ONLY)
+        .args(["--only", "scripts.*", "--baseline"])
+        .arg(&base)
+        .output()
+        .unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        s.contains("2 of 2 failures known from the baseline, 0 new"),
+        "{s}"
+    );
+}
+
+/// Regression: only the first unknown field per check was reported.
+#[test]
+fn validate_reports_every_unknown_field_of_every_check_with_did_you_mean() {
+    let (_dir, path) = catalogue(
+        "version: 1\nchecks:\n  - id: a.one\n    kind: file\n    path: x\n    requried: true\n    sevirity: high\n  - id: a.two\n    kind: file\n    path: y\n    exectuable: true\n",
+    );
+    let out = readyctl()
+        .arg("validate")
+        .arg("--catalog")
+        .arg(&path)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    for (field, line) in [("requried", 6), ("sevirity", 7), ("exectuable", 11)] {
+        assert!(err.contains(&format!("unknown field `{field}`")), "{err}");
+        assert!(err.contains(&format!("readyctl.yml:{line}:5")), "{err}");
+    }
+    assert!(err.contains("did you mean `severity`?"), "{err}");
+    assert!(err.contains("did you mean `executable`?"), "{err}");
+    assert_eq!(
+        err.matches("unknown field `sevirity`").count(),
+        1,
+        "once: {err}"
+    );
+}
+
+#[test]
+fn attest_signs_a_manual_check_so_the_next_run_passes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = dir.path().join("readyctl.yml");
+    std::fs::write(
+        &cat,
+        "version: 1\nchecks:\n  - id: approval.qa\n    kind: manual\n  - id: other\n    kind: file\n    path: readyctl.yml\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        readyctl()
+            .args(args)
+            .arg("--catalog")
+            .arg(&cat)
+            .arg("--root")
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let before = run(&["check", "--format", "json"]);
+    assert_eq!(
+        check(&json_report(&before.stdout), "approval.qa")["status"],
+        "warn"
+    );
+    let signed = run(&[
+        "attest",
+        "approval.qa",
+        "--by",
+        "Jonas Berg",
+        "--note",
+        "suite: \"green\"",
+    ]);
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    let after = run(&["check", "--format", "json"]);
+    let qa = check(&json_report(&after.stdout), "approval.qa").clone();
+    assert_eq!(qa["status"], "pass", "{qa}");
+    assert!(
+        qa["message"]
+            .as_str()
+            .unwrap()
+            .contains("signed by Jonas Berg on "),
+        "{qa}"
+    );
+    assert!(
+        qa["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("suite: \"green\""),
+        "{qa}"
+    );
+    // Not a manual check, or a typo: exit 2 with a reason.
+    let wrong = run(&["attest", "other", "--by", "x"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("only `manual` checks"));
+    let typo = run(&["attest", "approval.qaa", "--by", "x"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("did you mean `approval.qa`?"));
+}
+
+/// Regression: `man` covered only the top level and pointed at
+/// readyctl-check(1), which did not exist.
+#[test]
+fn man_writes_one_page_per_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    readyctl()
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    for page in [
+        "readyctl.1",
+        "readyctl-check.1",
+        "readyctl-validate.1",
+        "readyctl-attest.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(
+            text.contains("EXIT STATUS") && text.contains("NO_COLOR"),
+            "{page}"
+        );
+    }
+}
+
+/// Regression: bash completion offered file names for --fail-on.
+#[test]
+fn bash_completion_offers_severities_for_fail_on() {
+    let out = readyctl().args(["completions", "bash"]).output().unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    let fail_on = s
+        .split("--fail-on)")
+        .nth(1)
+        .expect("a --fail-on case")
+        .split(";;")
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        fail_on.contains("info low medium high critical"),
+        "{fail_on}"
+    );
+}
+
+/// Regression: `htp://`, port 63799999 and `sslmode=bogus` passed `validate`
+/// and failed only at run time. All three come back at once, located, and
+/// the password in the URL is not echoed.
+#[test]
+fn validate_checks_target_schemes_ports_and_tls_modes_at_load_time() {
+    let (_dir, path) = catalogue(
+        "version: 1\ntargets:\n  api: {url: 'htp://127.0.0.1:8000'}\n  cache: {url: 'redis://:${PW}@127.0.0.1:63799999'}\n  db: {url: 'postgres://u@127.0.0.1:5432/d?sslmode=bogus'}\n  db2: {url: 'postgres://u@127.0.0.1/d', tls: requir}\nchecks:\n  - {id: a, kind: file, path: x}\n",
+    );
+    let out = readyctl()
+        .arg("validate")
+        .arg("--catalog")
+        .arg(&path)
+        .env("PW", "s3cretPW")
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("unknown scheme `htp`") && err.contains("did you mean `http://`?"),
+        "{err}"
+    );
+    assert!(err.contains("readyctl.yml:3:"), "{err}");
+    assert!(
+        err.contains("invalid port number") && err.contains("readyctl.yml:4:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("unknown TLS mode `bogus`") && err.contains("readyctl.yml:5:"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `require`?"), "{err}");
+    assert!(!err.contains("s3cretPW"), "{err}");
+}

@@ -174,3 +174,90 @@ fn init_on_the_fixture_deployment_finds_its_published_services() {
         .assert()
         .success();
 }
+
+/// Regression: init ignored the override file, tagged nothing `live`, gave
+/// 443 an http:// target and wrote no compose lint; so `--skip-tag live` on
+/// a fresh init still dialled services.
+#[test]
+fn init_reads_the_override_file_tags_service_checks_live_and_lints_compose() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("compose.yaml"),
+        "services:\n  web:\n    build: .\n    env_file: .env\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("compose.override.yaml"),
+        "services:\n  proxy:\n    image: nginx:1.27\n    ports: [\"127.0.0.1:8443:443\", \"127.0.0.1:8080:80\"]\n  db:\n    ports: [\"127.0.0.1:55432:5432\"]\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("Dockerfile"), "FROM python:3.12-slim\n").unwrap();
+    std::fs::write(
+        root.join(".env"),
+        "POSTGRES_PASSWORD=V9r2Qk7LpX4mZt8NcW3bHy6s\n",
+    )
+    .unwrap();
+    readyctl()
+        .arg("init")
+        .arg("--root")
+        .arg(root)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(root.join("readyctl.yml")).unwrap();
+    // The override file's services and ports are in.
+    assert!(text.contains("proxy") && text.contains("55432"), "{text}");
+    assert!(text.contains("https://127.0.0.1:8443"), "{text}");
+    assert!(!text.contains("http://127.0.0.1:8443"), "{text}");
+    assert!(
+        text.contains("kind: compose") && text.contains("compose.override.yaml"),
+        "{text}"
+    );
+    readyctl()
+        .args(["validate", "--catalog"])
+        .arg(root.join("readyctl.yml"))
+        .arg("--root")
+        .arg(root)
+        .assert()
+        .success();
+    // Files only: nothing dials a service, and a clean stack passes.
+    let out = readyctl()
+        .args([
+            "check",
+            "--skip-tag",
+            "live",
+            "--format",
+            "json",
+            "--catalog",
+        ])
+        .arg(root.join("readyctl.yml"))
+        .arg("--root")
+        .arg(root)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let checks = report["checks"].as_array().unwrap();
+    assert!(checks.iter().all(|c| c["kind"] != "tcp"), "{report:#}");
+    assert!(checks.iter().any(|c| c["kind"] == "compose"), "{report:#}");
+    // The stack sets no restart policy and no healthcheck on any of its three
+    // services: those six findings are true, and the only ones.
+    for c in checks {
+        if c["kind"] == "compose" {
+            let codes: Vec<&str> = c["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["code"].as_str().unwrap_or(""))
+                .collect();
+            assert_eq!(codes.len(), 6, "{c:#}");
+            assert!(
+                codes
+                    .iter()
+                    .all(|k| *k == "compose/no-restart" || *k == "compose/no-healthcheck"),
+                "{c:#}"
+            );
+        } else {
+            assert_eq!(c["status"], "pass", "a false alarm on this stack: {c:#}");
+        }
+    }
+}

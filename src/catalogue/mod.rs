@@ -474,6 +474,7 @@ fn load_sources(
                     if let Some(pw) = t.url.as_deref().and_then(url_password) {
                         secrets.push(pw);
                     }
+                    validate_target(&t, &node, &p.file, &mut diags);
                     targets.insert(name.as_str().to_string(), t);
                 }
                 Err(e) => diags.push(serde_diag(&p.file, &e, &node, &[])),
@@ -1080,30 +1081,44 @@ fn parse_check(
         }
     }
     let own_node = Node::Mapping(own);
-    let check = entry.and_then(|e| match (e.parse)(&own_node) {
-        Ok(c) => Some(c),
-        Err(ParseError::Serde(err)) => {
-            diags.push(serde_diag(file, &err, &own_node, COMMON_FIELDS).with_kind(e.name));
-            None
-        }
-        Err(ParseError::Invalid(problems)) => {
-            for p in problems {
-                let at = map
-                    .get_node(p.field)
-                    .and_then(|n| n.span().start())
-                    .or(map.span().start());
-                diags.push(
-                    Diagnostic::new(
-                        "catalogue/invalid-spec",
-                        format!("`{}`: {}", p.field, p.message),
-                    )
-                    .at(loc(file, at))
-                    .maybe_hint(p.hint),
-                );
+    let check = entry.and_then(
+        |e| match parse_reporting_every_unknown_field(e, &own_node, file) {
+            (Ok(c), unknown) if unknown.is_empty() => Some(c),
+            (Ok(_), unknown) => {
+                for d in unknown {
+                    diags.push(d.with_kind(e.name));
+                }
+                None
             }
-            None
-        }
-    });
+            (Err(ParseError::Serde(err)), unknown) => {
+                for d in unknown {
+                    diags.push(d.with_kind(e.name));
+                }
+                diags.push(serde_diag(file, &err, &own_node, COMMON_FIELDS).with_kind(e.name));
+                None
+            }
+            (Err(ParseError::Invalid(problems)), unknown) => {
+                for d in unknown {
+                    diags.push(d.with_kind(e.name));
+                }
+                for p in problems {
+                    let at = map
+                        .get_node(p.field)
+                        .and_then(|n| n.span().start())
+                        .or(map.span().start());
+                    diags.push(
+                        Diagnostic::new(
+                            "catalogue/invalid-spec",
+                            format!("`{}`: {}", p.field, p.message),
+                        )
+                        .at(loc(file, at))
+                        .maybe_hint(p.hint),
+                    );
+                }
+                None
+            }
+        },
+    );
     if diags.items.len() > before {
         return None;
     }
@@ -1216,6 +1231,215 @@ fn serde_diag(
 }
 
 /// The first mapping key named `name` in `node`, depth first.
+/// serde stops at the first unknown field; a user wants them all at once
+/// (`requried` and `sevirity` in one check are two problems, not one now and
+/// one after the fix). Each unknown field is reported, removed from a copy
+/// of the node, and the parse retried, up to a bound.
+fn parse_reporting_every_unknown_field(
+    e: &kinds::KindEntry,
+    node: &Node,
+    file: &str,
+) -> (
+    Result<Box<dyn kinds::DynCheck>, ParseError>,
+    Vec<Diagnostic>,
+) {
+    let mut unknown: Vec<marked_yaml::FromNodeError> = Vec::new();
+    let mut current = node.clone();
+    for _ in 0..64 {
+        match (e.parse)(&current) {
+            Err(ParseError::Serde(err)) => {
+                let field = match &*err {
+                    marked_yaml::spanned_serde::Error::UnknownFieldError(f, _, _) => f.clone(),
+                    // `pth:` removed leaves `path` missing: the same mistake,
+                    // already reported with its did-you-mean. Say it once.
+                    marked_yaml::spanned_serde::Error::Other(m, _)
+                        if m.strip_prefix("missing field `")
+                            .and_then(|r| r.split('`').next())
+                            .is_some_and(|f| {
+                                unknown.iter().any(|u| match &**u {
+                                    marked_yaml::spanned_serde::Error::UnknownFieldError(
+                                        g,
+                                        _,
+                                        _,
+                                    ) => did_you_mean(g, std::iter::once(f)).is_some(),
+                                    _ => false,
+                                })
+                            }) =>
+                    {
+                        return (
+                            Err(ParseError::Invalid(Vec::new())),
+                            finish_unknown(unknown, node, file),
+                        );
+                    }
+                    _ => {
+                        return (
+                            Err(ParseError::Serde(err)),
+                            finish_unknown(unknown, node, file),
+                        );
+                    }
+                };
+                let (next, removed) = without_key(&current, &field);
+                unknown.push(err);
+                if !removed {
+                    break;
+                }
+                current = next;
+            }
+            other => return (other, finish_unknown(unknown, node, file)),
+        }
+    }
+    // Out of retries: report what was found as the last serde error.
+    match unknown.pop() {
+        Some(last) => (
+            Err(ParseError::Serde(last)),
+            finish_unknown(unknown, node, file),
+        ),
+        None => ((e.parse)(node), Vec::new()),
+    }
+}
+
+/// Unknown-field errors found while retrying, as diagnostics located in the
+/// original node.
+fn finish_unknown(
+    errs: Vec<marked_yaml::FromNodeError>,
+    node: &Node,
+    file: &str,
+) -> Vec<Diagnostic> {
+    errs.iter()
+        .map(|err| serde_diag(file, err, node, COMMON_FIELDS))
+        .collect()
+}
+
+/// A copy of `node` with the first key named `name` (depth-first) removed.
+fn without_key(node: &Node, name: &str) -> (Node, bool) {
+    match node {
+        Node::Mapping(m) => {
+            let mut out = MarkedMappingNode::new_empty(*m.span());
+            let mut removed = false;
+            for (k, v) in m.iter() {
+                if !removed && k.as_str() == name {
+                    removed = true;
+                    continue;
+                }
+                if removed {
+                    out.insert(k.clone(), v.clone());
+                } else {
+                    let (v2, r) = without_key(v, name);
+                    removed = r;
+                    out.insert(k.clone(), v2);
+                }
+            }
+            (Node::Mapping(out), removed)
+        }
+        Node::Sequence(sq) => {
+            let mut removed = false;
+            let items: Vec<Node> = sq
+                .iter()
+                .map(|n| {
+                    if removed {
+                        n.clone()
+                    } else {
+                        let (n2, r) = without_key(n, name);
+                        removed = r;
+                        n2
+                    }
+                })
+                .collect();
+            (
+                Node::Sequence(MarkedSequenceNode::new(*sq.span(), items)),
+                removed,
+            )
+        }
+        Node::Scalar(_) => (node.clone(), false),
+    }
+}
+
+/// URL schemes a target may use (what the service kinds speak).
+const TARGET_SCHEMES: &[&str] = &[
+    "http",
+    "https",
+    "postgres",
+    "postgresql",
+    "redis",
+    "rediss",
+    "unix",
+    "ws",
+    "wss",
+    "tcp",
+];
+
+/// PostgreSQL's sslmode values.
+const SSLMODES: &[&str] = &[
+    "disable",
+    "allow",
+    "prefer",
+    "require",
+    "verify-ca",
+    "verify-full",
+];
+
+/// A target's URL scheme, port and TLS mode, checked at load time so a typo
+/// (`htp://`, port 63799999, `sslmode=bogus`) is a located error before
+/// anything runs rather than a failure at run time. Messages never echo the
+/// URL: it may carry a password.
+fn validate_target(t: &Target, node: &Node, file: &str, diags: &mut Diagnostics) {
+    let at = |key: &str| {
+        node.as_mapping()
+            .and_then(|m| m.get_node(key))
+            .and_then(|n| loc(file, n.span().start()))
+    };
+    if let Some(u) = t.url.as_deref().filter(|u| !u.is_empty()) {
+        match url::Url::parse(u) {
+            Err(e) => diags.push(
+                Diagnostic::new("catalogue/shape", format!("`url` is not a valid URL: {e}"))
+                    .at(at("url"))
+                    .hint("write e.g. https://host:443/path or postgres://user@host:5432/db"),
+            ),
+            Ok(parsed) => {
+                let scheme = parsed.scheme();
+                if !TARGET_SCHEMES.contains(&scheme) {
+                    let hint = did_you_mean(scheme, TARGET_SCHEMES.iter().copied())
+                        .map(|s| format!("did you mean `{s}://`?"))
+                        .unwrap_or_else(|| format!("schemes: {}", TARGET_SCHEMES.join(", ")));
+                    diags.push(
+                        Diagnostic::new(
+                            "catalogue/shape",
+                            format!("`url` has an unknown scheme `{scheme}`"),
+                        )
+                        .at(at("url"))
+                        .hint(hint),
+                    );
+                }
+                for (k, v) in parsed.query_pairs() {
+                    if k == "sslmode" && !SSLMODES.contains(&v.as_ref()) {
+                        diags.push(sslmode_diag(&v, at("url")));
+                    }
+                }
+            }
+        }
+    }
+    if let Some(mode) = t.tls.as_deref()
+        && !mode.is_empty()
+        && !SSLMODES.contains(&mode)
+    {
+        diags.push(sslmode_diag(mode, at("tls")));
+    }
+    if t.port == Some(0) {
+        diags.push(
+            Diagnostic::new("catalogue/shape", "`port` must be 1 to 65535, got 0").at(at("port")),
+        );
+    }
+}
+
+fn sslmode_diag(mode: &str, at: Option<Location>) -> Diagnostic {
+    let hint = did_you_mean(mode, SSLMODES.iter().copied())
+        .map(|s| format!("did you mean `{s}`?"))
+        .unwrap_or_else(|| format!("modes: {}", SSLMODES.join(", ")));
+    Diagnostic::new("catalogue/shape", format!("unknown TLS mode `{mode}`"))
+        .at(at)
+        .hint(hint)
+}
+
 fn find_key<'a>(node: &'a Node, name: &str) -> Option<&'a MarkedScalarNode> {
     match node {
         Node::Mapping(m) => m.iter().find_map(|(k, v)| {

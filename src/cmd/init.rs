@@ -59,6 +59,7 @@ impl Role {
     }
 
     fn scheme(self) -> &'static str {
+        // See scheme_for: TLS ports get https.
         match self {
             Role::Postgres => "postgres",
             Role::Redis => "redis",
@@ -112,6 +113,16 @@ pub fn role_of(image: &str, env_keys: &[String], built: bool) -> Role {
         Role::Minio
     } else {
         Role::App
+    }
+}
+
+/// The URL scheme to reach a role on a published port: https on the usual
+/// TLS ports, whatever the role.
+fn scheme_for(role: Role, port: u16) -> &'static str {
+    match (role, port) {
+        (Role::Postgres | Role::Redis, _) => role.scheme(),
+        (_, 443 | 8443 | 9443) => "https",
+        _ => role.scheme(),
     }
 }
 
@@ -289,6 +300,14 @@ fn slug(s: &str) -> String {
 }
 
 /// The catalogue text for `services`, read from `sources`.
+/// `compose.override.yaml` for `compose.yaml`, and so on: the file docker
+/// compose merges in when no `-f` is given.
+pub fn override_of(p: &Path) -> Option<PathBuf> {
+    let name = p.file_name()?.to_str()?;
+    let (stem, ext) = name.rsplit_once('.')?;
+    Some(p.with_file_name(format!("{stem}.override.{ext}")))
+}
+
 pub fn render(services: &[Service], sources: &[String], root: &Path) -> String {
     let mut out = String::new();
     out.push_str("# yaml-language-server: $schema=readyctl.schema.json\n# (write the schema with: readyctl schema > readyctl.schema.json)\n");
@@ -332,7 +351,10 @@ pub fn render(services: &[Service], sources: &[String], root: &Path) -> String {
             };
             targets.push_str(&format!(
                 "  {tname}:\n    url: {}\n    host: {}\n    port: {port}\n",
-                q(&format!("{}://{host_in_url}:{port}", s.role.scheme())),
+                q(&format!(
+                    "{}://{host_in_url}:{port}",
+                    scheme_for(s.role, *port)
+                )),
                 q(host)
             ));
             let cid = if i == 0 {
@@ -341,7 +363,7 @@ pub fn render(services: &[Service], sources: &[String], root: &Path) -> String {
                 format!("{sid}.port-{port}")
             };
             checks.push_str(&format!(
-                "  - id: {cid}\n    kind: tcp\n    title: {}\n    severity: high\n    tags: [{}, network]\n    target: {tname}\n    timeout: 3s\n    remediation: {}\n",
+                "  - id: {cid}\n    kind: tcp\n    title: {}\n    severity: high\n    tags: [{}, network, live]\n    target: {tname}\n    timeout: 3s\n    remediation: {}\n",
                 q(&format!("{} service `{}` answers on {host}:{port}", s.role.label(), s.name)),
                 s.role.tag(),
                 q(&format!("Start `{}` (docker compose up -d {}) and check its published port.", s.name, s.name)),
@@ -361,6 +383,24 @@ pub fn render(services: &[Service], sources: &[String], root: &Path) -> String {
                 ));
             }
         }
+    }
+    // The compose files themselves, linted as docker compose reads them.
+    let rel: Vec<String> = sources
+        .iter()
+        .map(|f| {
+            Path::new(f)
+                .strip_prefix(root)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| f.clone())
+        })
+        .collect();
+    if !rel.is_empty() {
+        checks.push_str(&format!(
+            "  - id: compose.lint\n    kind: compose\n    title: {}\n    severity: high\n    tags: [compose]\n    files: [{}]\n    remediation: {}\n",
+            q("The compose files are complete (paths, Dockerfiles, variables, images, ports)"),
+            rel.iter().map(|f| q(f)).collect::<Vec<_>>().join(", "),
+            q("Fix each finding; `readyctl compose config -f …` shows the merged model."),
+        ));
     }
     for f in &env_files {
         let id = format!("env.{}", slug(f));
@@ -392,6 +432,11 @@ pub fn main(args: &InitArgs) -> u8 {
             .map(|f| args.root.join(f))
             .filter(|p| p.is_file())
             .take(1)
+            // docker compose reads the override file beside the one it picks.
+            .flat_map(|p| {
+                let over = override_of(&p).filter(|o| o.is_file());
+                std::iter::once(p).chain(over)
+            })
             .collect()
     } else {
         // Relative names are read under --root, as the help says; a path that
@@ -553,7 +598,8 @@ mod tests {
         let cat = crate::catalogue::load_str("readyctl.yml", &text);
         assert!(cat.is_ok(), "{text}\n{:?}", cat.err());
         let cat = cat.unwrap();
-        assert_eq!(cat.checks.len(), 3, "{text}");
+        // Two tcp checks and the compose lint.
+        assert_eq!(cat.checks.len(), 3 + 1, "{text}");
         assert!(cat.targets.contains_key("web-app-8001"), "{text}");
     }
 }

@@ -2,7 +2,9 @@
 //! to the command line for the terminal progress view, `serve`, `init` and
 //! `schema`. Each file owns one command; none decides an exit code.
 
+pub mod attest;
 pub mod init;
+pub mod man;
 pub mod progress;
 pub mod schema;
 pub mod serve;
