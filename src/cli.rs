@@ -75,7 +75,7 @@ pub enum Command {
     },
     /// Print the man page (roff) on stdout.
     Man,
-    /// Keep running: serve /healthz and /metrics from the catalogue's latest results.
+    /// Keep running: run the catalogue on an interval, serve /readyz, /livez and /metrics.
     Serve(ServeArgs),
     /// Write a starter catalogue from compose files (never overwrites).
     Init(InitArgs),

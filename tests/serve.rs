@@ -289,3 +289,48 @@ fn concurrent_requests_never_start_a_second_run() {
     );
     assert_eq!(metric(&metrics, "readyctl_serve_max_concurrent_runs"), 1.0);
 }
+
+/// The docs' Kubernetes manifest and compose service use only what serve
+/// offers: every flag is in `serve --help`, every probed path answers (not
+/// 404), and the probes hit the port `--listen` binds.
+#[test]
+fn docs_examples_match_what_serve_offers() {
+    let help = Command::new(env!("CARGO_BIN_EXE_readyctl"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    let (_dir, cat) =
+        catalogue("version: 1\nchecks:\n  - id: ok.file\n    kind: file\n    path: readyctl.yml\n");
+    let s = serve(&cat, "1s");
+    until(&s.addr, "/readyz", 20, |st, _| st == 200);
+    let flag = regex::Regex::new(r"(--[a-z][a-z-]+)").unwrap();
+    let path = regex::Regex::new(r"(?:path: |127\.0\.0\.1:\d+)(/[a-z]+)").unwrap();
+    let listen = regex::Regex::new(r#"--listen[",\s-]+"?0\.0\.0\.0:(\d+)"#).unwrap();
+    let probe_port = regex::Regex::new(r"(?:port: |127\.0\.0\.1:)(\d+)").unwrap();
+    for doc in ["docs/serve/kubernetes.yaml", "docs/serve/compose.yaml"] {
+        let text = std::fs::read_to_string(common::repo(doc)).unwrap();
+        let flags: Vec<&str> = flag
+            .captures_iter(&text)
+            .map(|c| c.get(1).unwrap().as_str())
+            .collect();
+        assert!(flags.contains(&"--fail-on"), "{doc}");
+        for f in flags {
+            assert!(help.contains(f), "{doc}: `{f}` is not a serve flag");
+        }
+        let paths: Vec<&str> = path
+            .captures_iter(&text)
+            .map(|c| c.get(1).unwrap().as_str())
+            .collect();
+        assert!(paths.contains(&"/readyz"), "{doc}: {paths:?}");
+        for p in paths {
+            assert_ne!(get(&s.addr, p).0, 404, "{doc}: {p}");
+        }
+        let port = &listen
+            .captures(&text)
+            .unwrap_or_else(|| panic!("{doc}: no --listen"))[1];
+        for c in probe_port.captures_iter(&text) {
+            assert_eq!(&c[1], port, "{doc}: probe port");
+        }
+    }
+}
