@@ -256,6 +256,8 @@ pub struct Outcome {
     /// `findings.len()` (a cap); `None` when nothing was dropped. The runner
     /// turns it into the result's `truncated`.
     pub findings_total: Option<usize>,
+    /// A security-header grade, copied into the report as is.
+    pub grading: Option<crate::report::Grading>,
 }
 
 impl Outcome {
