@@ -257,6 +257,23 @@ fn check(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
         return exit::USAGE;
     }
     // Everything a user wrote is validated before anything runs.
+    if let Some(top) = &args.repo_root {
+        let inside = match (
+            std::fs::canonicalize(top),
+            std::fs::canonicalize(&args.catalogue.root),
+        ) {
+            (Ok(t), Ok(r)) => r.starts_with(t),
+            _ => false,
+        };
+        if !inside {
+            eprintln!(
+                "error: --repo-root {} is not a directory that contains --root {}\n  = help: pass the repository's top directory, e.g. --repo-root . --root deploy",
+                top.display(),
+                args.catalogue.root.display()
+            );
+            return exit::USAGE;
+        }
+    }
     let waivers = match load_waivers(args.waivers.as_deref(), &args.catalogue.root, &cat, ecolor) {
         Ok(w) => w,
         Err(code) => return code,
@@ -339,6 +356,10 @@ fn check(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
     crate::support::process::kill_all();
     rt.shutdown_background();
     let mut report = settle(&raw);
+    report.repository = Some(crate::report::Repository::locate(
+        &args.catalogue.root,
+        args.repo_root.as_deref(),
+    ));
     report.redact(&redactor);
 
     let mut code = exit_code(&report, args.fail_on, interrupted);
@@ -377,7 +398,13 @@ fn check(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
     }
     let out = match args.format {
         Format::Json => json::render(&report),
-        Format::Github => github::render(&report),
+        Format::Github => github::render(
+            &report,
+            &files
+                .iter()
+                .map(|f| f.path.display().to_string())
+                .collect::<Vec<_>>(),
+        ),
         Format::Table => table::render(
             &report,
             table::TableOptions {

@@ -18,7 +18,7 @@ Examples:
   readyctl check --wait 2m --interval 5s             # until services are up, or time is up
   readyctl check --baseline last-week.json           # fail only on new failures
   readyctl diff old.json new.json                    # what got better and worse
-  readyctl serve --listen 127.0.0.1:9464             # /healthz and /metrics
+  readyctl serve --listen 127.0.0.1:9464             # /readyz, /livez and /metrics
   readyctl init -f docker-compose.yml                # a starter catalogue
   readyctl validate --catalog checks/              # exit 2 with located errors if invalid
   readyctl list --tag security
@@ -80,7 +80,7 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
-    /// Keep running: serve /healthz and /metrics from the catalogue's latest results.
+    /// Keep running: run the catalogue on an interval, serve /readyz, /livez and /metrics.
     Serve(ServeArgs),
     /// Write a starter catalogue from compose files (never overwrites).
     Init(InitArgs),
@@ -127,7 +127,7 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9464")]
     pub listen: String,
-    /// Rerun the catalogue at most once per this long; requests in between get cached results.
+    /// Run the catalogue every this long, from start-up (from the start of one run to the next).
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub interval: std::time::Duration,
     /// At most this many checks at once (1 or more).
@@ -136,6 +136,12 @@ pub struct ServeArgs {
     /// Waiver file (default: `readyctl-waivers.yml` under --root, when present).
     #[arg(long, value_name = "PATH")]
     pub waivers: Option<PathBuf>,
+    /// /readyz answers 503 only for failures at or above this severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = severity_parser())]
+    pub fail_on: Severity,
+    /// Stop a run after this long; unfinished checks are `cancelled`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub deadline: Option<std::time::Duration>,
 }
 
 /// `readyctl init`.
@@ -253,6 +259,10 @@ pub struct CheckArgs {
     /// How JUnit groups testcases into testsuites.
     #[arg(long, value_enum, value_name = "BY", default_value_t = JunitGroup::Kind)]
     pub junit_group: JunitGroup,
+    /// The repository top that SARIF and `--format github` name files from
+    /// [default: `git rev-parse --show-toplevel` in --root, else --root].
+    #[arg(long, value_name = "DIR")]
+    pub repo_root: Option<PathBuf>,
     /// Waiver file [default: `readyctl-waivers.yml` under --root, when present].
     #[arg(long, value_name = "PATH")]
     pub waivers: Option<PathBuf>,

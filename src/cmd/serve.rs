@@ -1,27 +1,36 @@
-//! `readyctl serve --listen ADDR`: a readiness endpoint for probes and load
+//! `readyctl serve --listen ADDR`: a readiness probe for kubelets and load
 //! balancers, and a Prometheus scrape target.
 //!
-//! - `GET /healthz`: 200 when no check fails (the same rule as exit code 0),
-//!   503 otherwise; the body is the JSON report.
-//! - `GET /metrics`: the Prometheus text of the latest report, plus the
-//!   server's own counters (`readyctl_serve_runs_total`,
-//!   `readyctl_serve_max_concurrent_runs`).
+//! A scheduler task runs the catalogue from start-up, then again every
+//! `--interval` (measured from the start of a run; a run longer than the
+//! interval is followed by the next at once), never two at once. Requests
+//! never wait for a run: they answer from the last *completed* one.
 //!
-//! Bounded: the catalogue runs at most once per `--interval`, and never twice
-//! at once — requests that arrive during a run wait for it and share its
-//! result; between runs they get the cached report. The HTTP side is a small
-//! hand-written HTTP/1.1 responder (one request per connection, `Connection:
-//! close`, 8 KiB request head, 5 s to send it), enough for probes and
-//! scrapers without a web framework.
+//! - `GET /readyz` (alias `/healthz`): 200 when no check fails at or above
+//!   `--fail-on` (the rule of exit code 0), 503 otherwise; the body is the
+//!   JSON report. Before the first run completes: 503 with a JSON body
+//!   saying so (`"status": "starting"`).
+//! - `GET /livez`: 200 while the process and its scheduler are healthy (the
+//!   scheduler task is alive); 503 otherwise. It never depends on the checks.
+//! - `GET /metrics`: the Prometheus text of the last report, plus the
+//!   server's own counters (`readyctl_serve_runs_total`,
+//!   `readyctl_serve_max_concurrent_runs`, `readyctl_serve_reloads_total`,
+//!   `readyctl_serve_last_run_age_seconds`).
+//! - `SIGHUP` reloads the catalogue (and the waiver file) and starts a run;
+//!   an invalid new catalogue is logged on stderr and the old one kept.
+//!
+//! The HTTP side is a small hand-written HTTP/1.1 responder (one request per
+//! connection, `Connection: close`, 8 KiB request head, 5 s to send it),
+//! enough for probes and scrapers without a web framework.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Mutex, watch};
+use tokio::sync::{Notify, watch};
 
 use crate::app::{RunPlan, exit_code, load_or_report, load_waivers, run_until_ready, select};
 use crate::catalogue::Catalogue;
@@ -36,103 +45,215 @@ const MAX_HEAD: usize = 8 * 1024;
 /// Time a client has to send its request head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 
-struct Server {
+/// A loaded catalogue with what a run needs besides it.
+struct Loaded {
     cat: Catalogue,
     plan: RunPlan,
-    interval: Duration,
     redactor: Arc<Redactor>,
     waivers: Option<(Vec<waivers::Waiver>, jiff::civil::Date)>,
-    /// Held for the whole of a run: one run at a time.
-    run_lock: Mutex<Option<(Arc<Report>, Instant)>>,
+}
+
+/// The last completed run.
+struct Latest {
+    report: Arc<Report>,
+    finished: Instant,
+}
+
+struct Server {
+    loaded: RwLock<Arc<Loaded>>,
+    latest: RwLock<Option<Latest>>,
+    fail_on: Severity,
+    interval: Duration,
     runs: AtomicUsize,
+    reloads: AtomicUsize,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
+    /// False once the scheduler task has ended (it never should).
+    scheduler_alive: AtomicBool,
+    /// Wakes the scheduler for an immediate run (after a reload).
+    run_now: Notify,
     cancel: watch::Receiver<bool>,
 }
 
+/// Sets `scheduler_alive` to false however the scheduler ends (even a panic).
+struct AliveGuard(Arc<Server>);
+
+impl Drop for AliveGuard {
+    fn drop(&mut self) {
+        self.0.scheduler_alive.store(false, Ordering::SeqCst);
+    }
+}
+
 impl Server {
-    /// The latest report, running the catalogue first when the cached one is
-    /// older than the interval.
-    async fn report(&self) -> Arc<Report> {
-        let mut cache = self.run_lock.lock().await;
-        if let Some((r, at)) = cache.as_ref()
-            && at.elapsed() < self.interval
-        {
-            return r.clone();
-        }
+    /// One catalogue run with the catalogue loaded now; stores the report.
+    async fn run_once(&self) {
+        let loaded = match self.loaded.read() {
+            Ok(l) => l.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_in_flight.fetch_max(now, Ordering::SeqCst);
         self.runs.fetch_add(1, Ordering::SeqCst);
         let (mut report, _) = run_until_ready(
-            &self.cat,
-            &self.plan,
-            self.redactor.clone(),
+            &loaded.cat,
+            &loaded.plan,
+            loaded.redactor.clone(),
             self.cancel.clone(),
             |_| true,
         )
         .await;
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
-        if let Some((w, today)) = &self.waivers {
+        if let Some((w, today)) = &loaded.waivers {
             // Today moves on while serving; an injected date stays put.
             let today = waivers::today().unwrap_or(*today);
             waivers::apply(&mut report, w, today);
         }
-        report.redact(&self.redactor);
-        let report = Arc::new(report);
-        *cache = Some((report.clone(), Instant::now()));
-        report
+        report.redact(&loaded.redactor);
+        let latest = Latest {
+            report: Arc::new(report),
+            finished: Instant::now(),
+        };
+        match self.latest.write() {
+            Ok(mut l) => *l = Some(latest),
+            Err(p) => *p.into_inner() = Some(latest),
+        }
     }
 
-    async fn respond(&self, path: &str) -> (u16, &'static str, String) {
+    /// Runs the catalogue now and then every interval, until cancelled.
+    async fn schedule(self: Arc<Self>) {
+        let _guard = AliveGuard(self.clone());
+        let mut cancel = self.cancel.clone();
+        loop {
+            let started = Instant::now();
+            self.run_once().await;
+            let pause = self.interval.saturating_sub(started.elapsed());
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = self.run_now.notified() => {}
+                _ = cancel.wait_for(|v| *v) => return,
+            }
+        }
+    }
+
+    fn latest(&self) -> Option<(Arc<Report>, Instant)> {
+        let l = match self.latest.read() {
+            Ok(l) => l,
+            Err(p) => p.into_inner(),
+        };
+        l.as_ref().map(|l| (l.report.clone(), l.finished))
+    }
+
+    fn respond(&self, path: &str) -> (u16, &'static str, String) {
         match path {
-            "/healthz" | "/readyz" => {
-                let r = self.report().await;
-                let ok = exit_code(&r, Severity::Info, None) == exit::OK;
-                (
-                    if ok { 200 } else { 503 },
+            "/healthz" | "/readyz" => match self.latest() {
+                None => (
+                    503,
                     "application/json",
-                    json::render(&r),
-                )
+                    "{\"status\": \"starting\", \"message\": \"no catalogue run has completed yet; the first one started with the server\"}\n".into(),
+                ),
+                Some((r, _)) => {
+                    let ok = exit_code(&r, self.fail_on, None) == exit::OK;
+                    (
+                        if ok { 200 } else { 503 },
+                        "application/json",
+                        json::render(&r),
+                    )
+                }
+            },
+            "/livez" => {
+                if self.scheduler_alive.load(Ordering::SeqCst) {
+                    (200, "text/plain; charset=utf-8", "ok\n".into())
+                } else {
+                    (
+                        503,
+                        "text/plain; charset=utf-8",
+                        "the scheduler has stopped\n".into(),
+                    )
+                }
             }
             "/metrics" => {
-                let r = self.report().await;
-                let mut body = prometheus::render(&r);
+                let latest = self.latest();
+                let mut body = latest
+                    .as_ref()
+                    .map(|(r, _)| prometheus::render(r))
+                    .unwrap_or_default();
                 body.push_str(&format!(
-                    "# HELP readyctl_serve_runs_total Catalogue runs since the server started.\n\
+                    "# HELP readyctl_serve_runs_total Catalogue runs started since the server started.\n\
                      # TYPE readyctl_serve_runs_total counter\n\
                      readyctl_serve_runs_total {}\n\
                      # HELP readyctl_serve_max_concurrent_runs Most catalogue runs ever in flight at once (always 1).\n\
                      # TYPE readyctl_serve_max_concurrent_runs gauge\n\
-                     readyctl_serve_max_concurrent_runs {}\n",
+                     readyctl_serve_max_concurrent_runs {}\n\
+                     # HELP readyctl_serve_reloads_total Catalogue reloads (SIGHUP) that succeeded.\n\
+                     # TYPE readyctl_serve_reloads_total counter\n\
+                     readyctl_serve_reloads_total {}\n",
                     self.runs.load(Ordering::SeqCst),
-                    self.max_in_flight.load(Ordering::SeqCst)
+                    self.max_in_flight.load(Ordering::SeqCst),
+                    self.reloads.load(Ordering::SeqCst),
                 ));
+                if let Some((_, at)) = latest {
+                    body.push_str(&format!(
+                        "# HELP readyctl_serve_last_run_age_seconds Seconds since the last catalogue run completed.\n\
+                         # TYPE readyctl_serve_last_run_age_seconds gauge\n\
+                         readyctl_serve_last_run_age_seconds {:.3}\n",
+                        at.elapsed().as_secs_f64()
+                    ));
+                }
                 (200, "text/plain; version=0.0.4; charset=utf-8", body)
             }
             _ => (
                 404,
                 "text/plain; charset=utf-8",
-                "not found: try /healthz or /metrics\n".into(),
+                "not found: try /readyz, /livez or /metrics\n".into(),
             ),
         }
     }
 }
 
+/// Loads the catalogue, selection and waivers; diagnostics go to stderr.
+fn load(args: &ServeArgs, ecolor: bool) -> Result<Loaded, u8> {
+    let cat = load_or_report(&args.catalogue, ecolor)?;
+    let selected = select(&cat, &args.filter).map_err(|d| {
+        eprint!("{}", d.render_plain());
+        exit::USAGE
+    })?;
+    let waivers = load_waivers(args.waivers.as_deref(), &args.catalogue.root, &cat, ecolor)?;
+    let concurrency = crate::app::cap_concurrency(args.concurrency, crate::app::open_file_limit());
+    if let Some(note) = &concurrency.note {
+        eprintln!("{note}");
+    }
+    let redactor = Arc::new(Redactor::with_values(cat.secrets.iter().cloned()));
+    Ok(Loaded {
+        plan: RunPlan {
+            concurrency: concurrency.value,
+            deadline: args.deadline,
+            selected,
+            wait: None,
+            interval: Duration::ZERO,
+            progress: false,
+            chatty: false,
+            workers: None,
+        },
+        cat,
+        redactor,
+        waivers,
+    })
+}
+
+/// Resolves at each SIGHUP (never on platforms without it).
+async fn hangup(sig: &mut Option<tokio::signal::unix::Signal>) {
+    match sig {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
 /// Runs `serve` until Ctrl-C/SIGTERM.
 pub fn main(args: &ServeArgs, ecolor: bool) -> u8 {
-    let cat = match load_or_report(&args.catalogue, ecolor) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let selected = match select(&cat, &args.filter) {
-        Ok(s) => s,
-        Err(d) => {
-            eprint!("{}", d.render_plain());
-            return exit::USAGE;
-        }
-    };
-    let waivers = match load_waivers(args.waivers.as_deref(), &args.catalogue.root, &cat, ecolor) {
-        Ok(w) => w,
+    let loaded = match load(args, ecolor) {
+        Ok(l) => l,
         Err(code) => return code,
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -145,7 +266,6 @@ pub fn main(args: &ServeArgs, ecolor: bool) -> u8 {
             return exit::USAGE;
         }
     };
-    let redactor = Arc::new(Redactor::with_values(cat.secrets.iter().cloned()));
     let code = rt.block_on(async {
         let listener = match TcpListener::bind(&args.listen).await {
             Ok(l) => l,
@@ -163,36 +283,21 @@ pub fn main(args: &ServeArgs, ecolor: bool) -> u8 {
             .unwrap_or_else(|_| args.listen.clone());
         let (tx, rx) = watch::channel(false);
         let server = Arc::new(Server {
-            cat,
-            plan: RunPlan {
-                concurrency: {
-                    let c = crate::app::cap_concurrency(
-                        args.concurrency,
-                        crate::app::open_file_limit(),
-                    );
-                    if let Some(note) = &c.note {
-                        eprintln!("{note}");
-                    }
-                    c.value
-                },
-                deadline: None,
-                selected,
-                wait: None,
-                interval: Duration::ZERO,
-                progress: false,
-                chatty: false,
-                workers: None,
-            },
+            loaded: RwLock::new(Arc::new(loaded)),
+            latest: RwLock::new(None),
+            fail_on: args.fail_on,
             interval: args.interval,
-            redactor,
-            waivers,
-            run_lock: Mutex::new(None),
             runs: AtomicUsize::new(0),
+            reloads: AtomicUsize::new(0),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
+            scheduler_alive: AtomicBool::new(true),
+            run_now: Notify::new(),
             cancel: rx,
         });
-        eprintln!("readyctl: serving http://{addr} (/healthz, /metrics)");
+        eprintln!("readyctl: serving http://{addr} (/readyz, /livez, /metrics)");
+        tokio::spawn(server.clone().schedule());
+        let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
         let stop = crate::app::wait_for_signal();
         tokio::pin!(stop);
         loop {
@@ -201,6 +306,25 @@ pub fn main(args: &ServeArgs, ecolor: bool) -> u8 {
                     if let Ok((stream, peer)) = accepted {
                         let server = server.clone();
                         tokio::spawn(async move { handle(server, stream, peer).await });
+                    }
+                }
+                _ = hangup(&mut hup) => {
+                    // Loading reads files: keep it off the async workers.
+                    let a = args.clone();
+                    match tokio::task::spawn_blocking(move || load(&a, false)).await {
+                        Ok(Ok(new)) => {
+                            let n = new.cat.checks.len();
+                            match server.loaded.write() {
+                                Ok(mut l) => *l = Arc::new(new),
+                                Err(p) => *p.into_inner() = Arc::new(new),
+                            }
+                            server.reloads.fetch_add(1, Ordering::SeqCst);
+                            server.run_now.notify_one();
+                            eprintln!("readyctl: SIGHUP: catalogue reloaded ({n} checks)");
+                        }
+                        _ => eprintln!(
+                            "readyctl: SIGHUP: the new catalogue is invalid (above); still serving the old one"
+                        ),
                     }
                 }
                 _ = &mut stop => {
@@ -227,7 +351,7 @@ async fn handle(server: Arc<Server>, mut stream: TcpStream, _peer: SocketAddr) {
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let path = target.split('?').next().unwrap_or("");
     let (status, ctype, body) = match method {
-        "GET" | "HEAD" => server.respond(path).await,
+        "GET" | "HEAD" => server.respond(path),
         _ => (
             405,
             "text/plain; charset=utf-8",

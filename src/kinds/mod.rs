@@ -252,6 +252,10 @@ pub struct Outcome {
     /// Values this check captured for checks that depend on it (name → value).
     /// Captured values are treated as secrets.
     pub captures: Vec<(String, String)>,
+    /// How many findings there were when the kind kept only the first
+    /// `findings.len()` (a cap); `None` when nothing was dropped. The runner
+    /// turns it into the result's `truncated`.
+    pub findings_total: Option<usize>,
     /// A security-header grade, copied into the report as is.
     pub grading: Option<crate::report::Grading>,
 }

@@ -194,10 +194,17 @@ fallbacks" are searches people forget to run.
             .first()
             .and_then(Finding::location)
             .unwrap_or_default();
+        // Say so when the cap dropped findings (the report's `truncated` too).
+        let cut = if total > findings.len() {
+            format!(" (truncated: {} of {total} listed)", findings.len())
+        } else {
+            String::new()
+        };
         Outcome {
+            findings_total: Some(total),
             findings,
             ..Outcome::fail(format!(
-                "{total} match(es) of /{}/; first at {first}{cap_note}",
+                "{total} match(es) of /{}/; first at {first}{cut}{cap_note}",
                 self.pattern
             ))
         }

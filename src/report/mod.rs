@@ -275,6 +275,10 @@ pub struct CheckResult {
     /// Individual findings.
     #[serde(default)]
     pub findings: Vec<Finding>,
+    /// Present when the check kept only some of its findings (a cap):
+    /// `findings` holds `shown` of `total`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<Truncation>,
     /// Numbers a check measured (e.g. `p95_ms`), by name.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub metrics: IndexMap<String, f64>,
@@ -321,6 +325,15 @@ pub struct GradedTest {
     pub score_modifier: i32,
     /// Whether the Observatory counts the test as passed.
     pub pass: bool,
+}
+
+/// Findings dropped by a cap: `truncated: shown of total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Truncation {
+    /// Findings kept in the result.
+    pub shown: usize,
+    /// Findings there were.
+    pub total: usize,
 }
 
 /// A position in a catalogue file.
@@ -448,6 +461,74 @@ pub struct Report {
     pub summary: Summary,
     /// One result per check, in catalogue order.
     pub checks: Vec<CheckResult>,
+    /// Where the deployment root and the working directory sit in the
+    /// repository (git top level or `--repo-root`), so that formats read on a
+    /// code host (SARIF, GitHub annotations) name files as the host does.
+    /// Absent in reports written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<Repository>,
+}
+
+/// The repository a run's files belong to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Repository {
+    /// Absolute path of the repository's top directory (`git rev-parse
+    /// --show-toplevel` run in `--root`, or `--repo-root`; the deployment
+    /// root itself when neither applies).
+    pub top: String,
+    /// The deployment root relative to `top`, `/`-separated (`""` when it is
+    /// the top itself, e.g. `deploy`). Findings' files are relative to it.
+    pub root: String,
+    /// The working directory relative to `top` (catalogue locations are
+    /// relative to it), or absent when it lies outside the repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+}
+
+impl Repository {
+    /// Finds the repository of `root`: `explicit` (`--repo-root`) when
+    /// given, else the git top level of `root`, else `root` itself.
+    pub fn locate(root: &std::path::Path, explicit: Option<&std::path::Path>) -> Repository {
+        let abs =
+            |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let root_abs = abs(root);
+        let top = match explicit {
+            Some(p) => abs(p),
+            None => git_top(&root_abs).unwrap_or_else(|| root_abs.clone()),
+        };
+        let rel = |p: &std::path::Path| -> Option<String> {
+            let r = p.strip_prefix(&top).ok()?;
+            Some(
+                r.components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+            )
+        };
+        let cwd = std::env::current_dir().ok().map(|c| abs(&c));
+        Repository {
+            top: top.display().to_string(),
+            root: rel(&root_abs).unwrap_or_default(),
+            cwd: cwd.as_deref().and_then(rel),
+        }
+    }
+}
+
+/// `git rev-parse --show-toplevel` in `dir`; `None` outside a work tree or
+/// without git.
+fn git_top(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .current_dir(dir)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let top = String::from_utf8(out.stdout).ok()?;
+    let top = top.trim_end_matches(['\n', '\r']);
+    (!top.is_empty()).then(|| std::fs::canonicalize(top).unwrap_or_else(|_| top.into()))
 }
 
 impl Report {
@@ -482,6 +563,13 @@ impl Report {
     pub fn redact(&mut self, r: &crate::redact::Redactor) {
         self.catalogue = r.mask(&self.catalogue);
         self.root = r.mask(&self.root);
+        if let Some(repo) = &mut self.repository {
+            repo.top = r.mask(&repo.top);
+            repo.root = r.mask(&repo.root);
+            if let Some(cwd) = &mut repo.cwd {
+                *cwd = r.mask(cwd);
+            }
+        }
         for c in &mut self.checks {
             c.title = r.mask(&c.title);
             c.message = r.mask(&c.message);

@@ -266,6 +266,7 @@ pub async fn run(
         interrupted: interrupted.is_some(),
         summary: Summary::of(&out),
         checks: out,
+        repository: None,
     };
     (report, interrupted)
 }
@@ -353,6 +354,13 @@ fn result_of(def: &CheckDef, outcome: Outcome, took: Duration) -> CheckResult {
         } else {
             None
         },
+        truncated: outcome
+            .findings_total
+            .filter(|t| *t > outcome.findings.len())
+            .map(|total| crate::report::Truncation {
+                shown: outcome.findings.len(),
+                total,
+            }),
         findings: outcome.findings,
         metrics: outcome.metrics,
         grading: outcome.grading,

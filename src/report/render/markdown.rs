@@ -1,11 +1,24 @@
 //! A Markdown summary for `$GITHUB_STEP_SUMMARY` or a pull-request comment:
 //! one headline, a table of the checks that need attention (most severe
 //! first) with their findings, then the passing checks folded away.
+//!
+//! Always under [`MAX_BYTES`]: GitHub drops a step summary over 1 MiB
+//! entirely. Rows are added in order (problems first, most severe first,
+//! then the passing checks) while they fit; what does not fit is counted in
+//! a closing note (`truncated: N of M checks listed`).
 
 use crate::report::{BaselineMark, CheckResult, Report, Status};
 
+/// GitHub's step-summary limit (1 MiB), less room for the closing note.
+pub const MAX_BYTES: usize = 1024 * 1024 - 4096;
+
 /// Renders the summary.
 pub fn render(report: &Report) -> String {
+    render_within(report, MAX_BYTES)
+}
+
+/// Renders the summary in at most `limit` bytes (plus the closing note).
+pub fn render_within(report: &Report, limit: usize) -> String {
     let s = &report.summary;
     let mut out = String::new();
     let icon = if s.fail > 0 || s.error > 0 {
@@ -18,16 +31,22 @@ pub fn render(report: &Report) -> String {
         crate::report::render::table::summary_line(report)
     ));
     let problems = report.problems();
+    let mut left_out = (0usize, 0usize);
     if !problems.is_empty() {
         out.push_str("| Status | Check | Severity | Result |\n|---|---|---|---|\n");
         for c in &problems {
-            out.push_str(&format!(
+            let row = format!(
                 "| {} | `{}` | {} | {} |\n",
                 status_cell(c),
                 cell(&c.id).replace('`', "'"),
                 c.severity.as_str(),
                 result_cell(c)
-            ));
+            );
+            if out.len() + row.len() + 2 > limit || left_out.0 > 0 {
+                left_out.0 += 1;
+                continue;
+            }
+            out.push_str(&row);
         }
         out.push('\n');
     }
@@ -37,18 +56,39 @@ pub fn render(report: &Report) -> String {
         .filter(|c| c.status == Status::Pass)
         .collect();
     if !passed.is_empty() {
-        out.push_str(&format!(
+        let head = format!(
             "<details><summary>{} passed</summary>\n\n| Check | Title |\n|---|---|\n",
             passed.len()
-        ));
-        for c in passed {
-            out.push_str(&format!(
-                "| `{}` | {} |\n",
-                cell(&c.id).replace('`', "'"),
-                cell(&c.title)
-            ));
+        );
+        let tail = "\n</details>\n";
+        if out.len() + head.len() + tail.len() > limit || left_out.0 > 0 {
+            left_out.1 = passed.len();
+        } else {
+            out.push_str(&head);
+            for c in &passed {
+                let row = format!(
+                    "| `{}` | {} |\n",
+                    cell(&c.id).replace('`', "'"),
+                    cell(&c.title)
+                );
+                if out.len() + row.len() + tail.len() > limit || left_out.1 > 0 {
+                    left_out.1 += 1;
+                    continue;
+                }
+                out.push_str(&row);
+            }
+            out.push_str(tail);
         }
-        out.push_str("\n</details>\n");
+    }
+    let dropped = left_out.0 + left_out.1;
+    if dropped > 0 {
+        let total = problems.len() + passed.len();
+        out.push_str(&format!(
+            "\n> **truncated: {} of {total} checks listed** to stay under GitHub's 1 MiB step-summary limit ({} problems and {} passing checks left out). The full results are in the JSON or SARIF report (`--report json=PATH`).\n",
+            total - dropped,
+            left_out.0,
+            left_out.1
+        ));
     }
     out
 }
@@ -88,6 +128,12 @@ fn result_cell(c: &CheckResult) -> String {
     if c.findings.len() > 10 {
         parts.push(format!("… and {} more", c.findings.len() - 10));
     }
+    if let Some(t) = &c.truncated {
+        parts.push(format!(
+            "_truncated: {} of {} findings reported_",
+            t.shown, t.total
+        ));
+    }
     if let Some(w) = &c.waiver {
         let verb = if w.expired {
             "waiver expired"
@@ -124,6 +170,22 @@ mod tests {
     #[test]
     fn snapshot() {
         insta::assert_snapshot!(render(&crate::report::render::canonical()));
+    }
+
+    #[test]
+    fn a_small_limit_keeps_the_worst_first_and_says_what_it_left_out() {
+        let r = crate::report::render::canonical();
+        let full = render(&r);
+        let cut = render_within(&r, 900);
+        assert!(cut.len() < full.len());
+        assert!(
+            cut.contains("`env.values`"),
+            "the critical failure stays: {cut}"
+        );
+        assert!(!cut.contains("`redis.persistence`"), "{cut}");
+        assert!(cut.contains("checks listed"), "{cut}");
+        assert!(cut.contains("**truncated: "), "{cut}");
+        assert!(!full.contains("truncated: ") || full.contains("findings reported"));
     }
 
     #[test]

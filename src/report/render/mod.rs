@@ -101,6 +101,85 @@ pub fn render_file(report: &super::Report, format: FileFormat, opts: &FileOption
     }
 }
 
+/// What a relative file name in a report is relative to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    /// The deployment root (findings' files).
+    Root,
+    /// The working directory readyctl ran in (catalogue locations).
+    Cwd,
+}
+
+/// A file named in a report, as a code host names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RepoPath {
+    /// Inside the repository: `/`-separated, relative to its top (`deploy/.env`).
+    Inside(String),
+    /// Outside it (or nowhere known): the path as well as it can be told,
+    /// absolute when possible.
+    Outside(String),
+}
+
+/// Places `file` (relative to `base`, or absolute) in the report's
+/// repository. Pure: only the report's [`Repository`](super::Repository) is
+/// read, never the file system. Without one (a report written before it
+/// existed), root-relative names are taken as repository-relative.
+pub fn repo_path(report: &super::Report, file: &str, base: Base) -> RepoPath {
+    let Some(repo) = &report.repository else {
+        return match base {
+            Base::Root if !file.starts_with('/') => match normalize(&[], file) {
+                Some(p) => RepoPath::Inside(p),
+                None => RepoPath::Outside(file.to_string()),
+            },
+            _ => RepoPath::Outside(file.to_string()),
+        };
+    };
+    let top = repo.top.trim_end_matches('/');
+    if let Some(abs) = file.strip_prefix('/') {
+        let abs = normalize(&[], abs).unwrap_or_else(|| abs.to_string());
+        let top_rel = top.trim_start_matches('/');
+        return match abs.strip_prefix(top_rel) {
+            Some("") => RepoPath::Inside(String::new()),
+            Some(rest) if rest.starts_with('/') => RepoPath::Inside(rest[1..].to_string()),
+            _ => RepoPath::Outside(format!("/{abs}")),
+        };
+    }
+    let dir = match base {
+        Base::Root => Some(repo.root.as_str()),
+        Base::Cwd => repo.cwd.as_deref(),
+    };
+    let Some(dir) = dir else {
+        return RepoPath::Outside(file.to_string());
+    };
+    let dir: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
+    match normalize(&dir, file) {
+        Some(p) => RepoPath::Inside(p),
+        // `..` climbed above the top: name it absolutely.
+        None => {
+            let mut abs = format!("{top}/{}", dir.join("/"));
+            abs.push('/');
+            abs.push_str(file);
+            RepoPath::Outside(abs)
+        }
+    }
+}
+
+/// Joins `file` onto `dir` lexically (`.` dropped, `..` popped); `None` when
+/// `..` leaves the top.
+fn normalize(dir: &[&str], file: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.to_vec();
+    for c in file.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            c => parts.push(c),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 /// Options that some file formats take.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FileOptions {
@@ -125,6 +204,7 @@ pub(crate) fn canonical() -> super::Report {
         message: msg.into(),
         remediation: None,
         findings: vec![],
+        truncated: None,
         metrics: IndexMap::new(),
         waiver: None,
         source: Some(SourceLocation {
@@ -147,6 +227,7 @@ pub(crate) fn canonical() -> super::Report {
                     .code("env/weak-secret")
                     .hint("generate one: openssl rand -hex 32"),
                 Finding::new("NEXT_PUBLIC_USE_MOCK_DATA is set").at_file("dir with space/.env, x"),
+                Finding::new("a file name that needs encoding").at_file("weird,name:1.txt"),
             ],
             baseline: Some(BaselineMark::New),
             ..base(
@@ -168,6 +249,22 @@ pub(crate) fn canonical() -> super::Report {
             )
         },
         base("scan.todo", "scan", Status::Error, "invalid regex `(`"),
+        CheckResult {
+            findings: vec![
+                Finding::new("forbidden `TODO`").at("src/a.py", 1, 3),
+                Finding::new("forbidden `TODO`").at("src/a.py", 9, 3),
+            ],
+            truncated: Some(Truncation {
+                shown: 2,
+                total: 3000,
+            }),
+            ..base(
+                "scan.many",
+                "scan",
+                Status::Fail,
+                "3000 match(es) of /TODO/; first at src/a.py:1:3 (truncated: 2 of 3000 listed)",
+            )
+        },
         base(
             "tls.insecure",
             "tcp",
@@ -210,5 +307,48 @@ pub(crate) fn canonical() -> super::Report {
         interrupted: false,
         summary: Summary::of(&checks),
         checks,
+        repository: Some(Repository {
+            top: "/src/app".into(),
+            root: "fixtures/dotmac/broken".into(),
+            cwd: Some(String::new()),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_placed_in_the_repository() {
+        let mut r = canonical();
+        r.repository = Some(crate::report::Repository {
+            top: "/src/app".into(),
+            root: "deploy".into(),
+            cwd: Some("tools".into()),
+        });
+        let inside = |s: &str| RepoPath::Inside(s.into());
+        assert_eq!(repo_path(&r, ".env", Base::Root), inside("deploy/.env"));
+        assert_eq!(repo_path(&r, "./a/../b", Base::Root), inside("deploy/b"));
+        assert_eq!(
+            repo_path(&r, "../checks/x.yml", Base::Cwd),
+            inside("checks/x.yml")
+        );
+        assert_eq!(
+            repo_path(&r, "/src/app/deploy/x", Base::Root),
+            inside("deploy/x")
+        );
+        assert_eq!(
+            repo_path(&r, "/etc/passwd", Base::Root),
+            RepoPath::Outside("/etc/passwd".into())
+        );
+        assert_eq!(
+            repo_path(&r, "/src/apple", Base::Root),
+            RepoPath::Outside("/src/apple".into())
+        );
+        assert_eq!(
+            repo_path(&r, "../../x", Base::Root),
+            RepoPath::Outside("/src/app/deploy/../../x".into())
+        );
     }
 }
