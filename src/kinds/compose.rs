@@ -117,7 +117,9 @@ const DATASTORE_PORTS: &[(&str, &str)] = &[
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ComposeCheck {
-    /// Compose files in `-f` order, relative to the deployment root.
+    /// Compose files in `-f` order, relative to the deployment root
+    /// (default: found as docker compose finds them, from the root).
+    #[serde(default)]
     pub files: Vec<PathBuf>,
     /// Env files for interpolation (default: `.env` beside the first file).
     #[serde(default)]
@@ -150,6 +152,8 @@ pub fn load_project(
         env_files: env_files.iter().map(|f| cx.path(f)).collect(),
         process_env,
         display_base: Some(cx.root.clone()),
+        workdir: Some(cx.root.clone()),
+        ..Default::default()
     };
     crate::compose::load(&opts).map_err(|d| {
         let findings: Vec<Finding> = d
@@ -234,7 +238,7 @@ scripts that were missing: each stops a deploy, and each is visible in the files
 ## Fields
 | field | type | meaning |
 |---|---|---|
-| `files` | list of paths | compose files in `-f` order, relative to `--root` (required) |
+| `files` | list of paths | compose files in `-f` order, relative to `--root` (default: found as docker compose finds them: `COMPOSE_FILE`, else `compose.yaml` & co. and the override file) |
 | `env_files` | list of paths | env files for interpolation; default `.env` beside the first file |
 | `process_env` | bool | the process environment overrides env files, as in compose (default true) |
 | `services` | list | lint only these services (default all) |
@@ -249,12 +253,6 @@ file) makes the check `error` with located findings.
 
     fn validate(&self) -> Vec<SpecProblem> {
         let mut p = Vec::new();
-        if self.files.is_empty() {
-            p.push(
-                SpecProblem::new("files", "`files` is empty")
-                    .hint("name the compose files, e.g. [docker-compose.yml]"),
-            );
-        }
         for d in &self.disable {
             if !RULES.iter().any(|r| r.code == d) {
                 let codes: Vec<&str> = RULES.iter().map(|r| r.code).collect();
