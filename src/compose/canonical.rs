@@ -516,7 +516,8 @@ fn volumes(p: &Project, v: &Node) -> J {
 }
 
 fn short_volume(p: &Project, text: &str, at: &Node) -> J {
-    let parts: Vec<&str> = text.split(':').collect();
+    let parts = super::merge::split_volume(text);
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     let (source, target, mode) = match parts.as_slice() {
         [t] => ("", *t, ""),
         [s, t] => (*s, *t, ""),
@@ -530,7 +531,9 @@ fn short_volume(p: &Project, text: &str, at: &Node) -> J {
         o.insert("volume".into(), json!({}));
         return J::Object(o);
     }
-    let is_path = source.starts_with(['.', '/', '~']);
+    let b = source.as_bytes();
+    let drive = b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':';
+    let is_path = source.starts_with(['.', '/', '~']) || drive;
     let opts: Vec<&str> = mode.split(',').filter(|s| !s.is_empty()).collect();
     let ro = opts.contains(&"ro");
     if is_path {
@@ -651,6 +654,8 @@ fn healthcheck(v: &Node) -> J {
                 Value::Str(s) => json!(["CMD-SHELL", s]),
                 _ => val.to_json(),
             },
+            // Compose leaves out a false `disable`.
+            "disable" if matches!(val.value, Value::Bool(false)) => continue,
             "interval" | "timeout" | "start_period" | "start_interval" => val
                 .scalar_text()
                 .and_then(|s| go_duration(&s))

@@ -357,16 +357,34 @@ pub fn parse_port(s: &str) -> PortSpec {
     }
 }
 
+/// Splits a short-syntax volume on `:`, keeping a Windows drive letter
+/// (`C:\\data`, `d:/d`) with its path, as compose does: `d:/d` is one
+/// container path, not volume `d` at `/d`.
+pub fn split_volume(s: &str) -> Vec<String> {
+    let mut parts: Vec<String> = s.split(':').map(str::to_string).collect();
+    let b = s.as_bytes();
+    if b.len() >= 3
+        && b[0].is_ascii_alphabetic()
+        && b[1] == b':'
+        && matches!(b[2], b'/' | b'\\')
+        && parts.len() > 1
+    {
+        let first = parts.remove(0);
+        parts[0] = format!("{first}:{}", parts[0]);
+    }
+    parts
+}
+
 /// The container path of a volume entry.
 pub fn volume_key(n: &Node) -> Option<String> {
     if let Some(m) = n.as_map() {
         return m.get("target").and_then(Node::scalar_text);
     }
     let s = n.scalar_text()?;
-    let parts: Vec<&str> = s.split(':').collect();
+    let parts = split_volume(&s);
     Some(match parts.len() {
-        1 => parts[0].to_string(),
-        _ => parts[1].to_string(),
+        1 => parts[0].clone(),
+        _ => parts[1].clone(),
     })
 }
 

@@ -84,7 +84,13 @@ pub fn apply(model: &mut Node, active: &[String], diags: &mut Diagnostics) {
 /// A short-syntax volume's source names a volume (not a path) when it does
 /// not start like a path.
 fn named_volume(source: &str) -> bool {
-    !(source.is_empty() || source.starts_with(['.', '/', '~', '$']) || source.contains('\\'))
+    // `d:/x` is a Windows drive path to compose, not volume `d`.
+    let b = source.as_bytes();
+    let drive = b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':';
+    !(source.is_empty()
+        || source.starts_with(['.', '/', '~', '$'])
+        || source.contains('\\')
+        || drive)
 }
 
 /// Drops top-level resources no service uses.
@@ -111,8 +117,8 @@ pub fn prune(model: &mut Node) {
             {
                 let source = match &v.value {
                     Value::Str(s) => {
-                        let parts: Vec<&str> = s.split(':').collect();
-                        (parts.len() > 1 && named_volume(parts[0])).then(|| parts[0].to_string())
+                        let parts = super::merge::split_volume(s);
+                        (parts.len() > 1 && named_volume(&parts[0])).then(|| parts[0].clone())
                     }
                     Value::Map(m) => {
                         let ty = m.get("type").and_then(Node::as_str).unwrap_or("volume");
@@ -201,8 +207,8 @@ pub fn validate(model: &Node, diags: &mut Diagnostics) {
         {
             let source = match &v.value {
                 Value::Str(s) => {
-                    let parts: Vec<&str> = s.split(':').collect();
-                    (parts.len() > 1 && named_volume(parts[0])).then(|| parts[0].to_string())
+                    let parts = super::merge::split_volume(s);
+                    (parts.len() > 1 && named_volume(&parts[0])).then(|| parts[0].clone())
                 }
                 Value::Map(m) => {
                     let ty = m.get("type").and_then(Node::as_str).unwrap_or("volume");

@@ -4,10 +4,14 @@
 
 pub mod alembic;
 pub mod dockerfile;
+pub mod dockerignore;
+pub mod entrypoint;
 pub mod envfile;
 pub mod initsql;
+pub mod nginx;
 pub mod policy;
 pub mod redisconf;
+pub mod selector;
 pub mod textfile;
 pub mod units;
 pub mod version_req;
