@@ -7,6 +7,7 @@ pub mod dockerfile;
 pub mod envfile;
 pub mod initsql;
 pub mod policy;
+pub mod pysettings;
 pub mod redisconf;
 pub mod textfile;
 pub mod units;
