@@ -91,10 +91,14 @@ pub struct Field {
     pub complex: bool,
     /// A dict field: every name starting with `name` is accepted.
     pub wildcard: bool,
+    /// Other names of the same setting (`validation_alias` choices): setting one is enough.
+    pub aliases: Vec<String>,
 }
 
 /// The fields of a settings class read from source, as `compose_env` uses them.
 pub fn fields_from_settings(m: &crate::domain::pysettings::SettingsModel) -> Vec<Field> {
+    let delim = m.config.env_nested_delimiter.as_deref().unwrap_or("\0");
+    let mut seen_paths = std::collections::HashSet::new();
     m.names
         .iter()
         .map(|n| Field {
@@ -102,13 +106,26 @@ pub fn fields_from_settings(m: &crate::domain::pysettings::SettingsModel) -> Vec
             ty: n.ty.clone(),
             choices: n.choices.as_ref().map(|c| {
                 c.iter()
-                    .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string())
+                    })
                     .collect()
             }),
-            required: n.required,
+            // As with a schema: a required model is satisfied through its
+            // fields, and a field with several names is missing once.
+            required: n.required
+                && seen_paths.insert(n.path.clone())
+                && !m.names.iter().any(|c| {
+                    c.name.len() > n.name.len() + delim.len()
+                        && c.name.starts_with(&n.name)
+                        && c.name[n.name.len()..].starts_with(delim)
+                }),
             format: n.format.clone(),
             complex: n.complex,
             wildcard: n.wildcard,
+            aliases: n.aliases.clone(),
         })
         .collect()
 }
@@ -212,6 +229,7 @@ fn walk(
                 .map(str::to_string),
             complex: matches!(ty.as_deref(), Some("object" | "array")),
             wildcard: false,
+            aliases: Vec::new(),
         });
         if target.get("properties").is_some() {
             walk(root, target, &full, delim, is_required, depth + 1, out);
@@ -230,10 +248,12 @@ pub fn type_problem(field: &Field, value: &str) -> Option<String> {
     let choices = choices.map(|c| {
         // Numbers and booleans of a Literal keep their JSON type for comparison.
         c.into_iter()
-            .map(|v| match v.as_str().and_then(|s| serde_json::from_str(s).ok()) {
-                Some(n @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => n,
-                _ => v,
-            })
+            .map(
+                |v| match v.as_str().and_then(|s| serde_json::from_str(s).ok()) {
+                    Some(n @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => n,
+                    _ => v,
+                },
+            )
             .collect::<Vec<_>>()
     });
     problem(
@@ -318,11 +338,20 @@ impl CheckKind for ComposeEnvCheck {
 The environment of one compose service, after docker compose's merge, `extends`
 and interpolation, against what the application accepts: an inline list
 (`required`, `allowed`, `renamed`, `values`) and/or the application's pydantic
-settings schema (`Settings.model_json_schema()` written to a file). Schema
-fields flatten like pydantic-settings reads them: nested models (`$ref`/`$defs`)
-become `DATABASE__HOST` with `nested_delimiter: "__"`, `prefix` is prepended,
-names compare case-insensitively; fields without a default are required;
-booleans, integers, numbers and enums are type-checked with pydantic's lax rules.
+settings: the settings class read straight from its Python source
+(`settings: src/app/settings.py:Settings`, no Python needed; `readyctl settings`
+shows what is read), a JSON Schema file (`schema:`, `Settings.model_json_schema()`
+written out), or a command that prints one (`schema_command:`, for settings too
+dynamic to read). Fields flatten like pydantic-settings reads them: nested models
+become `DATABASE__HOST` with the `__` delimiter, the prefix is prepended, aliases
+replace field names (`PARENT__ALIAS` below a nested model), names compare
+case-insensitively unless `case_sensitive`; fields without a default are required.
+Values are checked with pydantic's parsing: JSON for lists, dicts and models
+(a comma-separated list is an error), enum and `Literal` members
+case-sensitively, pydantic's boolean words, integers, numbers and URLs.
+With `settings:`, the class's own `model_config` decides prefix, delimiter and
+case, and variables the module reads itself (`os.getenv("X")` in a default
+factory) are not reported as unknown.
 
 ## Why it matters
 The checklist's production overlay set `DATABASE__NAME` where the settings read
@@ -338,8 +367,7 @@ never set `VAULT__ENABLED: "true"`: the app starts with defaults or refuses to s
   files: [docker-compose.base.yml, docker-compose.production.yml]
   env_files: [.env.production]
   service: app
-  schema: settings.schema.json
-  nested_delimiter: "__"
+  settings: src/dotmac/platform/settings.py:Settings
   values:
     VAULT__ENABLED: "true"
     ENVIRONMENT: production
@@ -353,7 +381,9 @@ never set `VAULT__ENABLED: "true"`: the app starts with defaults or refuses to s
 | `env_files` | list of paths | env files for interpolation (default `.env` beside the first file) |
 | `process_env` | bool | the process environment overrides env files (default true) |
 | `service` | string | the service to check (required) |
+| `settings` | `path.py[:Class]` | the pydantic-settings class, read from source (class default `Settings`) |
 | `schema` | path | pydantic settings JSON Schema |
+| `schema_command` | list | argv printing the JSON Schema (no shell; run in the deployment root within the timeout) |
 | `nested_delimiter` | string | pydantic-settings `env_nested_delimiter` (default `__`) |
 | `prefix` | string | pydantic-settings `env_prefix` |
 | `case_sensitive` | bool | compare names case-sensitively (default false) |
@@ -363,7 +393,7 @@ never set `VAULT__ENABLED: "true"`: the app starts with defaults or refuses to s
 | `values` | map | expected values: a string (equals), `{one_of: [...]}`, `{matches: regex}` |
 | `ignore` | list | keys that are not the app's; `X_*` matches a prefix |
 
-Unknown keys are reported only when the accepted set is known (`schema` or `allowed`).
+Unknown keys are reported only when the accepted set is known (`settings`, `schema`, `schema_command` or `allowed`).
 
 ## Findings
 Each points at the compose line (file:line:column) that sets the key, or for
@@ -373,7 +403,8 @@ missing keys at the service's `environment:`.
 - `compose_env/renamed`: a key listed in `renamed`.
 - `compose_env/missing`: a required key, or a key in `values`, is not set (a required key that an `unknown` finding already suggests is not reported twice).
 - `compose_env/wrong-value`: a value differs from `values` (secret values are not shown).
-- `compose_env/wrong-type`: a value is not a valid boolean/integer/number/enum member.
+- `compose_env/wrong-type`: a value pydantic would reject: not JSON for a list/dict/model field, not an enum or `Literal` member (case-sensitive), not a boolean word, integer, number or URL.
+- `compose_env/settings-unread` (information, never fails the check): something in the settings source readyctl could not read statically (a custom `settings_customise_sources`, a computed `model_config`, a type from a module it cannot open), at its line.
 - `compose_env/interpolation-error`: the value's `${VAR:?msg}` failed.
 "#;
 
@@ -391,7 +422,10 @@ missing keys at the service's `environment:`.
             );
         }
         if let Some(spec) = &self.settings
-            && !crate::domain::pysettings::split_spec(spec).0.to_string_lossy().ends_with(".py")
+            && !crate::domain::pysettings::split_spec(spec)
+                .0
+                .to_string_lossy()
+                .ends_with(".py")
         {
             p.push(
                 SpecProblem::new("settings", format!("`{spec}` is not a Python file"))
@@ -556,8 +590,12 @@ missing keys at the service's `environment:`.
             must.push((k.clone(), Some(rule)));
         }
         for (key, rule) in must {
+            let alias_set = fields
+                .iter()
+                .find(|f| f.name == norm(&key))
+                .is_some_and(|f| f.aliases.iter().any(|a| lookup(a).is_some()));
             match lookup(&key) {
-                None if rule.is_none() && pointed_to.contains(&norm(&key)) => {}
+                None if rule.is_none() && (alias_set || pointed_to.contains(&norm(&key))) => {}
                 None => {
                     let mut f = at(
                         &anchor,
@@ -651,12 +689,22 @@ impl ComposeEnvCheck {
             let shown = cx.display_path(schema);
             let text = std::fs::read_to_string(cx.path(schema))
                 .map_err(|e| err(format!("cannot read the settings schema {shown}: {e}")))?;
-            src.fields.extend(parse_schema(&text, &shown, &self.prefix, &self.nested_delimiter)?);
+            src.fields.extend(parse_schema(
+                &text,
+                &shown,
+                &self.prefix,
+                &self.nested_delimiter,
+            )?);
         }
         if let Some(argv) = &self.schema_command {
             let text = run_schema_command(argv, cx).await.map_err(err)?;
             let shown = format!("the output of `{}`", argv.join(" "));
-            src.fields.extend(parse_schema(&text, &shown, &self.prefix, &self.nested_delimiter)?);
+            src.fields.extend(parse_schema(
+                &text,
+                &shown,
+                &self.prefix,
+                &self.nested_delimiter,
+            )?);
         }
         if let Some(spec) = &self.settings {
             let (path, class) = crate::domain::pysettings::split_spec(spec);
@@ -684,8 +732,11 @@ impl ComposeEnvCheck {
                     .unwrap_or(&n.file)
                     .display()
                     .to_string();
-                let f = crate::report::Finding::new(format!("not read from the settings source: {}", n.message))
-                    .code("compose_env/settings-unread");
+                let f = crate::report::Finding::new(format!(
+                    "not read from the settings source: {}",
+                    n.message
+                ))
+                .code("compose_env/settings-unread");
                 src.notes.push(if n.line > 0 {
                     f.at(file, n.line as u32, 1)
                 } else {
@@ -697,7 +748,12 @@ impl ComposeEnvCheck {
     }
 }
 
-fn parse_schema(text: &str, shown: &str, prefix: &str, delim: &str) -> Result<Vec<Field>, Box<Outcome>> {
+fn parse_schema(
+    text: &str,
+    shown: &str,
+    prefix: &str,
+    delim: &str,
+) -> Result<Vec<Field>, Box<Outcome>> {
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(v) => Ok(flatten_schema(&v, prefix, delim)),
         Err(e) => Err(Box::new(Outcome::error(format!(
@@ -725,10 +781,16 @@ async fn run_schema_command(argv: &[String], cx: &RunContext) -> Result<String, 
         .map_err(|e| format!("cannot start the schema command `{shown}`: {e}"))?;
     let mut out = Vec::new();
     let mut errout = Vec::new();
-    let mut stdout = child.stdout.take().expect("piped").take(MAX_SCHEMA_OUTPUT);
-    let mut stderr = child.stderr.take().expect("piped").take(64 * 1024);
+    let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        return Err(format!("the schema command `{shown}` has no output pipes"));
+    };
+    let mut stdout = stdout.take(MAX_SCHEMA_OUTPUT);
+    let mut stderr = stderr.take(64 * 1024);
     let work = async {
-        let (a, b) = tokio::join!(stdout.read_to_end(&mut out), stderr.read_to_end(&mut errout));
+        let (a, b) = tokio::join!(
+            stdout.read_to_end(&mut out),
+            stderr.read_to_end(&mut errout)
+        );
         a.and(b)?;
         child.wait().await
     };
@@ -752,12 +814,17 @@ async fn run_schema_command(argv: &[String], cx: &RunContext) -> Result<String, 
             .rev()
             .collect::<Vec<_>>()
             .join(" / ");
-        return Err(format!("the schema command `{shown}` exited with {status}: {tail}"));
+        return Err(format!(
+            "the schema command `{shown}` exited with {status}: {tail}"
+        ));
     }
     if out.len() as u64 >= MAX_SCHEMA_OUTPUT {
-        return Err(format!("the schema command `{shown}` printed more than {MAX_SCHEMA_OUTPUT} bytes"));
+        return Err(format!(
+            "the schema command `{shown}` printed more than {MAX_SCHEMA_OUTPUT} bytes"
+        ));
     }
-    String::from_utf8(out).map_err(|_| format!("the schema command `{shown}` printed non-UTF-8 output"))
+    String::from_utf8(out)
+        .map_err(|_| format!("the schema command `{shown}` printed non-UTF-8 output"))
 }
 
 #[cfg(test)]
@@ -833,6 +900,7 @@ mod tests {
             format: None,
             complex: false,
             wildcard: false,
+            aliases: Vec::new(),
         };
         assert!(
             type_problem(&b, "true").is_none()

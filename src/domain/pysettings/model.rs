@@ -105,13 +105,16 @@ pub fn read(file: &Path, class: Option<&str>) -> Result<SettingsModel, ReadError
 
 /// `os.getenv("X")`, `os.environ.get("X")`, `os.environ["X"]`, `getenv("X")`.
 fn env_reads(file: &Path, src: &str) -> Vec<EnvRead> {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
         regex::Regex::new(
             r#"(?:\bgetenv|\benviron\.get|\benviron\.setdefault)\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]|\benviron\[\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*\]"#,
         )
-        .expect("static regex")
+        .ok()
     });
+    let Some(re) = re else {
+        return Vec::new();
+    };
     let mut out: Vec<EnvRead> = Vec::new();
     for (i, line) in src.lines().enumerate() {
         for c in re.captures_iter(line) {
@@ -407,7 +410,11 @@ impl Reader {
                     Ok(_) => match self.lookup_module(&target, &imported, hops + 1) {
                         Sym::Unknown => {
                             // `from pkg import submodule`
-                            let sub = format!("{}{}{imported}", module, if module.ends_with('.') { "" } else { "." });
+                            let sub = format!(
+                                "{}{}{imported}",
+                                module,
+                                if module.ends_with('.') { "" } else { "." }
+                            );
                             match self.module_file(file, &sub) {
                                 Some(p) if self.load(&p).is_ok() => Sym::Module(p),
                                 _ => Sym::External(module, imported),
@@ -570,7 +577,7 @@ impl Reader {
                 continue;
             }
             match v {
-                Expr::Call { kwargs, .. } => {
+                Expr::Call { func, kwargs, .. } if is_config_call(func) => {
                     items.extend(kwargs.iter().map(|(k, v)| (k.clone(), v.clone(), *line)))
                 }
                 Expr::Dict(pairs) => {
@@ -594,8 +601,9 @@ impl Reader {
                 continue;
             }
             match v {
-                Expr::Call { star: true, .. } => out.push((*line, format!("`{}.model_config` is built with `**…`: keys passed that way are not read", def.name))),
-                Expr::Call { .. } | Expr::Dict(_) => {}
+                Expr::Call { func, star: true, .. } if is_config_call(func) => out.push((*line, format!("`{}.model_config` is built with `**…`: keys passed that way are not read", def.name))),
+                Expr::Call { func, .. } if is_config_call(func) => {}
+                Expr::Dict(_) => {}
                 _ => out.push((*line, format!("`{}.model_config` is not a literal `SettingsConfigDict(…)`/`{{…}}`: its env_prefix, delimiter and case rules are not read", def.name))),
             }
         }
@@ -656,15 +664,11 @@ impl Reader {
                     Some(Value::Null) => cfg.env_file.clear(),
                     _ => bad(self),
                 },
-                "alias_generator" => {
-                    if v != Some(Value::Null) {
-                        self.notes.push(note(&file, line, format!("`{}` sets an `alias_generator`: the aliases it makes are computed at run time, so the names of `{}`'s fields without an explicit alias are not listed", def.name, def.name)));
-                    }
+                "alias_generator" if v != Some(Value::Null) => {
+                    self.notes.push(note(&file, line, format!("`{}` sets an `alias_generator`: the aliases it makes are computed at run time, so the names of `{}`'s fields without an explicit alias are not listed", def.name, def.name)));
                 }
-                "env_nested_max_split" => {
-                    if v != Some(Value::Null) {
-                        self.notes.push(note(&file, line, format!("`env_nested_max_split` of `{}` is not applied: nested names are listed as if unlimited", def.name)));
-                    }
+                "env_nested_max_split" if v != Some(Value::Null) => {
+                    self.notes.push(note(&file, line, format!("`env_nested_max_split` of `{}` is not applied: nested names are listed as if unlimited", def.name)));
                 }
                 _ => {}
             }
@@ -904,7 +908,10 @@ impl Reader {
             if let Some(fac) = call.kwarg("default_factory") {
                 spec.has_default = true;
                 spec.factory = true;
-                spec.default_text = Some(format!("{}()", expr_text(fac)));
+                spec.default_text = Some(match fac {
+                    Expr::Lambda => "factory: lambda".to_string(),
+                    f => format!("factory: {}()", expr_text(f)),
+                });
             }
             let alias = call
                 .kwarg("validation_alias")
@@ -1055,7 +1062,9 @@ impl Reader {
                         Kind::Other => Ty::Opaque(c.path.join(".")),
                     },
                     Sym::External(_, n) => builtin(&n),
-                    Sym::Constant(_) | Sym::Unknown | Sym::Module(_) => Ty::Opaque(e.dotted().unwrap_or_default()),
+                    Sym::Constant(_) | Sym::Unknown | Sym::Module(_) => {
+                        Ty::Opaque(e.dotted().unwrap_or_default())
+                    }
                 }
             }
             _ => Ty::Any,
@@ -1205,6 +1214,14 @@ fn known_scalar(n: &str) -> bool {
             | "Callable"
             | "Type"
             | "type"
+    )
+}
+
+/// `SettingsConfigDict(…)`, `ConfigDict(…)`, `dict(…)`: a config whose keys are its keyword arguments.
+fn is_config_call(func: &Expr) -> bool {
+    matches!(
+        func.last_name(),
+        Some("SettingsConfigDict" | "ConfigDict" | "dict")
     )
 }
 

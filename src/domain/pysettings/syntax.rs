@@ -153,9 +153,13 @@ pub struct SyntaxError {
 /// Parses Python source into a [`Module`]; every syntax error is returned.
 pub fn parse(src: &str) -> Result<Module, Vec<SyntaxError>> {
     let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .expect("the bundled Python grammar matches the tree-sitter runtime");
+    if let Err(e) = parser.set_language(&tree_sitter_python::LANGUAGE.into()) {
+        return Err(vec![SyntaxError {
+            line: 1,
+            column: 1,
+            message: format!("the bundled Python grammar does not fit the parser: {e}"),
+        }]);
+    }
     let Some(tree) = parser.parse(src, None) else {
         return Err(vec![SyntaxError {
             line: 1,
@@ -166,7 +170,7 @@ pub fn parse(src: &str) -> Result<Module, Vec<SyntaxError>> {
     let root = tree.root_node();
     if root.has_error() {
         let mut errors = Vec::new();
-        collect_errors(root, &mut errors, 0);
+        collect_errors(src.as_bytes(), root, &mut errors, 0);
         if errors.is_empty() {
             errors.push(SyntaxError {
                 line: 1,
@@ -233,27 +237,55 @@ pub fn parse(src: &str) -> Result<Module, Vec<SyntaxError>> {
     Ok(module)
 }
 
-fn collect_errors(node: Node, out: &mut Vec<SyntaxError>, depth: usize) {
+fn collect_errors(src: &[u8], node: Node, out: &mut Vec<SyntaxError>, depth: usize) {
     if out.len() >= 20 || depth > 200 {
         return;
     }
-    if node.is_error() || node.is_missing() {
+    if node.is_missing() {
         let p = node.start_position();
         out.push(SyntaxError {
             line: p.row + 1,
             column: p.column + 1,
-            message: if node.is_missing() {
-                format!("expected `{}` here", node.kind())
-            } else {
-                "invalid Python syntax".into()
-            },
+            message: format!("expected `{}` here", node.kind()),
         });
+        return;
+    }
+    if node.is_error() {
+        // An ERROR node often spans from the statement that went wrong to
+        // the end; a MISSING inside it, or the last token it swallowed, is
+        // where Python itself would point.
+        let before = out.len();
+        let mut c = node.walk();
+        for ch in node.children(&mut c) {
+            if ch.is_missing() || ch.has_error() {
+                collect_errors(src, ch, out, depth + 1);
+            }
+        }
+        if out.len() == before {
+            let mut last = node;
+            while let Some(ch) = last.child(last.child_count().saturating_sub(1) as u32) {
+                last = ch;
+            }
+            let p = last.start_position();
+            let near = src
+                .get(last.byte_range())
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .filter(|t| !t.is_empty() && t.len() <= 40);
+            out.push(SyntaxError {
+                line: p.row + 1,
+                column: p.column + 1,
+                message: match near {
+                    Some(t) => format!("invalid Python syntax near `{t}`"),
+                    None => format!("invalid Python syntax near `{}`", last.kind()),
+                },
+            });
+        }
         return;
     }
     let mut c = node.walk();
     for ch in node.children(&mut c) {
         if ch.has_error() || ch.is_missing() {
-            collect_errors(ch, out, depth + 1);
+            collect_errors(src, ch, out, depth + 1);
         }
     }
 }
@@ -264,7 +296,12 @@ struct Cx<'a> {
 
 impl Cx<'_> {
     fn text(&self, n: Node) -> String {
-        n.utf8_text(self.src).unwrap_or("").to_string()
+        // Slice by hand: `utf8_text` panics on a range outside the source.
+        self.src
+            .get(n.byte_range())
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("")
+            .to_string()
     }
 
     fn class(&self, node: Node) -> ClassDef {

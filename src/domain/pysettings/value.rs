@@ -55,14 +55,18 @@ pub fn problem(shape: Shape, value: &str) -> Option<String> {
         });
         let list: Vec<String> = c
             .iter()
-            .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string())
+            })
             .collect();
         return (!ok).then(|| format!("one of {} (case-sensitive)", list.join(", ")));
     }
     match shape.ty {
-        Some("boolean") => bool_word(value)
-            .is_none()
-            .then(|| "a boolean (pydantic accepts 1/0, true/false, yes/no, on/off, t/f, y/n)".into()),
+        Some("boolean") => bool_word(value).is_none().then(|| {
+            "a boolean (pydantic accepts 1/0, true/false, yes/no, on/off, t/f, y/n)".into()
+        }),
         Some("integer") => (!is_int(value)).then(|| "an integer".into()),
         Some("number") => (!is_number(value)).then(|| "a number".into()),
         Some("string") => match shape.format {
@@ -108,8 +112,10 @@ fn is_int(v: &str) -> bool {
 fn is_number(v: &str) -> bool {
     let t = v.trim().replace('_', "");
     let l = t.to_lowercase();
-    matches!(l.as_str(), "inf" | "-inf" | "+inf" | "nan" | "infinity" | "-infinity")
-        || (t.parse::<f64>().is_ok() && !t.is_empty())
+    matches!(
+        l.as_str(),
+        "inf" | "-inf" | "+inf" | "nan" | "infinity" | "-infinity"
+    ) || (t.parse::<f64>().is_ok() && !t.is_empty())
 }
 
 /// The URL errors pydantic reports most often for env values: no scheme,

@@ -143,6 +143,7 @@ def emit(env, path, field, sch, required, parent_model, json_path=False):
             "default": default if has_default else None,
             "has_default": has_default,
             "factory": field.default_factory is not None,
+            "default_is_model": isinstance(field.default, BaseModel),
             "required": required,
             "wildcard": False,
             "json_path": json_path,
@@ -175,6 +176,7 @@ def emit(env, path, field, sch, required, parent_model, json_path=False):
                 "default": None,
                 "has_default": False,
                 "factory": False,
+                "default_is_model": False,
                 "required": False,
                 "wildcard": True,
             }
