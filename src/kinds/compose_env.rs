@@ -93,6 +93,8 @@ pub struct Field {
     pub wildcard: bool,
     /// Other names of the same setting (`validation_alias` choices): setting one is enough.
     pub aliases: Vec<String>,
+    /// The pydantic URL type (`PostgresDsn`, …) when read from source: its schemes apply.
+    pub url_type: Option<String>,
 }
 
 /// The fields of a settings class read from source, as `compose_env` uses them.
@@ -126,6 +128,7 @@ pub fn fields_from_settings(m: &crate::domain::pysettings::SettingsModel) -> Vec
             complex: n.complex,
             wildcard: n.wildcard,
             aliases: n.aliases.clone(),
+            url_type: n.url_type.clone(),
         })
         .collect()
 }
@@ -230,6 +233,7 @@ fn walk(
             complex: matches!(ty.as_deref(), Some("object" | "array")),
             wildcard: false,
             aliases: Vec::new(),
+            url_type: None,
         });
         if target.get("properties").is_some() {
             walk(root, target, &full, delim, is_required, depth + 1, out);
@@ -262,6 +266,7 @@ pub fn type_problem(field: &Field, value: &str) -> Option<String> {
             format: field.format.as_deref(),
             choices: choices.as_deref(),
             complex: field.complex,
+            url_type: field.url_type.as_deref(),
         },
         value,
     )
@@ -901,6 +906,7 @@ mod tests {
             complex: false,
             wildcard: false,
             aliases: Vec::new(),
+            url_type: None,
         };
         assert!(
             type_problem(&b, "true").is_none()
