@@ -428,3 +428,58 @@ fn value_checks_agree_with_pydantic_on_every_case() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// On the real trees, `settings:` (read from source, no Python) reports what
+/// `schema:` (the JSON Schema the real pydantic exported) reports, finding for
+/// finding, for the services the catalogue checks.
+#[test]
+fn compose_env_with_settings_reports_the_same_findings_as_with_the_schema_on_dotmac() {
+    for (commit, files) in [
+        ("ab78780b", "[docker-compose.production.yml]"),
+        (
+            "b2470133",
+            "[docker-compose.base.yml, docker-compose.production.yml]",
+        ),
+    ] {
+        let root = common::fixture(&format!("dotmac-real/{commit}"));
+        let mut catalogue = String::from("version: 1\nchecks:\n");
+        for svc in ["app", "celery-worker"] {
+            for (id, source) in [
+                ("schema", "schema: settings.schema.json"),
+                (
+                    "settings",
+                    "settings: src/dotmac/platform/settings.py:Settings",
+                ),
+            ] {
+                catalogue.push_str(&format!(
+                    "  - id: {svc}-{id}\n    kind: compose_env\n    title: t\n    severity: high\n    files: {files}\n    env_files: [.env.production.example]\n    process_env: false\n    service: {svc}\n    {source}\n    values: {{VAULT__ENABLED: 'true', ENVIRONMENT: production}}\n    ignore: [PYTHONUNBUFFERED]\n"
+                ));
+            }
+        }
+        let (_dir, cat) = common::catalogue(&catalogue);
+        let out = common::readyctl()
+            .args(["check", "-c"])
+            .arg(&cat)
+            .arg("--root")
+            .arg(&root)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).expect("report JSON");
+        let checks = report["checks"].as_array().unwrap();
+        for pair in checks.chunks(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            assert_eq!(
+                a["status"], "fail",
+                "{commit} {}: {}",
+                a["id"], a["message"]
+            );
+            assert_eq!(
+                a["findings"], b["findings"],
+                "{commit}: {} and {} differ",
+                a["id"], b["id"]
+            );
+            assert!(!a["findings"].as_array().unwrap().is_empty());
+        }
+    }
+}
