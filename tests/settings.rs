@@ -483,3 +483,46 @@ fn compose_env_with_settings_reports_the_same_findings_as_with_the_schema_on_dot
         }
     }
 }
+
+/// `schema_command:` runs the real pydantic (argv, no shell) and reads the
+/// schema it prints: the same findings as `settings:` read from source.
+#[test]
+fn schema_command_output_gives_the_same_findings_as_settings() {
+    let Some(py) = common::service("READYCTL_TEST_PYTHON") else {
+        return;
+    };
+    let root = common::fixture("dotmac-real/b2470133");
+    let script = "import json, sys; sys.path.insert(0, 'src/dotmac/platform'); import settings; print(json.dumps(settings.Settings.model_json_schema()))";
+    let mut catalogue = String::from("version: 1\nchecks:\n");
+    for (id, source) in [
+        (
+            "command",
+            format!(
+                "schema_command: [{}, -c, {}]",
+                serde_json::to_string(&py).unwrap(),
+                serde_json::to_string(script).unwrap()
+            ),
+        ),
+        (
+            "settings",
+            "settings: src/dotmac/platform/settings.py".to_string(),
+        ),
+    ] {
+        catalogue.push_str(&format!(
+            "  - id: {id}\n    kind: compose_env\n    title: t\n    severity: high\n    timeout: 60s\n    files: [docker-compose.base.yml, docker-compose.production.yml]\n    env_files: [.env.production.example]\n    process_env: false\n    service: app\n    {source}\n    values: {{VAULT__ENABLED: 'true'}}\n"
+        ));
+    }
+    let (_dir, cat) = common::catalogue(&catalogue);
+    let out = common::readyctl()
+        .args(["check", "-c"])
+        .arg(&cat)
+        .arg("--root")
+        .arg(&root)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).expect("report JSON");
+    let (a, b) = (&report["checks"][0], &report["checks"][1]);
+    assert_eq!(a["status"], "fail", "{}", a["message"]);
+    assert_eq!(a["findings"], b["findings"]);
+}
