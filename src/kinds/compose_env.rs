@@ -336,7 +336,7 @@ pub fn suggest<'a>(key: &str, candidates: &'a [String], delim: &str) -> Option<&
 
 impl CheckKind for ComposeEnvCheck {
     const NAME: &'static str = "compose_env";
-    const SUMMARY: &'static str = "a compose service's environment against the app's settings (pydantic schema or inline lists)";
+    const SUMMARY: &'static str = "a compose service's environment against the app's settings (pydantic-settings source, its schema, or inline lists)";
     const DOCS: &'static str = r#"# compose_env
 
 ## What it checks
