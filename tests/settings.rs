@@ -116,9 +116,10 @@ fn assert_all_accepted(oracle: &Value) {
     assert!(!probes.is_empty(), "the oracle probed nothing");
     for n in names.iter().filter(|n| n["wildcard"] == false) {
         let name = n["name"].as_str().unwrap();
-        assert_eq!(
-            probes[name], "accepted",
-            "pydantic does not take {name}, though its own field info lists it"
+        assert!(
+            probes[name].as_str().unwrap_or("").starts_with("accepted"),
+            "pydantic does not take {name}, though its own field info lists it: {}",
+            probes[name]
         );
     }
 }

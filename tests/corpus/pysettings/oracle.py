@@ -138,7 +138,7 @@ def emit(env, path, field, sch, required, parent_model, json_path=False):
             "name": env if case_sensitive else env.upper(),
             "path": path,
             "type": t.get("type"),
-            "enum": [jsonable(v) for v in t["enum"]] if "enum" in t else None,
+            "enum": [jsonable(v) for v in t["enum"]] if "enum" in t else ([jsonable(t["const"])] if "const" in t else None),
             "format": t.get("format"),
             "default": default if has_default else None,
             "has_default": has_default,
@@ -311,7 +311,13 @@ if baseline is not None:
         env[n] = value
         try:
             got = instantiate(env)
-            result = "accepted" if got != baseline else "ignored"
+            if got != baseline:
+                result = "accepted"
+            elif entry and entry["enum"] and len(entry["enum"]) == 1 and value == str(entry["enum"][0]):
+                # A one-value Literal cannot change: valid is all a probe can see.
+                result = "accepted (the only value)"
+            else:
+                result = "ignored"
         except ValidationError as e:
             result = "rejected: " + e.errors()[0]["type"]
         except Exception as e:  # a settings class of the corpus may raise anything
