@@ -11,14 +11,15 @@
 #   readyctltest-flaky-1    service flaky (project readyctlflaky), restart=always, exits → restarting
 # and the fixture deployment's stack in its good state, for
 # tests/checklist_live.rs (project `dotmac`, what checks/23-docker.yml expects):
-#   dotmac-{app,celery,celery-beat,postgres,redis,openbao}-1, each running with
+#   dotmac-{app,celery-worker,celery-beat,postgres,redis,openbao}-1 (the real
+#   repository's service names), each running with
 #   a passing healthcheck → healthy. They are busybox stand-ins: only the
 #   containers' state is checked, the services themselves run elsewhere.
 # Exports READYCTL_TEST_DOCKER_HOST (unix:///path/docker.sock).
 
 DOCKER_CLI=/usr/bin/docker
 DOCKER_IMAGE=readyctl-busybox:test
-DOCKER_DOTMAC_SERVICES="app celery celery-beat postgres redis openbao"
+DOCKER_DOTMAC_SERVICES="app celery-worker celery-beat postgres redis openbao"
 DOCKER_NAMES="readyctltest-web-1 readyctltest-worker-1 readyctltest-migrate-1 readyctltest-flaky-1"
 for _s in $DOCKER_DOTMAC_SERVICES; do DOCKER_NAMES="$DOCKER_NAMES dotmac-$_s-1"; done
 unset _s

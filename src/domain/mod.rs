@@ -4,11 +4,15 @@
 
 pub mod alembic;
 pub mod dockerfile;
+pub mod dockerignore;
+pub mod entrypoint;
 pub mod envfile;
 pub mod initsql;
+pub mod nginx;
 pub mod policy;
 pub mod pysettings;
 pub mod redisconf;
+pub mod selector;
 pub mod textfile;
 pub mod units;
 pub mod version_req;

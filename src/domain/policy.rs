@@ -248,6 +248,39 @@ impl Policy {
     }
 }
 
+/// Whether a policy path pattern can match some path under `mount/`.
+///
+/// Vault globs: a trailing `*` matches any suffix (a prefix match), `+`
+/// matches exactly one path segment. `secret/data/app/*` and `+/data/*` and
+/// `*` cover the `secret` mount; `sys/*` and `secretive/*` do not.
+pub fn covers_mount(pattern: &str, mount: &str) -> bool {
+    let mount = mount.trim_matches('/');
+    if mount.is_empty() {
+        return true;
+    }
+    fits(pattern.as_bytes(), format!("{mount}/").as_bytes())
+}
+
+/// Whether some string matching `pattern` starts with `prefix`.
+fn fits(pattern: &[u8], prefix: &[u8]) -> bool {
+    match (pattern.first(), prefix.first()) {
+        (_, None) => true,
+        (None, Some(_)) => false,
+        (Some(b'*'), _) => true,
+        (Some(b'+'), _) => match prefix.iter().position(|&c| c == b'/') {
+            // `+` takes the whole next segment, which must not be empty.
+            Some(0) => false,
+            Some(i) => fits(&pattern[1..], &prefix[i..]),
+            // The prefix ends inside the segment `+` is matching.
+            None => true,
+        },
+        (Some(a), Some(b)) => a == b && fits(&pattern[1..], &prefix[1..]),
+    }
+}
+
+/// Capabilities that only read: what "read-only" allows on a secrets mount.
+pub const READ_ONLY_CAPABILITIES: &[&str] = &["read", "list", "deny"];
+
 fn to_line(index: usize) -> u32 {
     u32::try_from(index + 1).unwrap_or(u32::MAX)
 }
@@ -290,6 +323,34 @@ path "sys/*" {
         let lines: Vec<u32> = p.rules_for("a/*").map(|r| r.line).collect();
         assert_eq!(lines, [1, 2]);
         assert_eq!(p.rules[1].capabilities_line, 3);
+    }
+
+    #[test]
+    fn mount_coverage_follows_vault_globs() {
+        for p in [
+            "secret/data/app/*",
+            "secret/*",
+            "secret/",
+            "*",
+            "+/data/*",
+            "se*",
+            "secret/+/x",
+        ] {
+            assert!(covers_mount(p, "secret"), "{p}");
+        }
+        for p in [
+            "sys/*",
+            "secretive/*",
+            "auth/token/renew-self",
+            "secret",
+            "+",
+            "kv/data/*",
+        ] {
+            assert!(!covers_mount(p, "secret"), "{p}");
+        }
+        assert!(covers_mount("kv/prod/data/*", "kv/prod"));
+        assert!(covers_mount("kv/+/data/*", "kv/prod/"));
+        assert!(!covers_mount("kv/dev/*", "kv/prod"));
     }
 
     #[test]

@@ -16,6 +16,8 @@ use super::compose::{at, load_project};
 use super::env_file::{ValueRule, describe, mismatch};
 use super::{CheckKind, Outcome, RunContext, SpecProblem};
 use crate::compose::yaml::{Loc, Node};
+use crate::domain::selector::{ServiceFacts, ServiceRef, ServiceSelector};
+use crate::report::Finding;
 
 /// What a service's environment must look like.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -29,8 +31,12 @@ pub struct ComposeEnvCheck {
     /// Let the process environment override env files (default true, as compose).
     #[serde(default = "yes")]
     pub process_env: bool,
-    /// The service whose environment is checked.
-    pub service: String,
+    /// The service whose environment is checked: a name, or candidate names
+    /// (the first one the project defines). Give `service` or `select`.
+    pub service: Option<ServiceRef>,
+    /// Every service that matches (by name, image, build Dockerfile/target or
+    /// command pattern) is checked, e.g. `{command: '^celery\b'}` for the workers.
+    pub select: Option<ServiceSelector>,
     /// The application's settings as pydantic JSON Schema.
     pub schema: Option<PathBuf>,
     /// The application's pydantic-settings class, read from Python source:
@@ -301,9 +307,19 @@ const SYNONYMS: &[(&str, &[&str])] = &[
 /// nested group (`DATABASE__NAME` → `DATABASE__DATABASE`), the key's words
 /// inside a longer name (`JWT_SECRET` → `AUTH__JWT_SECRET_KEY`), or a typo.
 pub fn suggest<'a>(key: &str, candidates: &'a [String], delim: &str) -> Option<&'a str> {
+    suggestions(key, candidates, delim).into_iter().next()
+}
+
+/// How close two suggestions' scores must be for both to be offered.
+const TIE: f64 = 0.03;
+
+/// The names `key` most likely meant, best first: the best one, and a second
+/// when it is about as likely (`JWT_SECRET` is inside both `JWT__SECRET_KEY`
+/// and `AUTH__JWT_SECRET_KEY`; picking one would hide the other).
+pub fn suggestions<'a>(key: &str, candidates: &'a [String], delim: &str) -> Vec<&'a str> {
     let k = tokens(key, delim);
     let kflat: Vec<String> = k.concat();
-    let mut best: Option<(f64, &str)> = None;
+    let mut scored: Vec<(f64, &str)> = Vec::new();
     for c in candidates {
         let ct = tokens(c, delim);
         let cflat: Vec<String> = ct.concat();
@@ -327,11 +343,21 @@ pub fn suggest<'a>(key: &str, candidates: &'a [String], delim: &str) -> Option<&
         {
             score = score.max(0.97 - 0.02 * (cflat.len() - kflat.len()) as f64);
         }
-        if best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, c.as_str()));
+        if score >= 0.75 && !scored.iter().any(|(_, n)| *n == c.as_str()) {
+            scored.push((score, c.as_str()));
         }
     }
-    best.filter(|(s, _)| *s >= 0.75).map(|(_, c)| c)
+    // Stable: equal scores keep the candidates' order.
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let Some(&(best, _)) = scored.first() else {
+        return Vec::new();
+    };
+    scored
+        .into_iter()
+        .take_while(|(s, _)| best - s <= TIE)
+        .take(2)
+        .map(|(_, n)| n)
+        .collect()
 }
 
 impl CheckKind for ComposeEnvCheck {
@@ -340,7 +366,8 @@ impl CheckKind for ComposeEnvCheck {
     const DOCS: &'static str = r#"# compose_env
 
 ## What it checks
-The environment of one compose service, after docker compose's merge, `extends`
+The environment of a compose service (or of every service a selector picks),
+after docker compose's merge, `extends`
 and interpolation, against what the application accepts: an inline list
 (`required`, `allowed`, `renamed`, `values`) and/or the application's pydantic
 settings: the settings class read straight from its Python source
@@ -377,6 +404,13 @@ never set `VAULT__ENABLED: "true"`: the app starts with defaults or refuses to s
     VAULT__ENABLED: "true"
     ENVIRONMENT: production
   ignore: [PYTHONUNBUFFERED, TZ]
+- id: compose.worker-env
+  kind: compose_env
+  title: Every Celery service's environment matches the settings schema
+  files: [docker-compose.production.yml]
+  select: {command: '^celery\b'}
+  schema: settings.schema.json
+  values: {VAULT__ENABLED: "true"}
 ```
 
 ## Fields
@@ -385,7 +419,8 @@ never set `VAULT__ENABLED: "true"`: the app starts with defaults or refuses to s
 | `files` | list of paths | compose files in `-f` order (required) |
 | `env_files` | list of paths | env files for interpolation (default `.env` beside the first file) |
 | `process_env` | bool | the process environment overrides env files (default true) |
-| `service` | string | the service to check (required) |
+| `service` | string or list | the service to check, or candidate names: the first one the project defines (`[openbao, vault]`) |
+| `select` | map | instead of `service`: every service whose `name`, `image`, `dockerfile`, `target` or `command` (words joined by spaces) matches these regexes, e.g. `{command: '^celery\b'}` for the Celery workers |
 | `settings` | `path.py[:Class]` | the pydantic-settings class, read from source (class default `Settings`) |
 | `schema` | path | pydantic settings JSON Schema |
 | `schema_command` | list | argv printing the JSON Schema (no shell; run in the deployment root within the timeout) |
@@ -437,6 +472,28 @@ missing keys at the service's `environment:`.
                     .hint("write `path/to/settings.py` or `path/to/settings.py:ClassName`"),
             );
         }
+        match (&self.service, &self.select) {
+            (None, None) => p.push(
+                SpecProblem::new("service", "give `service` (a name or candidate names) or `select`")
+                    .hint("e.g. service: app, service: [openbao, vault], or select: {command: '^celery\\b'}"),
+            ),
+            (Some(_), Some(_)) => p.push(SpecProblem::new(
+                "select",
+                "give either `service` or `select`, not both",
+            )),
+            (Some(ServiceRef::Candidates(c)), None) if c.is_empty() => {
+                p.push(SpecProblem::new("service", "the candidate list is empty"))
+            }
+            (None, Some(sel)) if sel.patterns().is_empty() => p.push(
+                SpecProblem::new("select", "`select` needs at least one of name, image, dockerfile, target, command"),
+            ),
+            _ => {}
+        }
+        if let Some(sel) = &self.select {
+            for (_, pat) in sel.patterns() {
+                p.extend(super::check_regex("select", pat));
+            }
+        }
         if self.nested_delimiter.is_empty() {
             p.push(
                 SpecProblem::new("nested_delimiter", "the delimiter cannot be empty")
@@ -462,24 +519,95 @@ missing keys at the service's `environment:`.
             Ok(p) => p,
             Err(o) => return *o,
         };
-        let Some(svc) = project.service(&self.service) else {
-            let names: Vec<&str> = project.services().map(|(n, _)| n.as_str()).collect();
-            let mut o = Outcome::fail(format!(
-                "service `{}` is not defined in the compose files",
-                self.service
-            ));
-            if let Some(s) = crate::diag::did_you_mean(&self.service, names.iter().copied()) {
-                o.message.push_str(&format!(" (did you mean `{s}`?)"));
-            }
-            return o;
+        let targets = match self.targets(&project) {
+            Ok(t) => t,
+            Err(o) => return *o,
         };
         let source = match self.settings_source(cx).await {
             Ok(s) => s,
             Err(o) => return *o,
         };
-        let fields = source.fields;
+        let mut findings = Vec::new();
+        let mut keys = 0;
+        for (name, svc) in &targets {
+            keys += svc
+                .get("environment")
+                .and_then(Node::as_map)
+                .map_or(0, IndexMap::len);
+            findings.extend(self.check_service(name, svc, &source, &project));
+        }
+        let names: Vec<String> = targets.iter().map(|(n, _)| format!("`{n}`")).collect();
+        let ok = format!(
+            "service{} {}: {keys} environment keys as the application expects",
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        );
+        if findings.is_empty() {
+            // What could not be read is information, not a failure.
+            Outcome::pass(ok).with_findings(source.notes)
+        } else {
+            Outcome::from_findings(findings, ok).with_findings(source.notes)
+        }
+    }
+}
+
+impl ComposeEnvCheck {
+    /// The services this check is about: the named one, the first defined
+    /// candidate, or every service `select` matches.
+    fn targets<'p>(
+        &self,
+        project: &'p crate::compose::Project,
+    ) -> Result<Vec<(String, &'p Node)>, Box<Outcome>> {
+        let names: Vec<&str> = project.services().map(|(n, _)| n.as_str()).collect();
+        if let Some(sel) = &self.select {
+            let hit: Vec<(String, &Node)> = project
+                .services()
+                .filter(|(n, svc)| sel.matches(&facts(n, svc)))
+                .map(|(n, svc)| (n.clone(), svc))
+                .collect();
+            if hit.is_empty() {
+                return Err(Box::new(Outcome::fail(format!(
+                    "no service matches {} (services: {})",
+                    sel.describe(),
+                    names.join(", ")
+                ))));
+            }
+            return Ok(hit);
+        }
+        let Some(want) = &self.service else {
+            return Err(Box::new(Outcome::error("no `service` or `select`")));
+        };
+        match want.pick(|n| project.service(n).is_some()) {
+            Some(n) => Ok(project
+                .service(n)
+                .map(|svc| vec![(n.to_string(), svc)])
+                .unwrap_or_default()),
+            None => {
+                let mut o = Outcome::fail(format!(
+                    "service {} is not defined in the compose files",
+                    want.describe()
+                ));
+                if let Some(first) = want.names().first()
+                    && let Some(s) = crate::diag::did_you_mean(first, names.iter().copied())
+                {
+                    o.message.push_str(&format!(" (did you mean `{s}`?)"));
+                }
+                Err(Box::new(o))
+            }
+        }
+    }
+
+    /// One service's environment against the accepted fields.
+    fn check_service(
+        &self,
+        service: &str,
+        svc: &Node,
+        source: &Source,
+        project: &crate::compose::Project,
+    ) -> Vec<Finding> {
+        let fields = &source.fields;
         let case_sensitive = source.case_sensitive;
-        let nested_delimiter = source.delimiter;
+        let nested_delimiter = &source.delimiter;
         let norm = |s: &str| {
             if case_sensitive {
                 s.to_string()
@@ -524,7 +652,7 @@ missing keys at the service's `environment:`.
             if let Some((old, new)) = self.renamed.iter().find(|(o, _)| norm(o) == norm(key)) {
                 pointed_to.push(norm(new));
                 findings.push(
-                    at(&loc, "compose_env/renamed", format!("service `{}`: {key} was renamed to {new}; the application no longer reads {old}", self.service))
+                    at(&loc, "compose_env/renamed", format!("service `{}`: {key} was renamed to {new}; the application no longer reads {old}", service))
                         .expected_actual(new.clone(), key.clone())
                         .hint(format!("rename {key} to {new}")),
                 );
@@ -536,23 +664,26 @@ missing keys at the service's `environment:`.
                 && !wildcard(key)
                 && !read_directly(key)
             {
-                let guess = suggest(key, &accepted, &nested_delimiter);
+                let guesses = suggestions(key, &accepted, nested_delimiter);
+                let guess = guesses.join(" or ");
                 let mut f = at(
                     &loc,
                     "compose_env/unknown",
                     format!(
                         "service `{}`: {key} is not a setting the application reads{}",
-                        self.service,
-                        guess
-                            .map(|g| format!("; did you mean {g}?"))
-                            .unwrap_or_default()
+                        service,
+                        if guess.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; did you mean {guess}?")
+                        }
                     ),
                 );
-                if let Some(g) = guess {
-                    pointed_to.push(norm(g));
+                if !guesses.is_empty() {
+                    pointed_to.extend(guesses.iter().map(|g| norm(g)));
                     f = f
-                        .expected_actual(g.to_string(), key.clone())
-                        .hint(format!("rename {key} to {g}"));
+                        .expected_actual(guess.clone(), key.clone())
+                        .hint(format!("rename {key} to {guess}"));
                 } else {
                     f = f.hint("remove it, or list it under `allowed`/`ignore` if another program reads it");
                 }
@@ -574,7 +705,7 @@ missing keys at the service's `environment:`.
                     at(
                         &node.loc,
                         "compose_env/wrong-type",
-                        format!("service `{}`: {key} must be {want}", self.service),
+                        format!("service `{}`: {key} must be {want}", service),
                     )
                     .expected_actual(want, actual),
                 );
@@ -605,7 +736,7 @@ missing keys at the service's `environment:`.
                     let mut f = at(
                         &anchor,
                         "compose_env/missing",
-                        format!("service `{}`: {key} is not set", self.service),
+                        format!("service `{}`: {key} is not set", service),
                     )
                     .hint(format!("add `{key}: …` to the service's environment"));
                     if let Some(r) = rule {
@@ -630,7 +761,7 @@ missing keys at the service's `environment:`.
                             at(
                                 &node.loc,
                                 "compose_env/wrong-value",
-                                format!("service `{}`: {name} has the wrong value", self.service),
+                                format!("service `{}`: {name} has the wrong value", service),
                             )
                             .expected_actual(exp, actual),
                         );
@@ -641,7 +772,7 @@ missing keys at the service's `environment:`.
                         findings.push(at(
                             &node.loc,
                             "compose_env/missing",
-                            format!("service `{}`: {name} has no value", self.service),
+                            format!("service `{}`: {name} has no value", service),
                         ));
                     }
                 }
@@ -652,17 +783,38 @@ missing keys at the service's `environment:`.
                 findings.push(at(loc, "compose_env/interpolation-error", msg.clone()));
             }
         }
-        let ok = format!(
-            "service `{}`: {} environment keys as the application expects",
-            self.service,
-            env.len()
-        );
-        if findings.is_empty() {
-            // What could not be read is information, not a failure.
-            Outcome::pass(ok).with_findings(source.notes)
-        } else {
-            Outcome::from_findings(findings, ok).with_findings(source.notes)
+        findings
+    }
+}
+
+/// What a selector sees of a compose service.
+fn facts(name: &str, svc: &Node) -> ServiceFacts {
+    let words = |n: &Node| -> Option<String> {
+        match n.as_seq() {
+            Some(seq) => Some(
+                seq.iter()
+                    .filter_map(Node::scalar_text)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            None => n.scalar_text(),
         }
+    };
+    let build = svc.get("build");
+    ServiceFacts {
+        name: name.to_string(),
+        image: svc.get("image").and_then(Node::scalar_text),
+        dockerfile: build
+            .and_then(|b| b.get("dockerfile"))
+            .and_then(Node::scalar_text)
+            .or_else(|| {
+                // A build without `dockerfile` uses the context's Dockerfile.
+                build.map(|_| "Dockerfile".to_string())
+            }),
+        target: build
+            .and_then(|b| b.get("target"))
+            .and_then(Node::scalar_text),
+        command: svc.get("command").and_then(words),
     }
 }
 
@@ -893,6 +1045,15 @@ mod tests {
         );
         assert_eq!(suggest("DATABSE__HOST", &all, "__"), Some("DATABASE__HOST"));
         assert_eq!(suggest("COMPLETELY_ELSE", &all, "__"), None);
+        // The real DotMac settings have both a `jwt` group and `auth.jwt_secret_key`.
+        let both: Vec<String> = ["JWT__SECRET_KEY", "AUTH__JWT_SECRET_KEY", "SECRET_KEY"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            suggestions("JWT_SECRET", &both, "__"),
+            ["JWT__SECRET_KEY", "AUTH__JWT_SECRET_KEY"]
+        );
+        assert_eq!(suggestions("DATABSE__HOST", &all, "__"), ["DATABASE__HOST"]);
     }
 
     #[test]
@@ -977,5 +1138,77 @@ mod tests {
                 .any(|m| m.contains("VAULT__ENABLED is not set")),
             "{missing:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn select_checks_every_matching_service_and_candidates_pick_one() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("c.yml"),
+            "services:\n  app:\n    image: a:1\n    command: uvicorn main:app\n    environment:\n      VAULT__ENABLED: 'true'\n  celery-worker:\n    build: {context: ., dockerfile: Dockerfile.prod}\n    command: celery -A tasks worker\n    environment:\n      LOG_LEVEL: info\n  celery-beat:\n    build: .\n    command: [celery, -A, tasks, beat]\n    environment:\n      VAULT__ENABLED: 'false'\n  vault:\n    image: openbao:2\n    environment:\n      VAULT_LOCAL_CONFIG: '{}'\n",
+        )
+        .unwrap();
+        let spec = |yaml: &str| -> ComposeEnvCheck {
+            marked_yaml::from_node(&marked_yaml::parse_yaml(0, yaml).unwrap()).unwrap()
+        };
+        let cx = RunContext::for_root(dir.path());
+        let workers = spec(
+            "files: [c.yml]\nselect: {command: '^celery\\b'}\nvalues: {VAULT__ENABLED: 'true'}\nprocess_env: false\n",
+        );
+        assert!(workers.validate().is_empty());
+        let o = workers.run(&cx).await;
+        let got: Vec<_> = o
+            .findings
+            .iter()
+            .map(|f| (f.code.clone().unwrap(), f.line.unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("compose_env/missing".to_string(), 10),
+                ("compose_env/wrong-value".to_string(), 16),
+            ],
+            "{:#?}",
+            o.findings
+        );
+        assert!(
+            o.findings[0]
+                .message
+                .starts_with("service `celery-worker`:")
+        );
+        assert!(o.findings[1].message.starts_with("service `celery-beat`:"));
+        let none = spec("files: [c.yml]\nselect: {image: '^redis'}\nprocess_env: false\n");
+        let o = none.run(&cx).await;
+        assert_eq!(o.status(), Status::Fail);
+        assert!(
+            o.message.contains("no service matches image ~ /^redis/"),
+            "{}",
+            o.message
+        );
+        let store = spec(
+            "files: [c.yml]\nservice: [openbao, vault]\nrenamed: {VAULT_LOCAL_CONFIG: BAO_LOCAL_CONFIG}\nprocess_env: false\n",
+        );
+        let o = store.run(&cx).await;
+        assert_eq!(o.findings.len(), 1, "{:#?}", o.findings);
+        assert_eq!(o.findings[0].line, Some(20));
+        assert!(
+            o.findings[0]
+                .message
+                .contains("service `vault`: VAULT_LOCAL_CONFIG was renamed to BAO_LOCAL_CONFIG")
+        );
+        let missing = spec("files: [c.yml]\nservice: [api, backend]\nprocess_env: false\n");
+        let o = missing.run(&cx).await;
+        assert!(
+            o.message
+                .contains("service any of `api`, `backend` is not defined"),
+            "{}",
+            o.message
+        );
+        let both = spec("files: [c.yml]\nservice: app\nselect: {name: app}\n");
+        assert!(!both.validate().is_empty());
+        let neither = spec("files: [c.yml]\n");
+        assert!(!neither.validate().is_empty());
+        let bad = spec("files: [c.yml]\nselect: {command: '('}\n");
+        assert!(!bad.validate().is_empty());
     }
 }

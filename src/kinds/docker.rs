@@ -15,6 +15,7 @@ use bollard::models::ContainerInspectResponse;
 use serde::Deserialize;
 
 use super::{CheckKind, Outcome, RunContext, SpecProblem};
+use crate::domain::selector::ServiceRef;
 use crate::report::Finding;
 
 /// The compose project label.
@@ -35,9 +36,11 @@ pub struct DockerCheck {
     pub target: Option<String>,
     /// Compose project (label `com.docker.compose.project`).
     pub project: Option<String>,
-    /// Compose services (label `com.docker.compose.service`); each must have a running container.
+    /// Compose services (label `com.docker.compose.service`); each must have a
+    /// running container. An entry may be a list of candidate names (`[openbao, vault]`):
+    /// one of them must have a running container.
     #[serde(default)]
-    pub services: Vec<String>,
+    pub services: Vec<ServiceRef>,
     /// Container names.
     #[serde(default)]
     pub names: Vec<String>,
@@ -84,7 +87,7 @@ restarts, and only its restart count gives it away.
   title: Every service of the stack runs and is healthy
   severity: critical
   project: dotmac
-  services: [app, postgres, redis, openbao, celery-worker]
+  services: [app, postgres, redis, [openbao, vault], celery-worker]
   one_shot: [migrate]
   max_restarts: 3
 - id: docker.api
@@ -100,7 +103,7 @@ restarts, and only its restart count gives it away.
 | `host` | URL | the daemon (`unix:///var/run/docker.sock`, `tcp://host:2375`); default `$DOCKER_HOST`, then the local socket |
 | `target` | name | a catalogue target whose `url` is the daemon |
 | `project` | name | select containers of this compose project |
-| `services` | list | select these compose services; each must have a running container |
+| `services` | list | select these compose services; each must have a running container. An entry may be a list of candidates (`[openbao, vault]`): one of them must have one |
 | `names` | list | select containers by exact name |
 | `one_shot` | list | services whose containers may have exited with code 0 |
 | `healthy` | bool | containers with a healthcheck must be healthy (default `true`) |
@@ -239,7 +242,7 @@ impl DockerCheck {
                 continue;
             }
             if !self.services.is_empty()
-                && !service.as_ref().is_some_and(|s| self.services.contains(s))
+                && !service.as_ref().is_some_and(|s| self.selects_service(s))
             {
                 continue;
             }
@@ -256,13 +259,19 @@ impl DockerCheck {
         Ok(views)
     }
 
+    /// Whether a compose service is one of `services` (or of a candidate list).
+    fn selects_service(&self, s: &str) -> bool {
+        self.services.iter().any(|r| r.names().contains(&s))
+    }
+
     fn selection(&self) -> String {
         let mut parts = Vec::new();
         if let Some(p) = &self.project {
             parts.push(format!("project {p}"));
         }
         if !self.services.is_empty() {
-            parts.push(format!("services {}", self.services.join(", ")));
+            let names: Vec<String> = self.services.iter().map(|r| r.names().join("|")).collect();
+            parts.push(format!("services {}", names.join(", ")));
         }
         if !self.names.is_empty() {
             parts.push(format!("names {}", self.names.join(", ")));
@@ -412,21 +421,38 @@ pub fn evaluate(spec: &DockerCheck, views: &[ContainerView]) -> Vec<Finding> {
             );
         }
     }
-    // Every service has a running container.
-    let mut services: Vec<String> = if spec.services.is_empty() {
-        views.iter().filter_map(|v| v.service.clone()).collect()
+    // Every service has a running container (one of a candidate list will do).
+    let mut services: Vec<Vec<String>> = if spec.services.is_empty() {
+        views
+            .iter()
+            .filter_map(|v| v.service.clone())
+            .map(|s| vec![s])
+            .collect()
     } else {
-        spec.services.clone()
+        spec.services
+            .iter()
+            .map(|r| r.names().into_iter().map(str::to_string).collect())
+            .collect()
     };
     services.sort();
     services.dedup();
     // A service whose containers are all down already has a finding per container.
-    for s in &services {
-        if !views.iter().any(|v| v.service.as_deref() == Some(s)) {
+    for alts in &services {
+        if !views
+            .iter()
+            .any(|v| v.service.as_ref().is_some_and(|s| alts.contains(s)))
+        {
+            let (what, up) = match alts.as_slice() {
+                [one] => (format!("service {one} has no container"), one.clone()),
+                _ => (
+                    format!("none of the services {} has a container", alts.join(", ")),
+                    alts.join(" or "),
+                ),
+            };
             findings.push(
-                Finding::new(format!("service {s} has no container"))
+                Finding::new(what)
                     .expected_actual("a running container", "none")
-                    .hint(format!("docker compose up -d {s}")),
+                    .hint(format!("docker compose up -d {up}")),
             );
         }
     }
@@ -602,6 +628,24 @@ mod tests {
         );
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].message, "service redis has no container");
+    }
+
+    #[test]
+    fn a_candidate_list_is_satisfied_by_any_one_of_its_services() {
+        let s = spec("project: p\nservices: [postgres, [openbao, vault]]\n");
+        let up = [
+            inspect("postgres-1", "postgres", HEALTHY),
+            inspect("vault-1", "vault", HEALTHY),
+        ];
+        assert!(evaluate(&s, &up).is_empty(), "{:?}", evaluate(&s, &up));
+        assert!(s.selects_service("vault") && s.selects_service("openbao"));
+        assert!(!s.selects_service("redis"));
+        let f = evaluate(&s, &up[..1]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(
+            f[0].message,
+            "none of the services openbao, vault has a container"
+        );
     }
 
     #[test]

@@ -299,6 +299,9 @@ pub fn mismatch(rule: &ValueRule, value: &str) -> Option<String> {
                 && r.one_of
                     .as_ref()
                     .is_none_or(|o| o.iter().any(|v| v == value))
+                && r.not_matches
+                    .as_ref()
+                    .is_none_or(|m| regex::Regex::new(m).is_ok_and(|re| !re.is_match(value)))
         }
     };
     (!ok).then(|| describe(rule))
@@ -408,5 +411,12 @@ mod tests {
             .run(&cx)
             .await;
         assert_eq!(o.status(), Status::Pass, "{:?}", o);
+    }
+
+    #[test]
+    fn not_matches_is_enforced() {
+        let rule: ValueRule = serde_json::from_str(r#"{"not_matches": "\\*"}"#).unwrap();
+        assert!(mismatch(&rule, r#"["*"]"#).is_some());
+        assert!(mismatch(&rule, r#"["api.example.com"]"#).is_none());
     }
 }

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{CheckKind, Outcome, RunContext, SpecProblem};
-use crate::domain::policy::Policy;
+use crate::domain::policy::{Policy, READ_ONLY_CAPABILITIES, covers_mount};
 use crate::report::Finding;
 
 /// A Vault/OpenBao check: live (`url` or `target`) or from a policy file (`policy`).
@@ -62,6 +62,11 @@ pub struct VaultCheck {
     /// Policy file: refuse paths not listed in `grants`.
     #[serde(default)]
     pub only_listed_paths: bool,
+    /// Policy file: secrets mounts (`secret`) on which the policy is read-only —
+    /// every path it grants there has only `read`/`list` (or `deny`), and some
+    /// path there grants `read`.
+    #[serde(default)]
+    pub read_only: Vec<String>,
 }
 
 /// A KV v2 secret that must exist.
@@ -103,8 +108,10 @@ Against a live Vault or OpenBao server (same API):
 
 From a policy file (`policy:`), without any server: the HCL policy grants
 exactly the expected capabilities on each path in `grants`, grants none of
-the `forbid` capabilities anywhere, and (with `only_listed_paths`) covers no
-other path. Findings point at the policy's line.
+the `forbid` capabilities anywhere, is read-only on each `read_only` mount
+(`secret/data/app/*` with `[read, list]` is; `update` anywhere under
+`secret/` is not; `auth/token/renew-self` is not on the mount), and (with
+`only_listed_paths`) covers no other path. Findings point at the policy's line.
 
 ## Why it matters
 The application reads its JWT secret from `secret/auth/jwt_secret` at start:
@@ -142,8 +149,7 @@ checks:
     kind: vault
     title: App policy is read-only on secrets
     policy: vault/policies/app-policy.hcl
-    grants:
-      "secret/data/*": [read]
+    read_only: [secret]
     forbid: [sudo]
 ```
 The token comes from the target's `token:` and is masked everywhere; with
@@ -168,6 +174,7 @@ no token, only the seal status, standby and version are checked.
 | `grants` | map | policy path → exactly these capabilities |
 | `forbid` | list | capabilities no path may grant |
 | `only_listed_paths` | bool | refuse policy paths not in `grants` |
+| `read_only` | list of mounts | read-only on each secrets mount (`secret`): every path the policy grants that can match under `mount/` (Vault globs `*`, `+`) has only `read`/`list`/`deny`, and some path there grants `read` |
 
 ## Findings
 - `connection refused`, `timed out` (connect, or connected with no HTTP answer), `TLS`: the server cannot be asked.
@@ -175,7 +182,7 @@ no token, only the seal status, standby and version are checked.
 - `permission denied`: the token was refused (HTTP 403) — invalid, expired, or lacking a policy for the path.
 - `root token`: with `production: true`.
 - `no KV v2 engine`, `secret not found`, `key missing`, `key empty`, `shorter than N characters`.
-- policy: `grants [..] on PATH, expected exactly [..]`, `grants nothing on PATH`, `grants forbidden capability`, `unexpected path` — each at the policy file's line.
+- policy: `grants [..] on PATH, expected exactly [..]`, `grants nothing on PATH`, `grants forbidden capability`, `unexpected path`, `grants [update] on PATH, on the secrets mount` (`read_only`), `grants no read on the secrets mount` — each at the policy file's line.
 - `TLS verification is off` (warning) when the target says `insecure: true`.
 "#;
 
@@ -202,10 +209,13 @@ no token, only the seal status, standby and version are checked.
         }
         let policy_source = self.policy.is_some();
         if policy_source {
-            if self.grants.is_empty() && self.forbid.is_empty() {
+            if self.grants.is_empty() && self.forbid.is_empty() && self.read_only.is_empty() {
                 problems.push(
-                    SpecProblem::new("grants", "a policy check needs `grants` or `forbid`")
-                        .hint("e.g. grants: {\"secret/data/*\": [read]}"),
+                    SpecProblem::new(
+                        "grants",
+                        "a policy check needs `grants`, `forbid` or `read_only`",
+                    )
+                    .hint("e.g. read_only: [secret], or grants: {\"secret/data/*\": [read]}"),
                 );
             }
             if self.production || self.kv_v2.is_some() || !self.secrets.is_empty() {
@@ -214,10 +224,14 @@ no token, only the seal status, standby and version are checked.
                     "`production`, `kv_v2` and `secrets` need a live server (`url` or `target`), not a policy file",
                 ));
             }
-        } else if !self.grants.is_empty() || !self.forbid.is_empty() || self.only_listed_paths {
+        } else if !self.grants.is_empty()
+            || !self.forbid.is_empty()
+            || self.only_listed_paths
+            || !self.read_only.is_empty()
+        {
             problems.push(SpecProblem::new(
                 "grants",
-                "`grants`, `forbid` and `only_listed_paths` apply to a policy file; add `policy: FILE.hcl`",
+                "`grants`, `forbid`, `read_only` and `only_listed_paths` apply to a policy file; add `policy: FILE.hcl`",
             ));
         }
         if let Some(v) = &self.version
@@ -348,20 +362,33 @@ impl VaultCheck {
                 return Outcome::error(format!("{shown}: {}", e.message)).with_findings(vec![f]);
             }
         };
-        let findings = evaluate_policy(
+        let mut findings = evaluate_policy(
             &policy,
             &shown,
             &self.grants,
             &self.forbid,
             self.only_listed_paths,
         );
-        let mut out = Outcome::from_findings(
-            findings,
-            format!(
-                "{shown} grants exactly what is expected on {} path(s)",
+        findings.extend(evaluate_read_only(&policy, &shown, &self.read_only));
+        let mut what = Vec::new();
+        if !self.grants.is_empty() {
+            what.push(format!(
+                "grants exactly what is expected on {} path(s)",
                 self.grants.len()
-            ),
-        );
+            ));
+        }
+        for m in &self.read_only {
+            let n = policy
+                .rules
+                .iter()
+                .filter(|r| covers_mount(&r.path, m))
+                .count();
+            what.push(format!("is read-only on `{m}/` ({n} path(s))"));
+        }
+        if what.is_empty() {
+            what.push("grants none of the forbidden capabilities".into());
+        }
+        let mut out = Outcome::from_findings(findings, format!("{shown} {}", what.join("; ")));
         // The summary line names the place; the findings carry it as fields.
         if let Some(at) = out.findings.first().and_then(Finding::location) {
             let at = at.trim_end_matches(":1").to_string();
@@ -889,6 +916,57 @@ pub fn evaluate_policy(
     findings
 }
 
+/// Read-only on each mount: every path block that can match a path under the
+/// mount grants only read/list/deny, and at least one of them grants `read`
+/// (a policy that reads nothing there is not read-only, it is useless).
+pub fn evaluate_read_only(policy: &Policy, file: &str, mounts: &[String]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for mount in mounts {
+        let m = mount.trim_matches('/');
+        let on_mount: Vec<_> = policy
+            .rules
+            .iter()
+            .filter(|r| covers_mount(&r.path, m))
+            .collect();
+        for rule in &on_mount {
+            let writes: Vec<&str> = rule
+                .capabilities
+                .iter()
+                .map(String::as_str)
+                .filter(|c| !READ_ONLY_CAPABILITIES.contains(c))
+                .collect();
+            if !writes.is_empty() {
+                findings.push(
+                    Finding::new(format!(
+                        "grants [{}] on `{}`, on the secrets mount `{m}/`; read-only allows only read and list",
+                        writes.join(", "),
+                        rule.path
+                    ))
+                    .at(file, rule.capabilities_line, 1)
+                    .expected_actual("[read, list]", format!("[{}]", rule.capabilities.join(", ")))
+                    .hint(format!("drop {} from `{}`", writes.join(", "), rule.path))
+                    .code("vault/policy-not-read-only"),
+                );
+            }
+        }
+        let reads = on_mount
+            .iter()
+            .any(|r| r.capabilities.iter().any(|c| c == "read"));
+        if !reads {
+            findings.push(
+                Finding::new(format!(
+                    "grants no read on the secrets mount `{m}/`: the application could read no secret"
+                ))
+                .at_file(file)
+                .expected_actual(format!("read on paths under `{m}/`"), "none")
+                .hint(format!("add e.g. path \"{m}/data/app/*\" {{ capabilities = [\"read\"] }}"))
+                .code("vault/policy-missing-path"),
+            );
+        }
+    }
+    findings
+}
+
 /// A version constraint: `>=2.0`, `<1.15`, `=2.7.2` (a bare version means `=`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionReq {
@@ -1213,6 +1291,48 @@ mod tests {
         assert_eq!(
             split_secret_path("/kv/app/one/x", Some("kv/app")),
             ("kv/app", "one/x")
+        );
+    }
+
+    #[test]
+    fn read_only_means_only_read_and_list_on_the_secrets_mount() {
+        // The real app policy of DotMac at b2470133: read/list on five
+        // subtrees of secret/data, token self-management outside the mount.
+        let real = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/dotmac-real/b2470133/vault/policies/app-policy.hcl"
+        ))
+        .unwrap();
+        let p = Policy::parse(&real).unwrap();
+        let f = evaluate_read_only(&p, "app-policy.hcl", &["secret".to_string()]);
+        assert!(f.is_empty(), "{f:?}");
+        let writes = Policy::parse(
+            "path \"secret/data/app/*\" {\n  capabilities = [\"read\"]\n}\npath \"secret/data/cache/*\" {\n  capabilities = [\"read\", \"update\", \"delete\"]\n}\npath \"+/metadata/*\" {\n  capabilities = [\"list\", \"create\"]\n}\npath \"sys/leases/renew\" {\n  capabilities = [\"update\"]\n}\n",
+        )
+        .unwrap();
+        let f = evaluate_read_only(&writes, "p.hcl", &["secret/".to_string()]);
+        let got: Vec<_> = f.iter().map(|f| (f.message.clone(), f.line)).collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "grants [update, delete] on `secret/data/cache/*`, on the secrets mount `secret/`; read-only allows only read and list".to_string(),
+                    Some(5)
+                ),
+                (
+                    "grants [create] on `+/metadata/*`, on the secrets mount `secret/`; read-only allows only read and list".to_string(),
+                    Some(8)
+                ),
+            ]
+        );
+        let nothing =
+            Policy::parse("path \"auth/token/lookup-self\" {\n  capabilities = [\"read\"]\n}\n")
+                .unwrap();
+        let f = evaluate_read_only(&nothing, "p.hcl", &["secret".to_string()]);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message
+                .starts_with("grants no read on the secrets mount `secret/`")
         );
     }
 

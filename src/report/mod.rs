@@ -148,6 +148,27 @@ pub struct Finding {
     /// What to do about it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// How bad this one finding is, when the kind grades its findings (a
+    /// rule that stops the deploy is `critical`, one that weakens it lower,
+    /// `info` never fails the check). Absent: the check's severity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// Other places involved (the Dockerfile stage, the entrypoint line, the
+    /// env file line), each `file:line` with what it is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
+}
+
+/// A secondary location of a finding.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Related {
+    /// File, relative to the deployment root when inside it.
+    pub file: String,
+    /// 1-based line (absent: the whole file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// What is there, e.g. "final stage `celery`".
+    pub note: String,
 }
 
 impl Finding {
@@ -193,6 +214,27 @@ impl Finding {
     /// Attaches a hint.
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Grades this finding.
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = Some(severity);
+        self
+    }
+
+    /// Adds a secondary location.
+    pub fn related(
+        mut self,
+        file: impl Into<String>,
+        line: Option<u32>,
+        note: impl Into<String>,
+    ) -> Self {
+        self.related.push(Related {
+            file: file.into(),
+            line,
+            note: note.into(),
+        });
         self
     }
 
@@ -249,6 +291,36 @@ pub struct CheckResult {
     /// or when no baseline was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineMark>,
+    /// A security-header grade (`security_headers` checks that graded):
+    /// the Observatory algorithm, score, letter and every test's result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grading: Option<Grading>,
+}
+
+/// A security-header grading, as the MDN HTTP Observatory reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Grading {
+    /// Observatory scoring algorithm (`algorithmVersion`), e.g. 5.
+    pub algorithm: u8,
+    /// Final score (0 or more; above 100 with bonuses).
+    pub score: i32,
+    /// Letter grade, `A+` … `F`.
+    pub grade: String,
+    /// Every test, in the Observatory's order.
+    pub tests: Vec<GradedTest>,
+}
+
+/// One Observatory test's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GradedTest {
+    /// Test name, e.g. `strict-transport-security`.
+    pub test: String,
+    /// Result name, e.g. `hsts-implemented-max-age-at-least-six-months`.
+    pub result: String,
+    /// Points the result adds or takes away.
+    pub score_modifier: i32,
+    /// Whether the Observatory counts the test as passed.
+    pub pass: bool,
 }
 
 /// A position in a catalogue file.

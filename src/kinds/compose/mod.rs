@@ -1,0 +1,575 @@
+//! `compose`: "will it come up?" — lint a compose project (after merge,
+//! `extends`, profiles and interpolation, exactly as docker compose reads it)
+//! together with what it builds and mounts: the Dockerfile stage each service
+//! gets, the entrypoint script that stage runs and the words it accepts, the
+//! nginx configuration a proxy service mounts, the env examples an operator
+//! fills in. Each rule has a stable code, a severity saying whether it stops
+//! the deploy (`critical`) or weakens it, and can be turned off per check.
+//!
+//! The model comes from [`crate::compose`]; Dockerfiles, `.dockerignore`,
+//! entrypoint scripts and nginx configs from [`crate::domain`]. Findings point
+//! at the file, line and column of the offending value, in whichever file
+//! (base, overlay or extended) set it, and list every other file:line
+//! involved as `related`. One file per rule family:
+//! [`paths`] (files that must exist), [`image`] (what a build produces and
+//! runs), [`network`] (names services reach each other by: dependencies,
+//! profiles, proxies), [`vars`] (interpolation and credentials) and
+//! [`hardening`] (dev-mode leftovers and weak defaults).
+
+mod hardening;
+mod image;
+mod network;
+mod paths;
+mod vars;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::{CheckKind, Outcome, RunContext, SpecProblem};
+use crate::compose::yaml::{Loc, Node, Value};
+use crate::compose::{LoadOptions, Project};
+use crate::report::{Finding, Severity};
+
+/// One lint rule: a stable code, a name, its severity and what it finds.
+pub struct Rule {
+    /// Stable code; published codes never change.
+    pub code: &'static str,
+    /// Short name.
+    pub name: &'static str,
+    /// `critical`: the deploy stops (a build fails, a container exits or
+    /// never starts); lower: it runs, weakened; `info`: worth knowing, never
+    /// a failure.
+    pub severity: Severity,
+    /// What it finds, one line.
+    pub summary: &'static str,
+}
+
+macro_rules! rules {
+    ($($code:literal, $name:literal, $sev:ident, $summary:literal;)*) => {
+        /// Every rule, in the order findings are reported.
+        pub const RULES: &[Rule] = &[$(Rule { code: $code, name: $name, severity: Severity::$sev, summary: $summary }),*];
+    };
+}
+
+rules! {
+    "compose/missing-path", "missing local path", Critical,
+        "an env_file, build context, Dockerfile or configs/secrets file does not exist (compose refuses the project)";
+    "compose/missing-mount-file", "missing bind-mounted file", Critical,
+        "a bind mount's source names a file that does not exist: docker creates a directory in its place and the service fails to read it";
+    "compose/missing-mount-dir", "missing bind-mounted directory", Info,
+        "a bind mount's source directory does not exist: docker creates it empty (harmless for data directories)";
+    "compose/dockerfile-missing-source", "Dockerfile source missing", Critical,
+        "a COPY/ADD source of a stage the build needs is not in the build context: the image build fails on a clean clone";
+    "compose/dockerfile-ignored-source", "Dockerfile source excluded by .dockerignore", Critical,
+        "a COPY/ADD source exists but .dockerignore keeps it out of the build context: the image build fails";
+    "compose/build-unknown-target", "unknown build target", Critical,
+        "build.target names no stage of the Dockerfile: the build fails";
+    "compose/build-last-stage", "multi-stage build without target", High,
+        "build has no target, so the Dockerfile's last stage is built although another final stage is the one this service is for";
+    "compose/entrypoint-missing", "entrypoint script missing", Critical,
+        "the script the built stage's ENTRYPOINT/CMD runs is not in the build context";
+    "compose/entrypoint-not-executable", "entrypoint not executable", Critical,
+        "the script the built stage runs has no execute bit in the image (no COPY --chmod, no later RUN chmod, no x in the repository)";
+    "compose/command-rejected", "command the entrypoint rejects", Critical,
+        "the service's command is passed to an entrypoint script whose `case \"$1\"` dispatch does not accept it: the container exits at once";
+    "compose/entrypoint-unreadable", "entrypoint dispatch not understood", Info,
+        "an entrypoint script dispatches on $1 in a way this reader does not follow, so the command is not judged";
+    "compose/proxy-unknown-host", "proxy to an unknown host", Critical,
+        "an nginx config the compose project mounts proxies to a host that is no service, container_name or alias: nginx refuses to start";
+    "compose/proxy-missing-file", "proxy file missing from its mount", Critical,
+        "a mounted nginx config reads a certificate, key or include from a bind-mounted directory where the file does not exist: nginx refuses to start";
+    "compose/container-name-scaled", "container_name on a scaled service", Critical,
+        "a service sets container_name and more than one replica: compose refuses the project (container names must be unique)";
+    "compose/profile-dependency", "dependency only under a profile", Critical,
+        "a service started by default depends on a service that only a profile starts: compose refuses the project";
+    "compose/profile-reference", "reference to a profile-only service", High,
+        "a service started by default reaches (env URL, proxy upstream) a service that only a profile starts: the connection fails";
+    "compose/interpolation-error", "interpolation error", Critical,
+        "a `${VAR:?msg}` has no value, or a `$` starts no valid reference";
+    "compose/unset-variable", "unset variable", High,
+        "a variable is used with no value and no default (compose substitutes an empty string)";
+    "compose/similar-variable", "variable defined under another name", High,
+        "a variable the compose file interpolates is defined nowhere, while the env example defines a similar name: the operator's value is never used";
+    "compose/secret-default", "secret with inline default", High,
+        "a secret-looking variable has a default written in the compose file";
+    "compose/credential-mismatch", "one credential under two names", High,
+        "a server and its client take the same credential from different variables, so one side keeps its default";
+    "compose/unknown-dependency", "unknown dependency", Critical,
+        "depends_on names a service that does not exist";
+    "compose/unhealthy-dependency", "dependency without healthcheck", Critical,
+        "condition: service_healthy on a service with no healthcheck";
+    "compose/vault-dev-mode", "Vault/OpenBao in dev mode", Critical,
+        "a Vault/OpenBao server runs with -dev (in-memory storage, unsealed, known root token)";
+    "compose/dev-leftover", "dev-mode setting left in", High,
+        "a dev-only setting (VAULT_DEV_ROOT_TOKEN_ID, ...) is still set for a service";
+    "compose/root-token", "root token handed to an application", High,
+        "an application is given a Vault/OpenBao root token instead of a scoped one";
+    "compose/tls-disabled", "listener without TLS", High,
+        "a Vault/OpenBao listener sets tls_disable";
+    "compose/default-credential", "default admin credential", High,
+        "an admin password is a vendor default or a well-known placeholder (or left unset so the image default applies)";
+    "compose/anonymous-admin", "anonymous admin access", Critical,
+        "anonymous users get the Admin role (Grafana)";
+    "compose/image-latest", "floating image tag", Medium,
+        "an image uses `latest` or no tag";
+    "compose/no-restart", "no restart policy", Medium,
+        "a service has no restart policy";
+    "compose/no-healthcheck", "no healthcheck", Low,
+        "a service has no healthcheck";
+    "compose/exposed-datastore", "datastore published on all interfaces", High,
+        "a database, cache or secret-store port is published on 0.0.0.0";
+    "compose/obsolete-version", "obsolete top-level version", Low,
+        "the top-level `version:` is obsolete; compose ignores it and warns";
+}
+
+/// The rule with `code`.
+pub fn rule(code: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.code == code)
+}
+
+/// A compose project to lint.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComposeCheck {
+    /// Compose files in `-f` order, relative to the deployment root.
+    pub files: Vec<PathBuf>,
+    /// Env files for interpolation (default: `.env` beside the first file).
+    #[serde(default)]
+    pub env_files: Vec<PathBuf>,
+    /// Let the process environment override env files, as compose does (default true).
+    #[serde(default = "yes")]
+    pub process_env: bool,
+    /// Profiles to enable, as `--profile` (default: those in `COMPOSE_PROFILES`).
+    #[serde(default)]
+    pub profiles: Vec<String>,
+    /// Only these services (default: all).
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// Rule codes to turn off, e.g. `compose/no-healthcheck`.
+    #[serde(default)]
+    pub disable: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Loads the project a compose-reading check names; an unloadable project
+/// becomes an `error` outcome with one located finding per problem.
+pub fn load_project(
+    cx: &RunContext,
+    files: &[PathBuf],
+    env_files: &[PathBuf],
+    process_env: bool,
+) -> Result<Project, Box<Outcome>> {
+    let opts = LoadOptions {
+        files: files.iter().map(|f| cx.path(f)).collect(),
+        env_files: env_files.iter().map(|f| cx.path(f)).collect(),
+        process_env,
+        display_base: Some(cx.root.clone()),
+    };
+    crate::compose::load(&opts).map_err(|d| {
+        let findings: Vec<Finding> = d
+            .items
+            .iter()
+            .map(|i| {
+                let mut f = Finding::new(i.message.clone()).code(i.code);
+                if let Some(l) = &i.location {
+                    f = f.at(&l.file, l.line, l.column);
+                }
+                if let Some(h) = &i.hint {
+                    f = f.hint(h.clone());
+                }
+                f
+            })
+            .collect();
+        let msg = format!(
+            "the compose files cannot be loaded: {}",
+            findings
+                .first()
+                .map(|f| f.message.as_str())
+                .unwrap_or("unknown problem")
+        );
+        Box::new(Outcome::error(msg).with_findings(findings))
+    })
+}
+
+/// A finding at `loc` with a rule code and that rule's severity.
+pub fn at(loc: &Loc, code: &str, msg: impl Into<String>) -> Finding {
+    let mut f = Finding::new(msg).code(code);
+    if let Some(r) = rule(code) {
+        f = f.severity(r.severity);
+    }
+    if loc.line > 0 {
+        f.at(loc.file.to_string(), loc.line, loc.column)
+    } else if !loc.file.is_empty() {
+        f.at_file(loc.file.to_string())
+    } else {
+        f
+    }
+}
+
+/// A finding at `file:line` (a non-compose file) with a rule code.
+pub(crate) fn at_file(file: &str, line: u32, code: &str, msg: impl Into<String>) -> Finding {
+    at(
+        &Loc {
+            file: file.into(),
+            line,
+            column: 1,
+        },
+        code,
+        msg,
+    )
+}
+
+impl CheckKind for ComposeCheck {
+    const NAME: &'static str = "compose";
+    const SUMMARY: &'static str = "will it come up? compose files as docker compose reads them, with the Dockerfile stages, entrypoint scripts and nginx configs they use";
+    const DOCS: &'static str = include_str!("docs.md");
+
+    fn validate(&self) -> Vec<SpecProblem> {
+        let mut p = Vec::new();
+        if self.files.is_empty() {
+            p.push(
+                SpecProblem::new("files", "`files` is empty")
+                    .hint("name the compose files, e.g. [docker-compose.yml]"),
+            );
+        }
+        for d in &self.disable {
+            if !RULES.iter().any(|r| r.code == d) {
+                let codes: Vec<&str> = RULES.iter().map(|r| r.code).collect();
+                p.push(
+                    SpecProblem::new("disable", format!("unknown rule code `{d}`")).hint(
+                        crate::diag::did_you_mean(d, codes.iter().copied())
+                            .map(|s| format!("did you mean `{s}`?"))
+                            .unwrap_or_else(|| format!("codes: {}", codes.join(", "))),
+                    ),
+                );
+            }
+        }
+        p
+    }
+
+    fn schema() -> Option<schemars::Schema> {
+        Some(super::spec_schema::<Self>())
+    }
+
+    async fn run(&self, cx: &RunContext) -> Outcome {
+        let project = match load_project(cx, &self.files, &self.env_files, self.process_env) {
+            Ok(p) => p,
+            Err(o) => return *o,
+        };
+        let opts = Options {
+            only: self.services.clone(),
+            disable: self.disable.clone(),
+            profiles: self.profiles.clone(),
+        };
+        let findings = lint_with(&project, &opts);
+        let n = project.services().count();
+        outcome(findings, n)
+    }
+}
+
+/// The verdict for a set of findings: failing when any is above `info`.
+pub fn outcome(findings: Vec<Finding>, services: usize) -> Outcome {
+    let failing = findings
+        .iter()
+        .any(|f| f.severity.is_none_or(|s| s > Severity::Info));
+    if failing {
+        return Outcome::from_findings(findings, "");
+    }
+    let msg = if findings.is_empty() {
+        format!("{services} services: no compose problems found")
+    } else {
+        format!(
+            "{services} services: no compose problems found ({} notes)",
+            findings.len()
+        )
+    };
+    Outcome::pass(msg).with_findings(findings)
+}
+
+/// What to lint.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Only these services (empty: all).
+    pub only: Vec<String>,
+    /// Rule codes turned off.
+    pub disable: Vec<String>,
+    /// Profiles enabled in addition to `COMPOSE_PROFILES`.
+    pub profiles: Vec<String>,
+}
+
+/// Runs every enabled rule over `project` (no extra profiles).
+pub fn lint(project: &Project, only: &[String], disable: &[String]) -> Vec<Finding> {
+    lint_with(
+        project,
+        &Options {
+            only: only.to_vec(),
+            disable: disable.to_vec(),
+            profiles: Vec::new(),
+        },
+    )
+}
+
+/// What every rule family shares: the project, which services run, and the
+/// names services reach each other by.
+pub(crate) struct Cx<'a> {
+    pub project: &'a Project,
+    pub opts: &'a Options,
+    /// Every service name.
+    pub names: HashSet<&'a str>,
+    /// Services a plain `up` starts (no profile, or an enabled one).
+    pub active: HashSet<&'a str>,
+    /// DNS names on the compose network (service, container_name, aliases,
+    /// hostname, links) → the service.
+    pub hosts: HashMap<String, &'a str>,
+    /// Positions of the values still in the merged model: a value an overlay
+    /// replaced (or a service `extends` did not pull in) has no effect.
+    pub effective: HashSet<(std::sync::Arc<str>, u32, u32)>,
+}
+
+impl<'a> Cx<'a> {
+    fn new(project: &'a Project, opts: &'a Options) -> Cx<'a> {
+        let mut enabled: Vec<String> = opts.profiles.clone();
+        if let Some(p) = project.env.get("COMPOSE_PROFILES") {
+            enabled.extend(
+                p.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty()),
+            );
+        }
+        let mut names = HashSet::new();
+        let mut active = HashSet::new();
+        let mut hosts = HashMap::new();
+        for (name, svc) in project.services() {
+            names.insert(name.as_str());
+            let profiles: Vec<String> = svc
+                .get("profiles")
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(Node::scalar_text)
+                .collect();
+            if profiles.is_empty()
+                || profiles
+                    .iter()
+                    .any(|p| enabled.iter().any(|e| e == p || e == "*"))
+            {
+                active.insert(name.as_str());
+            }
+            hosts.insert(name.clone(), name.as_str());
+            for key in ["container_name", "hostname"] {
+                if let Some(h) = svc.get(key).and_then(Node::scalar_text) {
+                    hosts.insert(h, name.as_str());
+                }
+            }
+            if let Some(nets) = svc.get("networks").and_then(Node::as_map) {
+                for n in nets.values() {
+                    for a in n.get("aliases").and_then(Node::as_seq).unwrap_or_default() {
+                        if let Some(a) = a.scalar_text() {
+                            hosts.insert(a, name.as_str());
+                        }
+                    }
+                }
+            }
+        }
+        // `links: [db:database]` makes `database` a name of `db`.
+        for (_, svc) in project.services() {
+            for l in svc.get("links").and_then(Node::as_seq).unwrap_or_default() {
+                if let Some(t) = l.scalar_text()
+                    && let Some((target, alias)) = t.split_once(':')
+                    && let Some((k, _)) = project.services().find(|(n, _)| *n == target)
+                {
+                    hosts.insert(alias.to_string(), k.as_str());
+                }
+            }
+        }
+        // Values of services that do not run have no effect either.
+        let mut effective = HashSet::new();
+        if let Some(top) = project.model.as_map() {
+            for (k, v) in top {
+                if k != "services" {
+                    collect_locs(v, &mut effective);
+                }
+            }
+        }
+        for (name, svc) in project.services() {
+            if active.contains(name.as_str()) {
+                collect_locs(svc, &mut effective);
+            }
+        }
+        Cx {
+            project,
+            opts,
+            names,
+            active,
+            hosts,
+            effective,
+        }
+    }
+
+    /// Whether the value written at `loc` is still in the merged model.
+    pub fn is_effective(&self, loc: &Loc) -> bool {
+        self.effective
+            .contains(&(loc.file.clone(), loc.line, loc.column))
+    }
+
+    /// Variable references whose values are still in the merged model.
+    pub fn var_uses(&self) -> impl Iterator<Item = &'a (Loc, crate::compose::interp::VarUse)> + '_ {
+        self.project
+            .var_uses
+            .iter()
+            .filter(|(l, _)| self.is_effective(l))
+    }
+
+    /// Whether `code` is enabled.
+    pub fn on(&self, code: &str) -> bool {
+        !self.opts.disable.iter().any(|d| d == code)
+    }
+
+    /// Whether `name` is linted.
+    pub fn wanted(&self, name: &str) -> bool {
+        self.opts.only.is_empty() || self.opts.only.iter().any(|s| s == name)
+    }
+
+    /// The services linted, in order: those a plain `docker compose up`
+    /// starts (as `docker compose config` lists them), and the wanted ones.
+    pub fn services(&self) -> impl Iterator<Item = (&'a String, &'a Node)> + '_ {
+        self.project
+            .services()
+            .filter(|(n, _)| self.wanted(n) && self.active.contains(n.as_str()))
+    }
+
+    /// `p` relative to the project directory, for messages.
+    pub fn rel(&self, p: &Path) -> String {
+        rel(self.project, p)
+    }
+}
+
+fn collect_locs(n: &Node, out: &mut HashSet<(std::sync::Arc<str>, u32, u32)>) {
+    out.insert((n.loc.file.clone(), n.loc.line, n.loc.column));
+    match &n.value {
+        Value::Seq(items) => items.iter().for_each(|i| collect_locs(i, out)),
+        Value::Map(m) => m.values().for_each(|v| collect_locs(v, out)),
+        _ => {}
+    }
+}
+
+/// Runs every enabled rule over `project`.
+pub fn lint_with(project: &Project, opts: &Options) -> Vec<Finding> {
+    let cx = Cx::new(project, opts);
+    let mut out = Vec::new();
+    paths::check(&cx, &mut out);
+    image::check(&cx, &mut out);
+    network::check(&cx, &mut out);
+    vars::check(&cx, &mut out);
+    hardening::check(&cx, &mut out);
+    filter_disabled(out, &opts.disable)
+}
+
+/// Drops findings whose code is disabled.
+pub fn filter_disabled(findings: Vec<Finding>, disable: &[String]) -> Vec<Finding> {
+    findings
+        .into_iter()
+        .filter(|f| !f.code.as_ref().is_some_and(|c| disable.contains(c)))
+        .collect()
+}
+
+pub(crate) fn svc_loc(svc: &Node) -> Loc {
+    svc.key_loc.clone().unwrap_or_else(|| svc.loc.clone())
+}
+
+pub(crate) fn rel(project: &Project, p: &Path) -> String {
+    match p.strip_prefix(&project.project_dir) {
+        Ok(r) if r.as_os_str().is_empty() => ".".to_string(),
+        Ok(r) => r.display().to_string(),
+        Err(_) => p.display().to_string(),
+    }
+}
+
+/// The words of a `command:`/`entrypoint:` value: a list as written, a
+/// string split the way compose splits it (shell quoting, no expansion).
+pub(crate) fn command_words(n: &Node) -> Option<Vec<String>> {
+    match &n.value {
+        Value::Seq(items) => Some(items.iter().filter_map(Node::scalar_text).collect()),
+        Value::Str(s) => Some(shell_split(s)),
+        Value::Null => None,
+        _ => n.scalar_text().map(|t| vec![t]),
+    }
+}
+
+/// Splits like a POSIX shell word list (quotes and backslashes), without
+/// expansions — what compose (go-shellwords) does with a string command.
+pub(crate) fn shell_split(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                for n in chars.by_ref() {
+                    if n == '\'' {
+                        break;
+                    }
+                    cur.push(n);
+                }
+            }
+            '"' => {
+                in_word = true;
+                while let Some(n) = chars.next() {
+                    match n {
+                        '"' => break,
+                        '\\' => {
+                            if let Some(m) = chars.next() {
+                                cur.push(m);
+                            }
+                        }
+                        _ => cur.push(n),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(m) = chars.next() {
+                    cur.push(m);
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            _ => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        out.push(cur);
+    }
+    out
+}
+
+/// The host a connection value names: the host of a URL or `host:port`,
+/// else the whole value.
+pub(crate) fn network_host(v: &str) -> &str {
+    network::url_host(v.trim()).unwrap_or(v.trim())
+}
+
+/// The environment of a service as (key, value node).
+pub(crate) fn environment(svc: &Node) -> Vec<(&String, &Node)> {
+    svc.get("environment")
+        .and_then(Node::as_map)
+        .map(|m| m.iter().collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests;
