@@ -80,6 +80,7 @@ pub fn main() -> u8 {
         Command::Init(args) => crate::cmd::init::main(&args),
         Command::Attest(args) => attest(&args, ecolor),
         Command::Compose(args) => crate::compose::cli::run(&args, ecolor),
+        Command::Settings(args) => crate::cmd::settings::main(&args, ecolor),
     }
 }
 

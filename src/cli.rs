@@ -88,6 +88,8 @@ pub enum Command {
     Compose(ComposeArgs),
     /// Sign off a `manual` check: append who and when to its attestation file.
     Attest(AttestArgs),
+    /// The environment names a pydantic-settings class accepts, read from its Python source.
+    Settings(SettingsArgs),
 }
 
 /// `readyctl attest ID --by NAME [--note TEXT]`.
@@ -195,6 +197,25 @@ pub struct ComposeArgs {
     /// Print values of secret-looking variables instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,
+}
+
+/// `readyctl settings PATH[:Class] [--format table|json]`.
+#[derive(Debug, Clone, Args)]
+pub struct SettingsArgs {
+    /// The settings module and class, e.g. `src/app/settings.py:Settings` [class default: `Settings`].
+    pub module: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SettingsFormat::Table)]
+    pub format: SettingsFormat,
+}
+
+/// `readyctl settings` output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SettingsFormat {
+    /// One row per name: type, default, required, aliases.
+    Table,
+    /// The whole model as JSON (names, config, notes, variables read with `os.getenv`).
+    Json,
 }
 
 /// What `readyctl compose` does.

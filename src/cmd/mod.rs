@@ -1,6 +1,6 @@
 //! Commands beyond `check`/`validate`/`list`: the pieces [`crate::app`] wires
-//! to the command line for the terminal progress view, `serve`, `init` and
-//! `schema`. Each file owns one command; none decides an exit code.
+//! to the command line for the terminal progress view, `serve`, `init`,
+//! `settings` and `schema`. Each file owns one command; none decides an exit code.
 
 pub mod attest;
 pub mod init;
@@ -8,3 +8,4 @@ pub mod man;
 pub mod progress;
 pub mod schema;
 pub mod serve;
+pub mod settings;
