@@ -74,6 +74,7 @@ pub fn main() -> u8 {
         Command::Serve(args) => crate::cmd::serve::main(&args, ecolor),
         Command::Init(args) => crate::cmd::init::main(&args),
         Command::Compose(args) => crate::compose::cli::run(&args, ecolor),
+        Command::Settings(args) => crate::cmd::settings::main(&args, ecolor),
     }
 }
 

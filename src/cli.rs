@@ -81,6 +81,8 @@ pub enum Command {
     Init(InitArgs),
     /// Compose files as docker compose reads them: `compose config -f A -f B`.
     Compose(ComposeArgs),
+    /// The environment names a pydantic-settings class accepts, read from its Python source.
+    Settings(SettingsArgs),
 }
 
 /// `readyctl diff`.
@@ -147,6 +149,25 @@ pub struct ComposeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ComposeFormat::Yaml)]
     pub format: ComposeFormat,
+}
+
+/// `readyctl settings PATH[:Class] [--format table|json]`.
+#[derive(Debug, Clone, Args)]
+pub struct SettingsArgs {
+    /// The settings module and class, e.g. `src/app/settings.py:Settings` [class default: `Settings`].
+    pub module: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SettingsFormat::Table)]
+    pub format: SettingsFormat,
+}
+
+/// `readyctl settings` output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SettingsFormat {
+    /// One row per name: type, default, required, aliases.
+    Table,
+    /// The whole model as JSON (names, config, notes, variables read with `os.getenv`).
+    Json,
 }
 
 /// What `readyctl compose` does.

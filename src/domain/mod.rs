@@ -10,6 +10,7 @@ pub mod envfile;
 pub mod initsql;
 pub mod nginx;
 pub mod policy;
+pub mod pysettings;
 pub mod redisconf;
 pub mod selector;
 pub mod textfile;

@@ -1,8 +1,11 @@
 //! `compose_env`: a service's environment, after merge and interpolation,
-//! against what the application accepts — inline lists, or the pydantic
-//! settings JSON Schema (`Settings.model_json_schema()`), flattened the way
-//! pydantic-settings reads the environment (`DATABASE__HOST` for
+//! against what the application accepts — inline lists, the pydantic
+//! settings class read from its Python source (`settings:`, see
+//! [`crate::domain::pysettings`]), or its JSON Schema
+//! (`Settings.model_json_schema()`, from a file or a command), flattened the
+//! way pydantic-settings reads the environment (`DATABASE__HOST` for
 //! `database.host` with the `__` delimiter, optional prefix, case-insensitive).
+//! All three become one list of [`Field`]s that every check below works on.
 
 use std::path::PathBuf;
 
@@ -36,6 +39,14 @@ pub struct ComposeEnvCheck {
     pub select: Option<ServiceSelector>,
     /// The application's settings as pydantic JSON Schema.
     pub schema: Option<PathBuf>,
+    /// The application's pydantic-settings class, read from Python source:
+    /// `path.py[:Class]` (class default `Settings`). Its `model_config` decides
+    /// prefix, delimiter and case; `nested_delimiter`, `prefix` and
+    /// `case_sensitive` are then ignored.
+    pub settings: Option<String>,
+    /// A command (argv, run without a shell in the deployment root) that
+    /// prints the settings JSON Schema, for settings too dynamic to read.
+    pub schema_command: Option<Vec<String>>,
     /// pydantic-settings `env_nested_delimiter` (default `__`).
     #[serde(default = "default_delimiter")]
     pub nested_delimiter: String,
@@ -80,6 +91,49 @@ pub struct Field {
     pub choices: Option<Vec<String>>,
     /// No default: must be set.
     pub required: bool,
+    /// JSON Schema format (`uri`, `multi-host-uri`, …), if one.
+    pub format: Option<String>,
+    /// pydantic-settings decodes the value as JSON (containers, models).
+    pub complex: bool,
+    /// A dict field: every name starting with `name` is accepted.
+    pub wildcard: bool,
+    /// Other names of the same setting (`validation_alias` choices): setting one is enough.
+    pub aliases: Vec<String>,
+}
+
+/// The fields of a settings class read from source, as `compose_env` uses them.
+pub fn fields_from_settings(m: &crate::domain::pysettings::SettingsModel) -> Vec<Field> {
+    let delim = m.config.env_nested_delimiter.as_deref().unwrap_or("\0");
+    let mut seen_paths = std::collections::HashSet::new();
+    m.names
+        .iter()
+        .map(|n| Field {
+            name: n.name.clone(),
+            ty: n.ty.clone(),
+            choices: n.choices.as_ref().map(|c| {
+                c.iter()
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string())
+                    })
+                    .collect()
+            }),
+            // As with a schema: a required model is satisfied through its
+            // fields, and a field with several names is missing once.
+            required: n.required
+                && seen_paths.insert(n.path.clone())
+                && !m.names.iter().any(|c| {
+                    c.name.len() > n.name.len() + delim.len()
+                        && c.name.starts_with(&n.name)
+                        && c.name[n.name.len()..].starts_with(delim)
+                }),
+            format: n.format.clone(),
+            complex: n.complex,
+            wildcard: n.wildcard,
+            aliases: n.aliases.clone(),
+        })
+        .collect()
 }
 
 /// Flattens a pydantic settings schema into environment variables.
@@ -175,6 +229,13 @@ fn walk(
             ty: ty.clone(),
             choices,
             required: is_required && target.get("properties").is_none(),
+            format: target
+                .get("format")
+                .and_then(|t| t.as_str())
+                .map(str::to_string),
+            complex: matches!(ty.as_deref(), Some("object" | "array")),
+            wildcard: false,
+            aliases: Vec::new(),
         });
         if target.get("properties").is_some() {
             walk(root, target, &full, delim, is_required, depth + 1, out);
@@ -184,31 +245,32 @@ fn walk(
 
 /// Why `value` does not fit `field`, if it does not (pydantic's lax coercion).
 pub fn type_problem(field: &Field, value: &str) -> Option<String> {
-    if let Some(c) = &field.choices {
-        return (!c.iter().any(|x| x == value)).then(|| format!("one of {}", c.join(", ")));
-    }
-    let v = value.trim();
-    let ok = match field.ty.as_deref() {
-        Some("boolean") => [
-            "1", "0", "true", "false", "yes", "no", "on", "off", "t", "f", "y", "n",
-        ]
-        .contains(&v.to_lowercase().as_str()),
-        Some("integer") => v.parse::<i64>().is_ok(),
-        Some("number") => v.parse::<f64>().is_ok(),
-        Some("object") | Some("array") => serde_json::from_str::<serde_json::Value>(v).is_ok(),
-        _ => true,
-    };
-    (!ok).then(|| {
-        format!(
-            "a{} {}",
-            if field.ty.as_deref() == Some("integer") {
-                "n"
-            } else {
-                ""
-            },
-            field.ty.clone().unwrap_or_default()
-        )
-    })
+    use crate::domain::pysettings::value::{Shape, problem};
+    let choices: Option<Vec<serde_json::Value>> = field.choices.as_ref().map(|c| {
+        c.iter()
+            .map(|x| serde_json::Value::String(x.clone()))
+            .collect()
+    });
+    let choices = choices.map(|c| {
+        // Numbers and booleans of a Literal keep their JSON type for comparison.
+        c.into_iter()
+            .map(
+                |v| match v.as_str().and_then(|s| serde_json::from_str(s).ok()) {
+                    Some(n @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => n,
+                    _ => v,
+                },
+            )
+            .collect::<Vec<_>>()
+    });
+    problem(
+        Shape {
+            ty: field.ty.as_deref(),
+            format: field.format.as_deref(),
+            choices: choices.as_deref(),
+            complex: field.complex,
+        },
+        value,
+    )
 }
 
 fn tokens(s: &str, delim: &str) -> Vec<Vec<String>> {
@@ -303,11 +365,20 @@ The environment of a compose service (or of every service a selector picks),
 after docker compose's merge, `extends`
 and interpolation, against what the application accepts: an inline list
 (`required`, `allowed`, `renamed`, `values`) and/or the application's pydantic
-settings schema (`Settings.model_json_schema()` written to a file). Schema
-fields flatten like pydantic-settings reads them: nested models (`$ref`/`$defs`)
-become `DATABASE__HOST` with `nested_delimiter: "__"`, `prefix` is prepended,
-names compare case-insensitively; fields without a default are required;
-booleans, integers, numbers and enums are type-checked with pydantic's lax rules.
+settings: the settings class read straight from its Python source
+(`settings: src/app/settings.py:Settings`, no Python needed; `readyctl settings`
+shows what is read), a JSON Schema file (`schema:`, `Settings.model_json_schema()`
+written out), or a command that prints one (`schema_command:`, for settings too
+dynamic to read). Fields flatten like pydantic-settings reads them: nested models
+become `DATABASE__HOST` with the `__` delimiter, the prefix is prepended, aliases
+replace field names (`PARENT__ALIAS` below a nested model), names compare
+case-insensitively unless `case_sensitive`; fields without a default are required.
+Values are checked with pydantic's parsing: JSON for lists, dicts and models
+(a comma-separated list is an error), enum and `Literal` members
+case-sensitively, pydantic's boolean words, integers, numbers and URLs.
+With `settings:`, the class's own `model_config` decides prefix, delimiter and
+case, and variables the module reads itself (`os.getenv("X")` in a default
+factory) are not reported as unknown.
 
 ## Why it matters
 The checklist's production overlay set `DATABASE__NAME` where the settings read
@@ -323,8 +394,7 @@ never set `VAULT__ENABLED: "true"`: the app starts with defaults or refuses to s
   files: [docker-compose.base.yml, docker-compose.production.yml]
   env_files: [.env.production]
   service: app
-  schema: settings.schema.json
-  nested_delimiter: "__"
+  settings: src/dotmac/platform/settings.py:Settings
   values:
     VAULT__ENABLED: "true"
     ENVIRONMENT: production
@@ -346,7 +416,9 @@ never set `VAULT__ENABLED: "true"`: the app starts with defaults or refuses to s
 | `process_env` | bool | the process environment overrides env files (default true) |
 | `service` | string or list | the service to check, or candidate names: the first one the project defines (`[openbao, vault]`) |
 | `select` | map | instead of `service`: every service whose `name`, `image`, `dockerfile`, `target` or `command` (words joined by spaces) matches these regexes, e.g. `{command: '^celery\b'}` for the Celery workers |
+| `settings` | `path.py[:Class]` | the pydantic-settings class, read from source (class default `Settings`) |
 | `schema` | path | pydantic settings JSON Schema |
+| `schema_command` | list | argv printing the JSON Schema (no shell; run in the deployment root within the timeout) |
 | `nested_delimiter` | string | pydantic-settings `env_nested_delimiter` (default `__`) |
 | `prefix` | string | pydantic-settings `env_prefix` |
 | `case_sensitive` | bool | compare names case-sensitively (default false) |
@@ -356,7 +428,7 @@ never set `VAULT__ENABLED: "true"`: the app starts with defaults or refuses to s
 | `values` | map | expected values: a string (equals), `{one_of: [...]}`, `{matches: regex}` |
 | `ignore` | list | keys that are not the app's; `X_*` matches a prefix |
 
-Unknown keys are reported only when the accepted set is known (`schema` or `allowed`).
+Unknown keys are reported only when the accepted set is known (`settings`, `schema`, `schema_command` or `allowed`).
 
 ## Findings
 Each points at the compose line (file:line:column) that sets the key, or for
@@ -366,7 +438,8 @@ missing keys at the service's `environment:`.
 - `compose_env/renamed`: a key listed in `renamed`.
 - `compose_env/missing`: a required key, or a key in `values`, is not set (a required key that an `unknown` finding already suggests is not reported twice).
 - `compose_env/wrong-value`: a value differs from `values` (secret values are not shown).
-- `compose_env/wrong-type`: a value is not a valid boolean/integer/number/enum member.
+- `compose_env/wrong-type`: a value pydantic would reject: not JSON for a list/dict/model field, not an enum or `Literal` member (case-sensitive), not a boolean word, integer, number or URL.
+- `compose_env/settings-unread` (information, never fails the check): something in the settings source readyctl could not read statically (a custom `settings_customise_sources`, a computed `model_config`, a type from a module it cannot open), at its line.
 - `compose_env/interpolation-error`: the value's `${VAR:?msg}` failed.
 "#;
 
@@ -397,6 +470,25 @@ missing keys at the service's `environment:`.
                 p.extend(super::check_regex("select", pat));
             }
         }
+        if let Some(argv) = &self.schema_command
+            && argv.first().is_none_or(|a| a.is_empty())
+        {
+            p.push(
+                SpecProblem::new("schema_command", "`schema_command` is empty")
+                    .hint("give the program and its arguments, e.g. [python, -c, \"import json, app.settings as s; print(json.dumps(s.Settings.model_json_schema()))\"]"),
+            );
+        }
+        if let Some(spec) = &self.settings
+            && !crate::domain::pysettings::split_spec(spec)
+                .0
+                .to_string_lossy()
+                .ends_with(".py")
+        {
+            p.push(
+                SpecProblem::new("settings", format!("`{spec}` is not a Python file"))
+                    .hint("write `path/to/settings.py` or `path/to/settings.py:ClassName`"),
+            );
+        }
         if self.nested_delimiter.is_empty() {
             p.push(
                 SpecProblem::new("nested_delimiter", "the delimiter cannot be empty")
@@ -426,26 +518,10 @@ missing keys at the service's `environment:`.
             Ok(t) => t,
             Err(o) => return *o,
         };
-        let mut fields = Vec::new();
-        if let Some(schema) = &self.schema {
-            let shown = cx.display_path(schema);
-            let text = match std::fs::read_to_string(cx.path(schema)) {
-                Ok(t) => t,
-                Err(e) => {
-                    return Outcome::error(format!("cannot read the settings schema {shown}: {e}"));
-                }
-            };
-            match serde_json::from_str::<serde_json::Value>(&text) {
-                Ok(v) => fields = flatten_schema(&v, &self.prefix, &self.nested_delimiter),
-                Err(e) => {
-                    return Outcome::error(format!(
-                        "{shown}:{}:{}: not valid JSON: {e}",
-                        e.line(),
-                        e.column()
-                    ));
-                }
-            }
-        }
+        let source = match self.settings_source(cx).await {
+            Ok(s) => s,
+            Err(o) => return *o,
+        };
         let mut findings = Vec::new();
         let mut keys = 0;
         for (name, svc) in &targets {
@@ -453,17 +529,20 @@ missing keys at the service's `environment:`.
                 .get("environment")
                 .and_then(Node::as_map)
                 .map_or(0, IndexMap::len);
-            findings.extend(self.check_service(name, svc, &fields, &project));
+            findings.extend(self.check_service(name, svc, &source, &project));
         }
         let names: Vec<String> = targets.iter().map(|(n, _)| format!("`{n}`")).collect();
-        Outcome::from_findings(
-            findings,
-            format!(
-                "service{} {}: {keys} environment keys as the application expects",
-                if names.len() == 1 { "" } else { "s" },
-                names.join(", ")
-            ),
-        )
+        let ok = format!(
+            "service{} {}: {keys} environment keys as the application expects",
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        );
+        if findings.is_empty() {
+            // What could not be read is information, not a failure.
+            Outcome::pass(ok).with_findings(source.notes)
+        } else {
+            Outcome::from_findings(findings, ok).with_findings(source.notes)
+        }
     }
 }
 
@@ -518,11 +597,14 @@ impl ComposeEnvCheck {
         &self,
         service: &str,
         svc: &Node,
-        fields: &[Field],
+        source: &Source,
         project: &crate::compose::Project,
     ) -> Vec<Finding> {
+        let fields = &source.fields;
+        let case_sensitive = source.case_sensitive;
+        let nested_delimiter = &source.delimiter;
         let norm = |s: &str| {
-            if self.case_sensitive {
+            if case_sensitive {
                 s.to_string()
             } else {
                 s.to_uppercase()
@@ -536,6 +618,14 @@ impl ComposeEnvCheck {
             .or_else(|| svc.key_loc.clone())
             .unwrap_or_else(|| svc.loc.clone());
         let known = !fields.is_empty() || !self.allowed.is_empty();
+        let wildcard = |k: &str| {
+            fields
+                .iter()
+                .any(|f| f.wildcard && norm(k).starts_with(&f.name) && norm(k).len() > f.name.len())
+        };
+        // Read by the module itself (os.getenv in a default factory): not a
+        // pydantic name, so no did-you-mean target, but not unknown either.
+        let read_directly = |k: &str| source.reads.iter().any(|r| norm(r) == norm(k));
         let mut accepted: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
         accepted.extend(self.allowed.iter().map(|a| norm(a)));
         accepted.extend(self.values.keys().map(|a| norm(a)));
@@ -563,8 +653,13 @@ impl ComposeEnvCheck {
                 );
                 continue;
             }
-            if known && !ignored(key) && !accepted.iter().any(|a| *a == norm(key)) {
-                let guesses = suggestions(key, &accepted, &self.nested_delimiter);
+            if known
+                && !ignored(key)
+                && !accepted.iter().any(|a| *a == norm(key))
+                && !wildcard(key)
+                && !read_directly(key)
+            {
+                let guesses = suggestions(key, &accepted, nested_delimiter);
                 let guess = guesses.join(" or ");
                 let mut f = at(
                     &loc,
@@ -626,8 +721,12 @@ impl ComposeEnvCheck {
             must.push((k.clone(), Some(rule)));
         }
         for (key, rule) in must {
+            let alias_set = fields
+                .iter()
+                .find(|f| f.name == norm(&key))
+                .is_some_and(|f| f.aliases.iter().any(|a| lookup(a).is_some()));
             match lookup(&key) {
-                None if rule.is_none() && pointed_to.contains(&norm(&key)) => {}
+                None if rule.is_none() && (alias_set || pointed_to.contains(&norm(&key))) => {}
                 None => {
                     let mut f = at(
                         &anchor,
@@ -714,6 +813,172 @@ fn facts(name: &str, svc: &Node) -> ServiceFacts {
     }
 }
 
+/// Where the accepted names came from, with what shapes them.
+struct Source {
+    fields: Vec<Field>,
+    case_sensitive: bool,
+    delimiter: String,
+    /// Names the settings module reads itself with `os.getenv`.
+    reads: Vec<String>,
+    /// `compose_env/settings-unread` findings: what the reader could not follow.
+    notes: Vec<crate::report::Finding>,
+}
+
+/// Bound on a `schema_command`'s output: a settings schema is kilobytes.
+const MAX_SCHEMA_OUTPUT: u64 = 16 * 1024 * 1024;
+
+impl ComposeEnvCheck {
+    async fn settings_source(&self, cx: &RunContext) -> Result<Source, Box<Outcome>> {
+        let mut src = Source {
+            fields: Vec::new(),
+            case_sensitive: self.case_sensitive,
+            delimiter: self.nested_delimiter.clone(),
+            reads: Vec::new(),
+            notes: Vec::new(),
+        };
+        let err = |m: String| Box::new(Outcome::error(m));
+        if let Some(schema) = &self.schema {
+            let shown = cx.display_path(schema);
+            let text = std::fs::read_to_string(cx.path(schema))
+                .map_err(|e| err(format!("cannot read the settings schema {shown}: {e}")))?;
+            src.fields.extend(parse_schema(
+                &text,
+                &shown,
+                &self.prefix,
+                &self.nested_delimiter,
+            )?);
+        }
+        if let Some(argv) = &self.schema_command {
+            let text = run_schema_command(argv, cx).await.map_err(err)?;
+            let shown = format!("the output of `{}`", argv.join(" "));
+            src.fields.extend(parse_schema(
+                &text,
+                &shown,
+                &self.prefix,
+                &self.nested_delimiter,
+            )?);
+        }
+        if let Some(spec) = &self.settings {
+            let (path, class) = crate::domain::pysettings::split_spec(spec);
+            let full = cx.path(path);
+            let shown = cx.display_path(path);
+            let model = crate::domain::pysettings::read(&full, class).map_err(|e| {
+                let mut m = e.to_string().replace(&full.display().to_string(), &shown);
+                if let Some(h) = &e.hint {
+                    m.push_str(&format!(" ({h})"));
+                }
+                err(m)
+            })?;
+            src.case_sensitive = model.config.case_sensitive;
+            src.delimiter = model
+                .config
+                .env_nested_delimiter
+                .clone()
+                .unwrap_or_else(|| self.nested_delimiter.clone());
+            src.fields.extend(fields_from_settings(&model));
+            src.reads = model.env_reads.iter().map(|r| r.name.clone()).collect();
+            for n in &model.notes {
+                let file = n
+                    .file
+                    .strip_prefix(&cx.root)
+                    .unwrap_or(&n.file)
+                    .display()
+                    .to_string();
+                let f = crate::report::Finding::new(format!(
+                    "not read from the settings source: {}",
+                    n.message
+                ))
+                .code("compose_env/settings-unread");
+                src.notes.push(if n.line > 0 {
+                    f.at(file, n.line as u32, 1)
+                } else {
+                    f.at_file(file)
+                });
+            }
+        }
+        Ok(src)
+    }
+}
+
+fn parse_schema(
+    text: &str,
+    shown: &str,
+    prefix: &str,
+    delim: &str,
+) -> Result<Vec<Field>, Box<Outcome>> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) => Ok(flatten_schema(&v, prefix, delim)),
+        Err(e) => Err(Box::new(Outcome::error(format!(
+            "{shown}:{}:{}: not valid JSON: {e}",
+            e.line(),
+            e.column()
+        )))),
+    }
+}
+
+/// Runs `argv` (no shell) in the deployment root within the check's timeout
+/// and returns its stdout.
+async fn run_schema_command(argv: &[String], cx: &RunContext) -> Result<String, String> {
+    use std::process::Stdio;
+    use tokio::io::AsyncReadExt;
+    let shown = argv.join(" ");
+    let mut child = tokio::process::Command::new(&argv[0])
+        .args(&argv[1..])
+        .current_dir(&cx.root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start the schema command `{shown}`: {e}"))?;
+    let mut out = Vec::new();
+    let mut errout = Vec::new();
+    let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        return Err(format!("the schema command `{shown}` has no output pipes"));
+    };
+    let mut stdout = stdout.take(MAX_SCHEMA_OUTPUT);
+    let mut stderr = stderr.take(64 * 1024);
+    let work = async {
+        let (a, b) = tokio::join!(
+            stdout.read_to_end(&mut out),
+            stderr.read_to_end(&mut errout)
+        );
+        a.and(b)?;
+        child.wait().await
+    };
+    let status = match tokio::time::timeout(cx.timeout, work).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return Err(format!("the schema command `{shown}` failed: {e}")),
+        Err(_) => {
+            return Err(format!(
+                "the schema command `{shown}` did not finish within {} and was killed",
+                humantime::format_duration(cx.timeout)
+            ));
+        }
+    };
+    if !status.success() {
+        let tail: String = String::from_utf8_lossy(&errout)
+            .lines()
+            .rev()
+            .take(3)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<Vec<_>>()
+            .join(" / ");
+        return Err(format!(
+            "the schema command `{shown}` exited with {status}: {tail}"
+        ));
+    }
+    if out.len() as u64 >= MAX_SCHEMA_OUTPUT {
+        return Err(format!(
+            "the schema command `{shown}` printed more than {MAX_SCHEMA_OUTPUT} bytes"
+        ));
+    }
+    String::from_utf8(out)
+        .map_err(|_| format!("the schema command `{shown}` printed non-UTF-8 output"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -793,6 +1058,10 @@ mod tests {
             ty: Some("boolean".into()),
             choices: None,
             required: false,
+            format: None,
+            complex: false,
+            wildcard: false,
+            aliases: Vec::new(),
         };
         assert!(
             type_problem(&b, "true").is_none()

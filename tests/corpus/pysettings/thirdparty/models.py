@@ -1,0 +1,5 @@
+from pydantic import BaseModel
+
+
+class Vendor(BaseModel):
+    key: str = "k"
