@@ -3,7 +3,9 @@
 //! combinations. Expected results and scores are worked out by hand from
 //! Mozilla HTTP Observatory's published scoring (MDN "Tests & Scoring";
 //! mdn-http-observatory `src/grader/charts.js`): baseline 100, penalties
-//! first, bonuses only from 90, letter by the score rounded down to 5.
+//! first, bonuses only from 90, letter by the score rounded down to 5;
+//! algorithm 5 (X-Frame-Options DENY/SAMEORIGIN +5). The exhaustive
+//! comparison with the Observatory's own code is tests/security_headers_diff.rs.
 
 mod common;
 
@@ -79,12 +81,14 @@ fn header_combinations_score_as_observatory_documents() {
             "B+",
             "csp-implemented-with-unsafe-inline (-20)",
         ),
-        // HSTS one day: -10 → 90, then CSP without unsafe +5 → 95.
+        // HSTS one day: -10 → 90, then CSP without unsafe +5 and (algorithm 5)
+        // X-Frame-Options DENY +5 → 100. (Was 95 A by algorithm 4; the
+        // Observatory's algorithm-5 table proves 100.)
         (
             "short-hsts",
             "https",
-            95,
-            "A",
+            100,
+            "A+",
             "hsts-implemented-max-age-less-than-six-months (-10)",
         ),
         // Session cookie without Secure (HSTS on) and without HttpOnly: worst is -30 → 70.
@@ -97,12 +101,14 @@ fn header_combinations_score_as_observatory_documents() {
         ),
         // Foreign origin reflected with credentials: -50 → 50.
         ("cors-reflect", "https", 50, "C", "universal-access (-50)"),
-        // Over plain http HSTS cannot be set: -20, and CSP -25 → 55.
+        // Over plain http HSTS cannot be set: -20, CSP -25, and the
+        // redirection test (which the Observatory runs and readyctl did not):
+        // http:// that does not redirect to https -20 → 35.
         (
             "basic",
             "http",
-            55,
-            "C",
+            35,
+            "D",
             "hsts-not-implemented-no-https (-20)",
         ),
     ];
@@ -142,7 +148,14 @@ fn header_combinations_score_as_observatory_documents() {
             all.iter().any(|f| f.contains(needle)),
             "{scheme} {loc}: `{needle}` not in {all:#?}"
         );
-        assert_eq!(all.len(), 8, "every test is reported");
+        // The Observatory's ten tests (redirection and subresource-integrity
+        // were not graded before).
+        assert_eq!(all.len(), 10, "every test is reported");
+        let g = &c["grading"];
+        assert_eq!(g["score"], *score, "{c}");
+        assert_eq!(g["grade"], *grade, "{c}");
+        assert_eq!(g["algorithm"], 5);
+        assert_eq!(g["tests"].as_array().unwrap().len(), 10);
     }
 }
 

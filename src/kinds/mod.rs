@@ -252,6 +252,8 @@ pub struct Outcome {
     /// Values this check captured for checks that depend on it (name → value).
     /// Captured values are treated as secrets.
     pub captures: Vec<(String, String)>,
+    /// A security-header grade, copied into the report as is.
+    pub grading: Option<crate::report::Grading>,
 }
 
 impl Outcome {

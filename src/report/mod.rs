@@ -291,6 +291,36 @@ pub struct CheckResult {
     /// or when no baseline was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineMark>,
+    /// A security-header grade (`security_headers` checks that graded):
+    /// the Observatory algorithm, score, letter and every test's result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grading: Option<Grading>,
+}
+
+/// A security-header grading, as the MDN HTTP Observatory reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Grading {
+    /// Observatory scoring algorithm (`algorithmVersion`), e.g. 5.
+    pub algorithm: u8,
+    /// Final score (0 or more; above 100 with bonuses).
+    pub score: i32,
+    /// Letter grade, `A+` … `F`.
+    pub grade: String,
+    /// Every test, in the Observatory's order.
+    pub tests: Vec<GradedTest>,
+}
+
+/// One Observatory test's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GradedTest {
+    /// Test name, e.g. `strict-transport-security`.
+    pub test: String,
+    /// Result name, e.g. `hsts-implemented-max-age-at-least-six-months`.
+    pub result: String,
+    /// Points the result adds or takes away.
+    pub score_modifier: i32,
+    /// Whether the Observatory counts the test as passed.
+    pub pass: bool,
 }
 
 /// A position in a catalogue file.

@@ -344,6 +344,7 @@ fn result_of(def: &CheckDef, outcome: Outcome, took: Duration) -> CheckResult {
         },
         findings: outcome.findings,
         metrics: outcome.metrics,
+        grading: outcome.grading,
         waiver: None,
         source: Some(crate::report::SourceLocation {
             file: def.location.file.clone(),

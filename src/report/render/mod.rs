@@ -133,6 +133,7 @@ pub(crate) fn canonical() -> super::Report {
             column: 5,
         }),
         baseline: None,
+        grading: None,
     };
     let mut checks = vec![
         base("env.file", "file", Status::Pass, "exists"),
