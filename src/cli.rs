@@ -134,21 +134,40 @@ pub struct InitArgs {
     pub stdout: bool,
 }
 
-/// `readyctl compose config -f FILE... [--env-file FILE] [--format yaml|json]`.
+/// `readyctl compose config [-f FILE...] [-p NAME] [--profile P...] [--env-file FILE] [--format yaml|json]`.
 #[derive(Debug, Clone, Args)]
 pub struct ComposeArgs {
     /// The action; `config` prints the merged, interpolated model.
     #[arg(value_enum)]
     pub action: ComposeAction,
-    /// Compose files in order; later files override earlier ones (repeatable).
-    #[arg(short = 'f', long = "file", value_name = "FILE", required = true)]
+    /// Compose files in order; later files override earlier ones (repeatable)
+    /// [default: COMPOSE_FILE, else compose.yaml/compose.yml/docker-compose.yml/docker-compose.yaml and its override file, here or in a parent].
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Vec<PathBuf>,
+    /// Project name [default: COMPOSE_PROJECT_NAME, the top-level `name:`, the project directory's name].
+    #[arg(short = 'p', long = "project-name", value_name = "NAME")]
+    pub project_name: Option<String>,
+    /// Enable a profile (repeatable) [default: COMPOSE_PROFILES].
+    #[arg(long = "profile", value_name = "PROFILE")]
+    pub profile: Vec<String>,
     /// Env files for interpolation (repeatable) [default: the project directory's .env].
     #[arg(long = "env-file", value_name = "FILE")]
     pub env_file: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ComposeFormat::Yaml)]
     pub format: ComposeFormat,
+    /// Print the model without interpolating variables.
+    #[arg(long)]
+    pub no_interpolate: bool,
+    /// Print the service names, one a line.
+    #[arg(long)]
+    pub services: bool,
+    /// Print the profile names, one a line.
+    #[arg(long)]
+    pub profiles: bool,
+    /// Print values of secret-looking variables instead of masking them.
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 /// `readyctl settings PATH[:Class] [--format table|json]`.

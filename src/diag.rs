@@ -152,7 +152,7 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     (
         "compose/interpolation",
-        "a `${VAR:?msg}` failed or a `$` starts no valid reference",
+        "a `${VAR:?msg}` failed or a `${…}` is malformed",
     ),
     ("compose/extends-cycle", "`extends` forms a cycle"),
     (
@@ -162,6 +162,19 @@ pub const CODES: &[(&str, &str)] = &[
     (
         "compose/extends-unknown-service",
         "`extends.service` names a service that is not defined",
+    ),
+    (
+        "compose/undefined-dependency",
+        "an active service depends on a service that is undefined or disabled by its profile",
+    ),
+    (
+        "compose/undefined-resource",
+        "a service uses a volume, network, secret or config that is not declared",
+    ),
+    ("compose/dependency-cycle", "`depends_on` forms a cycle"),
+    (
+        "compose/project-name",
+        "the project name given with -p or COMPOSE_PROJECT_NAME is not valid",
     ),
 ];
 

@@ -90,7 +90,8 @@ fn every_interpolation_form_follows_the_spec() {
             "A_SET": "alt", "A_EMPTY": "", "AU_EMPTY": "alt", "AU_UNSET": "",
             "E_SET": "value", "EU_EMPTY": "",
             "NESTED": "deep", "NESTED_VAR": "value",
-            "DOLLARS": "$SET and ${SET} cost $5"
+            // Printed escaped, as docker compose prints it (so it loads again).
+            "DOLLARS": "$$SET and $${SET} cost $$5"
         })
     );
 }
@@ -126,9 +127,15 @@ fn failing_required_variables_exit_2_at_their_line() {
 }
 
 #[test]
-fn a_lone_dollar_is_an_invalid_template() {
-    // Spec: a literal `$` must be written `$$`.
+fn a_lone_dollar_is_kept_literally_but_a_bad_brace_is_an_error() {
+    // Docker compose v2.40.3 keeps a `$` that starts no reference (`$1`,
+    // `50$ off`) literally (the earlier expectation, an error, was wrong:
+    // checked with the real docker compose), and prints it escaped.
     let dir = project(&[("c.yml", "services:\n  s:\n    command: echo $1\n")]);
+    let (code, out, err) = config(&dir, &["c.yml"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out["services"]["s"]["command"], json!(["echo", "$$1"]));
+    let dir = project(&[("c.yml", "services:\n  s:\n    command: echo ${1}\n")]);
     let (code, _, err) = config(&dir, &["c.yml"], &[]);
     assert_eq!(code, 2);
     assert!(
@@ -183,7 +190,7 @@ fn overlays_merge_by_the_spec_rules() {
     let dir = project(&[
         (
             "base.yml",
-            "services:\n  foo:\n    image: foo:1\n    key1: value1\n    key2: value2\n    dns: [1.1.1.1]\n    command: [echo, foo]\n    volumes: ['foo:/work', './a:/a']\n    environment: [A=1, B=2]\n    healthcheck:\n      test: [CMD, a]\n      interval: 5s\n",
+            "services:\n  foo:\n    image: foo:1\n    key1: value1\n    key2: value2\n    dns: [1.1.1.1]\n    command: [echo, foo]\n    volumes: ['foo:/work', './a:/a']\n    environment: [A=1, B=2]\n    healthcheck:\n      test: [CMD, a]\n      interval: 5s\nvolumes:\n  foo:\n  bar:\n",
         ),
         (
             "override.yml",
@@ -192,6 +199,9 @@ fn overlays_merge_by_the_spec_rules() {
     ]);
     let (code, out, err) = config(&dir, &["base.yml", "override.yml"], &[]);
     assert_eq!(code, 0, "{err}");
+    // Printed in compose's canonical form (long volume syntax, absolute
+    // paths, `entrypoint: null`, the default network).
+    let a = dir.path().join("a").display().to_string();
     assert_eq!(
         out["services"]["foo"],
         json!({
@@ -200,10 +210,15 @@ fn overlays_merge_by_the_spec_rules() {
             "key2": "VALUE",
             "dns": ["1.1.1.1", "8.8.8.8"],
             "command": ["echo", "bar"],
-            "volumes": ["bar:/work", "./a:/a"],
+            "volumes": [
+                {"type": "volume", "source": "bar", "target": "/work", "volume": {}},
+                {"type": "bind", "source": a, "target": "/a", "bind": {"create_host_path": true}}
+            ],
             "environment": {"A": "1", "B": "3", "C": "x"},
             "healthcheck": {"test": ["CMD", "b"], "interval": "5s"},
-            "key3": "value3"
+            "key3": "value3",
+            "entrypoint": null,
+            "networks": {"default": null}
         })
     );
 }
@@ -230,7 +245,10 @@ fn extends_recursively_across_files_relative_to_the_declaring_file() {
         json!({
             "image": "web:2",
             "restart": "always",
-            "environment": {"DEBUG": "false", "PORT": "80"}
+            "environment": {"DEBUG": "false", "PORT": "80"},
+            "command": null,
+            "entrypoint": null,
+            "networks": {"default": null}
         })
     );
     assert!(
@@ -249,7 +267,10 @@ fn anchors_and_merge_keys_are_understood() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         out["services"]["a"],
-        json!({"restart": "always", "environment": {"A": "1"}, "image": "a:1"})
+        json!({
+            "restart": "always", "environment": {"A": "1"}, "image": "a:1",
+            "command": null, "entrypoint": null, "networks": {"default": null}
+        })
     );
 }
 

@@ -1,9 +1,8 @@
-//! `readyctl compose config`: print the merged, interpolated model, like
-//! `docker compose config`, so a user sees exactly what readyctl checks.
-//!
-//! Differences from docker compose's output, on purpose: paths stay as
-//! written (compose makes them absolute), ports and volumes stay in the
-//! syntax used, and no `name:`/default network is added.
+//! `readyctl compose config`: print the merged, interpolated model in the
+//! canonical form `docker compose config` prints ([`super::canonical`]), so a
+//! user sees exactly what readyctl checks, and `--services` / `--profiles`
+//! like compose. Values of secret-looking variables are masked (with a note
+//! on stderr) unless `--show-secrets` is given; URL credentials always are.
 
 use crate::cli::{ComposeArgs, ComposeFormat};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -16,6 +15,10 @@ pub fn run(args: &ComposeArgs, ecolor: bool) -> u8 {
         env_files: args.env_file.clone(),
         process_env: true,
         display_base: std::env::current_dir().ok(),
+        profiles: args.profile.clone(),
+        project_name: args.project_name.clone(),
+        no_interpolate: args.no_interpolate,
+        workdir: None,
     };
     let project = match super::load(&opts) {
         Ok(p) => p,
@@ -24,6 +27,19 @@ pub fn run(args: &ComposeArgs, ecolor: bool) -> u8 {
             return exit::USAGE;
         }
     };
+    if !project.model_errors.is_empty() {
+        let mut d = Diagnostics::default();
+        for (file, path) in &project.sources {
+            if let Ok(text) = std::fs::read_to_string(path) {
+                d.add_source(file.to_string(), text);
+            }
+        }
+        for e in &project.model_errors {
+            d.push(e.clone());
+        }
+        eprint!("{}", render(&d, ecolor));
+        return exit::USAGE;
+    }
     if !project.interp_errors.is_empty() {
         // Compose refuses to print a model it could not interpolate.
         let mut d = Diagnostics::default();
@@ -42,7 +58,31 @@ pub fn run(args: &ComposeArgs, ecolor: bool) -> u8 {
         eprint!("{}", render(&d, ecolor));
         return exit::USAGE;
     }
-    let json = project.model.to_json();
+    if args.services {
+        let names: Vec<&str> = project.services().map(|(n, _)| n.as_str()).collect();
+        print!(
+            "{}",
+            names.iter().map(|n| format!("{n}\n")).collect::<String>()
+        );
+        return exit::OK;
+    }
+    if args.profiles {
+        print!(
+            "{}",
+            project
+                .all_profiles
+                .iter()
+                .map(|n| format!("{n}\n"))
+                .collect::<String>()
+        );
+        return exit::OK;
+    }
+    let json = super::canonical::model(
+        &project,
+        super::canonical::Canon {
+            no_interpolate: args.no_interpolate,
+        },
+    );
     let out = match args.format {
         ComposeFormat::Json => serde_json::to_string_pretty(&json).unwrap_or_default() + "\n",
         ComposeFormat::Yaml => match serde_saphyr::to_string(&json) {
@@ -53,8 +93,53 @@ pub fn run(args: &ComposeArgs, ecolor: bool) -> u8 {
             }
         },
     };
+    let out = if args.no_interpolate {
+        out
+    } else {
+        super::canonical::escape_dollars(&out)
+    };
+    let out = if args.show_secrets {
+        out
+    } else {
+        let secrets = secret_values(&project);
+        let masked = crate::redact::Redactor::with_values(secrets).mask(&out);
+        if masked != out {
+            eprintln!(
+                "readyctl: values of secret-looking variables are masked as {}; --show-secrets prints them",
+                crate::redact::MASK
+            );
+        }
+        masked
+    };
     print!("{out}");
     exit::OK
+}
+
+/// Values of secret-looking `environment` and `build.args` entries, as
+/// printed (with `$` escaped, since the output is matched after escaping).
+fn secret_values(p: &super::Project) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, svc) in p.services() {
+        let maps = [
+            svc.get("environment"),
+            svc.get("build").and_then(|b| b.get("args")),
+        ];
+        for m in maps
+            .into_iter()
+            .flatten()
+            .filter_map(super::yaml::Node::as_map)
+        {
+            for (k, v) in m {
+                if crate::redact::looks_secret(k)
+                    && let Some(t) = v.scalar_text()
+                {
+                    out.push(super::canonical::escape_dollars(&t));
+                    out.push(t);
+                }
+            }
+        }
+    }
+    out
 }
 
 fn render(d: &Diagnostics, color: bool) -> String {

@@ -94,7 +94,8 @@ fn is_name_char(b: u8) -> bool {
 }
 
 /// Index (relative to `s`) of the `}` closing a `${` whose content starts at
-/// `s`: counts nested `${` openings, as compose does.
+/// `s`. Compose counts every `{` as an opening, so a default may hold JSON:
+/// `${JSON:-{"a":1}}` is `{"a":1}`, while `${X:-a}b}` ends at the first `}`.
 fn closing_brace(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     let mut depth = 1usize;
@@ -105,9 +106,8 @@ fn closing_brace(s: &str) -> Option<usize> {
             if depth == 0 {
                 return Some(i);
             }
-        } else if b[i] == b'$' && b.get(i + 1) == Some(&b'{') {
+        } else if b[i] == b'{' {
             depth += 1;
-            i += 1;
         }
         i += 1;
     }
@@ -165,7 +165,12 @@ pub fn interpolate(
                 out.push_str(&value.unwrap_or_default());
                 i = end;
             }
-            _ => return Err(invalid()),
+            // A `$` that starts no reference (`50$ off`, `$1`, `a$`) stays
+            // literal, as compose keeps it.
+            _ => {
+                out.push('$');
+                i += 1;
+            }
         }
     }
     Ok(out)
@@ -297,12 +302,28 @@ mod tests {
 
     #[test]
     fn invalid_templates_are_errors() {
-        for t in ["$1", "${}", "${SET/a/b}", "${UNCLOSED", "end$", "${1X}"] {
+        for t in [
+            "${}",
+            "${SET/a/b}",
+            "${UNCLOSED",
+            "${1X}",
+            "${SET:x}",
+            "${ SET }",
+        ] {
             assert!(
                 matches!(run(t), Err(InterpError::Invalid { .. })),
                 "{t} should be invalid"
             );
         }
+    }
+
+    #[test]
+    fn a_lone_dollar_stays_literal_and_defaults_may_hold_braces() {
+        assert_eq!(run("50$ off").unwrap(), "50$ off");
+        assert_eq!(run("$1 a$").unwrap(), "$1 a$");
+        assert_eq!(run("${UNSET:-$}").unwrap(), "$");
+        assert_eq!(run(r#"${UNSET:-{"a":1}}"#).unwrap(), r#"{"a":1}"#);
+        assert_eq!(run("${UNSET:-a}b}").unwrap(), "ab}");
     }
 
     #[test]

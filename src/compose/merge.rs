@@ -19,7 +19,7 @@
 
 use indexmap::IndexMap;
 
-use super::yaml::{Node, Value};
+use super::yaml::{Node, Tag, Value};
 
 /// Attributes whose list form is `KEY=VALUE` (or `KEY` alone).
 const KEY_VALUE_LISTS: &[&str] = &["environment", "labels", "annotations", "sysctls"];
@@ -31,6 +31,42 @@ pub fn normalize_service(svc: &mut Node, lookup: &dyn Fn(&str) -> Option<String>
     for attr in KEY_VALUE_LISTS {
         if let Some(n) = map.get_mut(*attr) {
             to_key_value_map(n, *attr == "environment", lookup);
+        }
+    }
+    if let Some(n) = map.get_mut("env_file")
+        && let Value::Str(_) = n.value
+    {
+        n.value = Value::Seq(vec![n.clone()]);
+    }
+    // Within one file too, compose keeps one entry per key of the unique
+    // resources (two `./a:/data` lines are one mount).
+    for attr in [
+        "ports",
+        "volumes",
+        "secrets",
+        "configs",
+        "expose",
+        "dns",
+        "dns_search",
+        "env_file",
+        "cap_add",
+        "cap_drop",
+        "tmpfs",
+        "profiles",
+    ] {
+        if let Some(n) = map.get_mut(attr)
+            && let Value::Seq(items) = &mut n.value
+            && let Some(key) = unique_key(attr)
+        {
+            let mut out: Vec<Node> = Vec::with_capacity(items.len());
+            for item in std::mem::take(items) {
+                let k = key(&item);
+                match k.and_then(|k| out.iter().position(|e| key(e).as_ref() == Some(&k))) {
+                    Some(i) => out[i] = item,
+                    None => out.push(item),
+                }
+            }
+            *items = out;
         }
     }
     if let Some(n) = map.get_mut("extra_hosts") {
@@ -46,10 +82,13 @@ pub fn normalize_service(svc: &mut Node, lookup: &dyn Fn(&str) -> Option<String>
             n.value = Value::Map(m);
         }
         if let Some(b) = n.as_map_mut() {
-            for attr in ["args", "labels"] {
-                if let Some(a) = b.get_mut(attr) {
-                    to_key_value_map(a, false, lookup);
-                }
+            if let Some(a) = b.get_mut("args") {
+                // A bare `- NAME` build arg comes from the environment (or is
+                // dropped), like a bare environment entry.
+                to_key_value_map(a, true, &|_| None);
+            }
+            if let Some(a) = b.get_mut("labels") {
+                to_key_value_map(a, false, lookup);
             }
         }
     }
@@ -163,7 +202,22 @@ pub fn merge(base: &mut Node, over: Node, path: &mut Vec<String>) {
     }
     match (&mut base.value, over.value) {
         (Value::Map(b), Value::Map(o)) => {
-            for (k, v) in o {
+            for (k, mut v) in o {
+                match v.tag {
+                    // `!reset`: what earlier files set is dropped.
+                    Some(Tag::Reset) => {
+                        b.shift_remove(&k);
+                        continue;
+                    }
+                    // `!override`: replaced whole, not merged.
+                    Some(Tag::Override) => {
+                        v.tag = None;
+                        strip_resets(&mut v);
+                        b.insert(k, v);
+                        continue;
+                    }
+                    None => {}
+                }
                 match b.get_mut(&k) {
                     Some(existing) => {
                         path.push(k);
@@ -171,21 +225,14 @@ pub fn merge(base: &mut Node, over: Node, path: &mut Vec<String>) {
                         path.pop();
                     }
                     None => {
+                        strip_resets(&mut v);
                         b.insert(k, v);
                     }
                 }
             }
         }
         (Value::Seq(b), Value::Seq(o)) => {
-            let key: Option<fn(&Node) -> Option<String>> = match attr.as_deref() {
-                Some("ports") => Some(port_key),
-                Some("volumes") => Some(volume_key),
-                Some("secrets" | "configs") => Some(secret_key),
-                Some(
-                    "expose" | "dns" | "dns_search" | "env_file" | "cap_add" | "cap_drop" | "tmpfs",
-                ) => Some(|n: &Node| Some(format!("{:?}", n.to_json()))),
-                _ => None,
-            };
+            let key = attr.as_deref().and_then(unique_key);
             match key {
                 None => b.extend(o),
                 Some(key) => {
@@ -206,6 +253,35 @@ pub fn merge(base: &mut Node, over: Node, path: &mut Vec<String>) {
                 base.key_loc = over.key_loc;
             }
         }
+    }
+}
+
+/// Removes `!reset` entries from a value that has nothing to reset, and
+/// forgets `!override` tags (both only matter against an earlier value).
+pub fn strip_resets(n: &mut Node) {
+    n.tag = None;
+    match &mut n.value {
+        Value::Map(m) => {
+            m.retain(|_, v| v.tag != Some(Tag::Reset));
+            m.values_mut().for_each(strip_resets);
+        }
+        Value::Seq(s) => {
+            s.retain(|v| v.tag != Some(Tag::Reset));
+            s.iter_mut().for_each(strip_resets);
+        }
+        _ => {}
+    }
+}
+
+/// The key that makes entries of a service's list attribute the same one.
+fn unique_key(attr: &str) -> Option<fn(&Node) -> Option<String>> {
+    match attr {
+        "ports" => Some(port_key),
+        "volumes" => Some(volume_key),
+        "secrets" | "configs" => Some(secret_key),
+        "expose" | "dns" | "dns_search" | "env_file" | "cap_add" | "cap_drop" | "tmpfs"
+        | "profiles" => Some(|n: &Node| Some(format!("{:?}", n.to_json()))),
+        _ => None,
     }
 }
 

@@ -20,9 +20,13 @@
 //! [`Project::interp_errors`] so that check kinds report it as a finding and
 //! `readyctl compose config` as an error. This module never prints.
 
+pub mod canonical;
 pub mod cli;
+pub mod discover;
+mod envfiles;
 pub mod interp;
 pub mod merge;
+pub(crate) mod profiles;
 pub mod yaml;
 
 use std::collections::{HashMap, HashSet};
@@ -40,7 +44,17 @@ use yaml::{Loc, Node, Value};
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// The compose files, in `-f` order (later files override earlier ones).
+    /// Empty: found as docker compose finds them ([`discover`]): `COMPOSE_FILE`,
+    /// else `compose.yaml` & co. (and the override file) in `workdir` or a parent.
     pub files: Vec<PathBuf>,
+    /// Where discovery starts and `COMPOSE_*` variables' `.env` is read
+    /// (default: the current directory).
+    pub workdir: Option<PathBuf>,
+    /// Active profiles (`--profile`); empty: `COMPOSE_PROFILES`, if set.
+    pub profiles: Vec<String>,
+    /// The project name (`-p`); default `COMPOSE_PROJECT_NAME`, the top-level
+    /// `name:`, then the project directory's name.
+    pub project_name: Option<String>,
     /// Env files for interpolation, in order (later ones win). Empty: the
     /// project directory's `.env`, when it exists (compose's default).
     pub env_files: Vec<PathBuf>,
@@ -48,6 +62,8 @@ pub struct LoadOptions {
     pub process_env: bool,
     /// Show file names relative to this directory when inside it.
     pub display_base: Option<PathBuf>,
+    /// Leave `${VAR}` as written and `env_file` unread (`--no-interpolate`).
+    pub no_interpolate: bool,
 }
 
 /// A loaded, merged, interpolated compose project.
@@ -68,6 +84,16 @@ pub struct Project {
     pub interp_errors: Vec<(Loc, String)>,
     /// The values interpolation used (env files, then the process environment).
     pub env: HashMap<String, String>,
+    /// The project name, normalised as compose does.
+    pub name: String,
+    /// The active profiles.
+    pub profiles: Vec<String>,
+    /// Every profile any service names (for `compose config --profiles`).
+    pub all_profiles: Vec<String>,
+    /// Problems that make docker compose refuse the project but that the
+    /// check kinds report through rules of their own (an active service that
+    /// depends on an undefined or disabled one); `compose config` fails on them.
+    pub model_errors: Vec<Diagnostic>,
 }
 
 impl Project {
@@ -136,6 +162,8 @@ struct Loader<'a> {
     cache: HashMap<PathBuf, Option<Node>>,
     var_uses: Vec<(Loc, VarUse)>,
     interp_errors: Vec<(Loc, String)>,
+    /// The first file's directory.
+    project_dir: PathBuf,
 }
 
 /// Loads the project described by `opts`.
@@ -149,36 +177,124 @@ pub fn load(opts: &LoadOptions) -> Result<Project, Diagnostics> {
         cache: HashMap::new(),
         var_uses: Vec::new(),
         interp_errors: Vec::new(),
+        project_dir: PathBuf::new(),
     };
-    let Some(first) = opts.files.first() else {
-        l.diags.push(
-            Diagnostic::new("compose/io", "no compose file given")
-                .hint("name one or more files with -f, e.g. -f docker-compose.yml"),
-        );
-        return Err(l.diags);
+    let process_env: HashMap<String, String> = if opts.process_env {
+        std::env::vars().collect()
+    } else {
+        HashMap::new()
     };
+    let workdir = opts
+        .workdir
+        .clone()
+        .map(|w| absolute(&w))
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    let vars = discover::compose_vars(&workdir, &process_env);
+    let files: Vec<PathBuf> = if !opts.files.is_empty() {
+        opts.files.clone()
+    } else if !vars.files.is_empty() {
+        vars.files.clone()
+    } else {
+        match discover::default_files(&workdir) {
+            Ok(f) => f,
+            Err(msg) => {
+                l.diags.push(Diagnostic::new("compose/io", msg).hint(
+                    "run in the directory that holds compose.yaml (or docker-compose.yml), set COMPOSE_FILE, or name files with -f",
+                ));
+                return Err(l.diags);
+            }
+        }
+    };
+    let first = &files[0];
     let project_dir = normalize(&absolute(first))
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    l.read_env(&project_dir);
+    l.project_dir = project_dir.clone();
+    l.read_env(&project_dir, &process_env);
     let mut model = Node::synthetic(Value::Map(IndexMap::new()));
-    for f in &opts.files {
+    for f in &files {
         let node = l.read_compose(f);
         // An `extends: {file: …}` naming an `-f` file reuses this parse, so
         // its variables and errors are recorded once.
         l.cache.insert(normalize(&absolute(f)), node.clone());
-        if let Some(node) = node {
+        if let Some(mut node) = node {
+            // Compose resolves `extends` within each file before merging
+            // the files: an overlay's change to a base service does not
+            // reach the services that extend it, and an overlay cannot
+            // extend a service only an earlier file defines.
+            l.apply_extends(&mut node, &normalize(&absolute(f)));
             merge::merge(&mut model, node, &mut Vec::new());
         }
     }
     if !l.diags.is_empty() {
         return Err(l.diags);
     }
-    l.apply_extends(&mut model);
-    if !l.diags.is_empty() {
+    // Profiles: `--profile`, else COMPOSE_PROFILES (from the shell or the
+    // project's `.env`, which interpolation also reads).
+    let profiles: Vec<String> = if !opts.profiles.is_empty() {
+        opts.profiles.clone()
+    } else if !vars.profiles.is_empty() {
+        vars.profiles.clone()
+    } else {
+        l.env
+            .get("COMPOSE_PROFILES")
+            .map(|s| {
+                s.split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let all_profiles = profiles::all(&model);
+    let mut model_errors = Diagnostics::default();
+    profiles::apply(&mut model, &profiles, &mut model_errors);
+    profiles::validate(&model, &mut model_errors);
+    let env = l.env.clone();
+    if !opts.no_interpolate {
+        envfiles::apply(&mut l, &mut model, &env, &mut model_errors);
+    }
+    // A name given with -p or COMPOSE_PROJECT_NAME must already be valid;
+    // one from `name:` or the directory is normalised (as compose does).
+    let given = opts
+        .project_name
+        .clone()
+        .or_else(|| vars.project_name.clone())
+        .or_else(|| {
+            l.env
+                .get("COMPOSE_PROJECT_NAME")
+                .filter(|s| !s.is_empty())
+                .cloned()
+        });
+    if let Some(g) = &given
+        && (discover::normalize_project_name(g) != *g || g.is_empty())
+    {
+        l.diags.push(
+            Diagnostic::new(
+                "compose/project-name",
+                format!("invalid project name {g:?}: only lower-case letters, digits, `-` and `_`, starting with a letter or digit"),
+            )
+            .hint(format!("for example -p {}", discover::normalize_project_name(g))),
+        );
         return Err(l.diags);
     }
+    let name = given
+        .or_else(|| {
+            model
+                .get("name")
+                .and_then(Node::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| {
+            project_dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
     Ok(Project {
         model,
         project_dir,
@@ -187,6 +303,10 @@ pub fn load(opts: &LoadOptions) -> Result<Project, Diagnostics> {
         var_uses: l.var_uses,
         interp_errors: l.interp_errors,
         env: l.env,
+        name: discover::normalize_project_name(&name),
+        profiles,
+        all_profiles,
+        model_errors: model_errors.items,
     })
 }
 
@@ -212,7 +332,7 @@ impl Loader<'_> {
         Arc::from(normalize(p).display().to_string())
     }
 
-    fn read_env(&mut self, project_dir: &Path) {
+    fn read_env(&mut self, project_dir: &Path, process_env: &HashMap<String, String>) {
         let files: Vec<PathBuf> = if self.opts.env_files.is_empty() {
             let dot = project_dir.join(".env");
             if dot.is_file() { vec![dot] } else { Vec::new() }
@@ -220,7 +340,11 @@ impl Loader<'_> {
             self.opts.env_files.clone()
         };
         for f in files {
-            match EnvFile::read(&f) {
+            // Inside an env file, `${VAR}` looks at the shell first, then at
+            // what earlier env files set (compose's `GetEnvFromFile`).
+            let seen = self.env.clone();
+            let lookup = |k: &str| process_env.get(k).or_else(|| seen.get(k)).cloned();
+            match EnvFile::read_with(&f, &lookup) {
                 Ok(e) => {
                     for entry in e.entries {
                         self.env.insert(entry.key, entry.value);
@@ -239,11 +363,9 @@ impl Loader<'_> {
                 }
             }
         }
-        if self.opts.process_env {
-            // Compose gives the shell environment precedence over env files.
-            for (k, v) in std::env::vars() {
-                self.env.insert(k, v);
-            }
+        // Compose gives the shell environment precedence over env files.
+        for (k, v) in process_env {
+            self.env.insert(k.clone(), v.clone());
         }
     }
 
@@ -296,7 +418,7 @@ impl Loader<'_> {
                     Diagnostic::new("compose/yaml", format!("{shown} is not valid YAML: {}", e.message))
                         .at(loc.to_diag())
                         .hint(if e.message.contains("budget") {
-                            "anchors and aliases expand past readyctl's limit (200,000 nodes); is this an alias bomb?"
+                            "anchors and aliases expand past readyctl's limit (50,000 nodes plus one per byte of the file); is this an alias bomb?"
                         } else {
                             "compose files are YAML; check indentation, quotes and colons near this point"
                         }),
@@ -304,18 +426,24 @@ impl Loader<'_> {
                 return None;
             }
         };
+        // A file holding only comments is an empty project, as compose reads it.
+        if matches!(node.value, Value::Null) {
+            node.value = Value::Map(IndexMap::new());
+        }
         if !check_shape(&node, &mut self.diags) {
             return None;
         }
         let env = &self.env;
         let lookup = |k: &str| env.get(k).cloned();
-        interpolate_tree(
-            &mut node,
-            &lookup,
-            &mut Vec::new(),
-            &mut self.var_uses,
-            &mut self.interp_errors,
-        );
+        if !self.opts.no_interpolate {
+            interpolate_tree(
+                &mut node,
+                &lookup,
+                &mut Vec::new(),
+                &mut self.var_uses,
+                &mut self.interp_errors,
+            );
+        }
         if let Some(services) = node.as_map_mut().and_then(|m| m.get_mut("services"))
             && let Some(services) = services.as_map_mut()
         {
@@ -326,14 +454,18 @@ impl Loader<'_> {
         Some(node)
     }
 
-    fn apply_extends(&mut self, model: &mut Node) {
+    fn apply_extends(&mut self, model: &mut Node, file: &Path) {
         let Some(services) = model.get("services").and_then(Node::as_map).cloned() else {
             return;
         };
+        let ctx = Some(file.to_path_buf());
         let mut resolved = IndexMap::new();
         for (name, svc) in &services {
-            let mut stack = vec![(None, name.clone())];
-            let node = self.resolve(name, svc.clone(), None, &services, &mut stack);
+            if svc.get("extends").is_none() {
+                continue;
+            }
+            let mut stack = vec![(ctx.clone(), name.clone())];
+            let node = self.resolve(name, svc.clone(), ctx.as_ref(), &services, &mut stack);
             resolved.insert(name.clone(), node);
         }
         if let Some(s) = model.as_map_mut().and_then(|m| m.get_mut("services")) {

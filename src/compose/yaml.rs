@@ -9,8 +9,14 @@
 //! `Spanned<T>` wrapper gives every node's position — including the
 //! *definition* site of aliased or merged values, which is where a user edits.
 //! So this module deserializes into a small recursive tree of `Spanned`
-//! nodes; no extra crate, no hand-written parser. YAML tags (`!reset`,
-//! `!override`) are discarded by the parser's untyped path and so not honoured.
+//! nodes; no extra crate, no hand-written parser. The compose tags `!reset`
+//! and `!override` are kept on the node ([`Tag`]) for the merge to honour.
+//!
+//! Scalars are typed as docker compose's YAML library (go-yaml v3, YAML 1.2
+//! core schema) types them, not as YAML 1.1 does: only `true`/`false` (any
+//! case) are booleans, so `restart: no` and `A: on` are strings; `010` is
+//! the octal 8 as in go-yaml; `0x1F`, `0o17`, `0b11`, `1_000` are integers.
+//! [`Node::scalar_text`] prints numbers as Go does (`1.0` → `1`, `1.5e-07`).
 //!
 //! This module only parses; it knows nothing about compose semantics.
 
@@ -61,6 +67,17 @@ pub struct Node {
     pub loc: Loc,
     /// Where its key is written, when it is a mapping value.
     pub key_loc: Option<Loc>,
+    /// A compose merge tag written on the value.
+    pub tag: Option<Tag>,
+}
+
+/// The compose merge tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tag {
+    /// `!reset`: drop what earlier files (or the extended service) set.
+    Reset,
+    /// `!override`: replace what earlier files set instead of merging.
+    Override,
 }
 
 /// A YAML value.
@@ -89,6 +106,7 @@ impl Node {
             value,
             loc: Loc::default(),
             key_loc: None,
+            tag: None,
         }
     }
 
@@ -98,6 +116,7 @@ impl Node {
             value,
             loc,
             key_loc: None,
+            tag: None,
         }
     }
 
@@ -144,7 +163,7 @@ impl Node {
             Value::Null => None,
             Value::Bool(b) => Some(b.to_string()),
             Value::Int(i) => Some(i.to_string()),
-            Value::Float(f) => Some(f.to_string()),
+            Value::Float(f) => Some(go_float(*f)),
             Value::Str(s) => Some(s.clone()),
             Value::Seq(_) | Value::Map(_) => None,
         }
@@ -193,6 +212,13 @@ impl Node {
     }
 }
 
+thread_local! {
+    /// Whether [`parse`] reads tags on this thread. Reading them costs several
+    /// times more per node, so only files that mention `!reset` or
+    /// `!override` pay for it.
+    static READ_TAGS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// A YAML syntax or structure error, located.
 #[derive(Debug, Clone)]
 pub struct YamlError {
@@ -216,18 +242,28 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<Node, YamlError> {
             },
         ));
     }
-    // Compose files are small; an alias bomb hits these long before memory does.
+    // An alias bomb is small text that expands enormously; a legitimate file
+    // has about one node per few bytes. So the node budget grows with the
+    // file (a 10,000-service project loads) while expansion stays linear in
+    // the input: a bomb stops after ~50,000 nodes plus one per byte.
+    let size = u64::try_from(text.len()).unwrap_or(u64::MAX);
     let mut budget = serde_saphyr::Budget::default();
-    budget.max_nodes = 200_000;
-    budget.max_events = 400_000;
+    budget.max_nodes = usize::try_from(50_000 + size).unwrap_or(usize::MAX);
+    budget.max_events = budget.max_nodes.saturating_mul(2);
     // One `x-common` anchor merged into hundreds of services is normal
     // compose; the node and event caps above bound expansion instead.
     budget.enforce_alias_anchor_ratio = false;
-    budget.max_aliases = 10_000;
+    budget.max_aliases = usize::try_from(10_000 + size / 8).unwrap_or(usize::MAX);
     budget.max_depth = 64;
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
-    let mut node: Node = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+    // go-yaml v3's typing (see the module docs).
+    options.strict_booleans = true;
+    options.legacy_octal_numbers = true;
+    READ_TAGS.with(|t| t.set(text.contains("!reset") || text.contains("!override")));
+    let parsed: Result<Node, _> = serde_saphyr::from_str_with_options(text, options);
+    READ_TAGS.with(|t| t.set(false));
+    let mut node: Node = parsed.map_err(|e| {
         let (line, column) = e
             .location()
             .map(|l| (l.line() as u32, l.column() as u32))
@@ -240,6 +276,35 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<Node, YamlError> {
     })?;
     node.set_file(file);
     Ok(node)
+}
+
+/// A float as Go's `fmt.Sprint` prints it (compose turns numbers in
+/// `environment` and `labels` into text that way): shortest form, `1` for
+/// `1.0`, an exponent below 1e-4 and from 1e21 (`1.5e-07`, `1e+21`),
+/// `+Inf`/`-Inf`/`NaN`.
+pub fn go_float(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "+Inf" } else { "-Inf" }.into();
+    }
+    let a = f.abs();
+    if a != 0.0 && !(1e-4..1e21).contains(&a) {
+        // Rust's `{:e}` is shortest too (`1.5e-7`); Go pads the exponent to
+        // two digits and always signs it.
+        let s = format!("{f:e}");
+        if let Some((m, e)) = s.split_once('e') {
+            let (sign, digits) = match e.strip_prefix('-') {
+                Some(d) => ('-', d),
+                None => ('+', e),
+            };
+            return format!("{m}e{sign}{digits:0>2}");
+        }
+        return s;
+    }
+    let s = format!("{f}");
+    if s == "-0" { "0".into() } else { s }
 }
 
 fn first_line(s: &str) -> String {
@@ -265,12 +330,28 @@ fn loc_of<T>(s: &Spanned<T>) -> Loc {
 
 impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s: Spanned<RawValue> = Spanned::deserialize(d)?;
+        if !READ_TAGS.with(std::cell::Cell::get) {
+            let s: Spanned<RawValue> = Spanned::deserialize(d)?;
+            let loc = loc_of(&s);
+            return Ok(Node {
+                value: s.value.0,
+                loc,
+                key_loc: None,
+                tag: None,
+            });
+        }
+        let s: Spanned<serde_saphyr::Tagged<RawValue>> = Spanned::deserialize(d)?;
         let loc = loc_of(&s);
+        let tag = match s.value.1.as_deref() {
+            Some("!reset") => Some(Tag::Reset),
+            Some("!override") => Some(Tag::Override),
+            _ => None,
+        };
         Ok(Node {
-            value: s.value.0,
+            value: s.value.0.0,
             loc,
             key_loc: None,
+            tag,
         })
     }
 }
@@ -404,6 +485,23 @@ mod tests {
         assert_eq!(n.get("c").unwrap().value, Value::Str("1".into()));
         assert_eq!(n.get("d").unwrap().value, Value::Null);
         assert_eq!(n.get("e").unwrap().value, Value::Float(1.5));
+    }
+
+    #[test]
+    fn scalars_are_typed_as_go_yaml_does() {
+        let n = p("a: no\nb: On\nc: 010\nd: True\ne: 0x1F\nf: 1_000\ng: ~\nh: !reset []\n");
+        assert_eq!(n.get("a").unwrap().value, Value::Str("no".into()));
+        assert_eq!(n.get("b").unwrap().value, Value::Str("On".into()));
+        assert_eq!(n.get("c").unwrap().value, Value::Int(8));
+        assert_eq!(n.get("d").unwrap().value, Value::Bool(true));
+        assert_eq!(n.get("e").unwrap().value, Value::Int(31));
+        assert_eq!(n.get("f").unwrap().value, Value::Int(1000));
+        assert_eq!(n.get("g").unwrap().value, Value::Null);
+        assert_eq!(n.get("h").unwrap().tag, Some(Tag::Reset));
+        assert_eq!(go_float(1.0), "1");
+        assert_eq!(go_float(1.5e-7), "1.5e-07");
+        assert_eq!(go_float(0.5), "0.5");
+        assert_eq!(go_float(1e21), "1e+21");
     }
 
     #[test]

@@ -1,9 +1,26 @@
-//! `.env` files: parsed with `dotenvy` (quotes, `export`, comments,
-//! multi-line double-quoted values, `${VAR}` expansion) and located, so that
-//! findings can point at the line that sets a key.
+//! `.env` files, parsed exactly as docker compose parses them (compose-go's
+//! `dotenv` package, v2.40.3), and located, so that findings can point at the
+//! line that sets a key.
 //!
-//! Used by the catalogue loader (values for `${VAR}` interpolation) and by the
-//! `env_file` kind. It only reads; it never touches the process environment.
+//! The grammar, as compose reads it:
+//! - a leading UTF-8 BOM is dropped; blank lines and `#` lines are skipped;
+//! - `export KEY=…` is `KEY=…`; `KEY: value` (YAML style) is `KEY=value`;
+//! - keys are letters, digits, `_`, `.`, `-`, `[`, `]`; a key with a space
+//!   is an error, any other character is an error naming it;
+//! - a line holding only `KEY` takes `KEY`'s value from the lookup (the
+//!   shell), and sets nothing when it has none;
+//! - unquoted values run to the end of the line, lose a ` #…` comment and
+//!   trailing blanks, keep quotes inside them, and are interpolated;
+//! - `'single'` values are literal (only `\'` is unescaped) and may span
+//!   lines; `"double"` values unescape `\n \r \t \a \b \f \v \" \\ \$` and
+//!   `\0NNN` (octal), may span lines, and are interpolated;
+//! - interpolation is compose's (`${X:-d}`, `$$`, a lone `$` kept): a name is
+//!   looked up first in the lookup (the shell), then in the keys set earlier
+//!   in the same file; a failing `${X:?msg}` is an error.
+//!
+//! Used by the compose model (interpolation and `env_file:`), the catalogue
+//! loader and the `env_file` kind. It only reads; it never touches the process
+//! environment.
 
 use std::path::Path;
 
@@ -43,6 +60,10 @@ pub const MAX_ENV_FILE_BYTES: u64 = 4 * 1024 * 1024;
 impl EnvFile {
     /// Reads and parses `path`.
     pub fn read(path: &Path) -> Result<EnvFile, EnvFileError> {
+        EnvFile::read_with(path, &|_| None)
+    }
+
+    fn read_text(path: &Path) -> Result<String, EnvFileError> {
         let meta = std::fs::metadata(path).map_err(|e| EnvFileError {
             message: format!("cannot read {}: {e}", path.display()),
             line: None,
@@ -62,20 +83,38 @@ impl EnvFile {
             message: format!("cannot read {}: {e}", path.display()),
             line: None,
         })?;
-        let text = String::from_utf8(bytes).map_err(|e| EnvFileError {
+        String::from_utf8(bytes).map_err(|e| EnvFileError {
             message: format!("{} is not UTF-8 text", path.display()),
             line: Some(line_of_offset_bytes(
                 e.as_bytes(),
                 e.utf8_error().valid_up_to(),
             )),
-        })?;
-        EnvFile::parse(&text)
+        })
     }
 
-    /// Parses `.env` text.
+    /// Parses `.env` text with nothing to look up (bare `KEY` lines set nothing).
     pub fn parse(text: &str) -> Result<EnvFile, EnvFileError> {
+        EnvFile::parse_with(text, &|_| None)
+    }
+
+    /// Reads `path`, resolving bare keys and `${VAR}` through `lookup` first.
+    pub fn read_with(
+        path: &Path,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<EnvFile, EnvFileError> {
+        let text = EnvFile::read_text(path)?;
+        EnvFile::parse_with(&text, lookup)
+    }
+
+    /// Parses `.env` text as compose does (see the module docs); `lookup`
+    /// resolves bare `KEY` lines and is asked first for `${VAR}`.
+    pub fn parse_with(
+        text: &str,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<EnvFile, EnvFileError> {
         // A NUL byte cannot be in an environment variable (execve stops at
-        // it): the file is binary or corrupt, whatever dotenvy makes of it.
+        // it): the file is binary or corrupt. Compose would read on; readyctl
+        // refuses (docs/compose.md lists this difference).
         if let Some(at) = text.find('\0') {
             let line = u32::try_from(text[..at].matches('\n').count()).unwrap_or(u32::MAX);
             return Err(EnvFileError {
@@ -83,37 +122,13 @@ impl EnvFile {
                 line: Some(line.saturating_add(1)),
             });
         }
-        let iter = dotenvy::from_read_iter(text.as_bytes());
-        let mut entries = Vec::new();
-        let mut search_from_line = 0usize;
-        let lines: Vec<&str> = text.lines().collect();
-        for item in iter {
-            let (key, value) = item.map_err(|e| match e {
-                dotenvy::Error::LineParse(line, idx) => EnvFileError {
-                    line: locate_text(&lines, &line),
-                    message: format!(
-                        "cannot parse `{}` (at character {})",
-                        truncate(&line, 60),
-                        idx + 1
-                    ),
-                },
-                other => EnvFileError {
-                    message: other.to_string(),
-                    line: None,
-                },
-            })?;
-            let (line, column) = locate_key(&lines, &key, search_from_line);
-            if line > 0 {
-                search_from_line = line as usize;
-            }
-            entries.push(EnvEntry {
-                key,
-                value,
-                line,
-                column,
-            });
+        Parser {
+            text: text.strip_prefix('\u{feff}').unwrap_or(text),
+            lookup,
+            entries: Vec::new(),
+            own: std::collections::HashMap::new(),
         }
-        Ok(EnvFile { entries })
+        .run()
     }
 
     /// The last value set for `key`.
@@ -138,39 +153,236 @@ fn line_of_offset_bytes(bytes: &[u8], offset: usize) -> u32 {
         + 1
 }
 
-fn locate_text(lines: &[&str], needle: &str) -> Option<u32> {
-    let first = needle.lines().next()?.trim();
-    lines
-        .iter()
-        .position(|l| l.trim() == first)
-        .map(|i| i as u32 + 1)
+/// Blanks inside a line (compose's `isSpace`: not the line break).
+fn is_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{85}' | '\u{a0}'
+    )
 }
 
-/// Finds the line assigning `key`, searching forward from the previous
-/// assignment so repeated keys get their own lines.
-fn locate_key(lines: &[&str], key: &str, from: usize) -> (u32, u32) {
-    (from..lines.len())
-        .chain(0..from.min(lines.len()))
-        .find_map(|i| assignment_at(lines[i], key).map(|col| (i as u32 + 1, col)))
-        .unwrap_or((0, 0))
+struct Parser<'a> {
+    text: &'a str,
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    entries: Vec<EnvEntry>,
+    own: std::collections::HashMap<String, String>,
 }
 
-/// The 1-based column of `key` when `line` assigns it.
-fn assignment_at(line: &str, key: &str) -> Option<u32> {
-    let trimmed = line.trim_start();
-    let indent = line.len() - trimmed.len();
-    let (rest, export_len) = match trimmed.strip_prefix("export ") {
-        Some(r) => {
-            let r2 = r.trim_start();
-            (r2, trimmed.len() - r2.len())
+impl Parser<'_> {
+    fn line_col(&self, at: usize) -> (u32, u32) {
+        let before = &self.text[..at];
+        let line = before.matches('\n').count() as u32 + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+        (line, col)
+    }
+
+    fn err(&self, at: usize, message: String) -> EnvFileError {
+        EnvFileError {
+            message,
+            line: Some(self.line_col(at).0),
         }
-        None => (trimmed, 0),
-    };
-    let after = rest.strip_prefix(key)?;
-    after
-        .trim_start()
-        .starts_with('=')
-        .then_some((indent + export_len) as u32 + 1)
+    }
+
+    fn run(mut self) -> Result<EnvFile, EnvFileError> {
+        let text = self.text;
+        let mut pos = 0;
+        // The next statement: skip blanks, line breaks and comment lines.
+        while let Some(off) = text[pos..].find(|c: char| !c.is_whitespace()) {
+            pos += off;
+            if text[pos..].starts_with('#') {
+                match text[pos..].find('\n') {
+                    Some(n) => {
+                        pos += n;
+                        continue;
+                    }
+                    None => break,
+                }
+            }
+            let mut src = pos;
+            if let Some(r) = text[src..].strip_prefix("export")
+                && r.starts_with([' ', '\t', '\n', '\u{c}', '\r'])
+            {
+                let trimmed = r.trim_start_matches(is_space);
+                src = text.len() - trimmed.len();
+            }
+            let key_at = src;
+            // The key ends at `=`, `:` or a line break (a bare `KEY`).
+            let mut end: Option<(usize, char)> = None;
+            for (i, c) in text[src..].char_indices() {
+                if is_space(c) {
+                    continue;
+                }
+                match c {
+                    '=' | ':' | '\n' => {
+                        end = Some((src + i, c));
+                        break;
+                    }
+                    '_' | '.' | '-' | '[' | ']' => {}
+                    c if c.is_alphabetic() || c.is_numeric() => {}
+                    c => {
+                        let line = text[src..].lines().next().unwrap_or_default();
+                        return Err(self.err(
+                            src + i,
+                            format!(
+                                "unexpected character {c:?} in variable name {:?}",
+                                truncate(line, 60)
+                            ),
+                        ));
+                    }
+                }
+            }
+            // Compose reads a last line without `=` as a value for the empty
+            // key (`{"": "SH"}`); so does readyctl, to agree with it.
+            let (key, value_from, inherited) = match end {
+                Some((i, c)) => (
+                    text[src..i].trim_end().to_string(),
+                    i + c.len_utf8(),
+                    c == '\n',
+                ),
+                None => (String::new(), src, false),
+            };
+            if key.contains(' ') {
+                return Err(self.err(key_at, "key cannot contain a space".to_string()));
+            }
+            let (line, column) = self.line_col(key_at);
+            if inherited {
+                if let Some(v) = (self.lookup)(&key) {
+                    self.set(key, v, line, column);
+                }
+                pos = value_from;
+                continue;
+            }
+            let vstart = value_from
+                + (text[value_from..].len()
+                    - text[value_from..].trim_start_matches(is_space).len());
+            let (value, next) = self.value(vstart)?;
+            self.set(key, value, line, column);
+            pos = next;
+        }
+        Ok(EnvFile {
+            entries: self.entries,
+        })
+    }
+
+    fn set(&mut self, key: String, value: String, line: u32, column: u32) {
+        self.own.insert(key.clone(), value.clone());
+        self.entries.push(EnvEntry {
+            key,
+            value,
+            line,
+            column,
+        });
+    }
+
+    /// The value starting at `at`; returns it and where the rest starts.
+    fn value(&self, at: usize) -> Result<(String, usize), EnvFileError> {
+        let text = self.text;
+        let src = &text[at..];
+        let quote = match src.as_bytes().first() {
+            Some(q @ (b'"' | b'\'')) => *q,
+            _ => {
+                let end = src.find('\n').unwrap_or(src.len());
+                let mut v = &src[..end];
+                if let Some(c) = v.find(" #") {
+                    v = &v[..c];
+                }
+                let v = v.trim_end();
+                return Ok((self.expand(v, at)?, at + end));
+            }
+        };
+        let b = src.as_bytes();
+        let mut escaped = false;
+        for i in 1..b.len() {
+            if b[i] != quote {
+                escaped = !escaped && b[i] == b'\\';
+                continue;
+            }
+            if escaped {
+                escaped = false;
+                continue;
+            }
+            let raw = &src[1..i];
+            let value = if quote == b'"' {
+                self.expand(&unescape(raw), at)?
+            } else {
+                raw.replace("\\'", "'")
+            };
+            return Ok((value, at + i + 1));
+        }
+        let line = src.lines().next().unwrap_or_default();
+        Err(self.err(
+            at,
+            format!("unterminated quoted value {}", truncate(line, 60)),
+        ))
+    }
+
+    fn expand(&self, v: &str, at: usize) -> Result<String, EnvFileError> {
+        if !v.contains('$') {
+            return Ok(v.to_string());
+        }
+        let lookup = |k: &str| (self.lookup)(k).or_else(|| self.own.get(k).cloned());
+        crate::compose::interp::interpolate(v, &lookup, &mut Vec::new())
+            .map_err(|e| self.err(at, e.to_string()))
+    }
+}
+
+/// Compose's escapes in double-quoted values: `\n \r \t \a \b \f \v \" \\`,
+/// `\$` (a literal `$`, written `$$` for interpolation) and `\0NNN` octal;
+/// anything else stays as written.
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(&(_, n)) = it.peek() else {
+            out.push(c);
+            break;
+        };
+        let simple = match n {
+            'a' => Some("\u{7}"),
+            'b' => Some("\u{8}"),
+            'f' => Some("\u{c}"),
+            'n' => Some("\n"),
+            'r' => Some("\r"),
+            't' => Some("\t"),
+            'v' => Some("\u{b}"),
+            '"' => Some("\""),
+            '\\' => Some("\\"),
+            '$' => Some("$$"),
+            _ => None,
+        };
+        if let Some(rep) = simple {
+            out.push_str(rep);
+            it.next();
+            continue;
+        }
+        if n == '0' {
+            // `\0` and up to three digits; exactly three octal digits make a
+            // byte, as Go's unquoting of `\NNN` does; otherwise kept as written.
+            let digits: String = s[i + 2..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .take(3)
+                .collect();
+            it.next();
+            for _ in 0..digits.len() {
+                it.next();
+            }
+            match u8::from_str_radix(&digits, 8) {
+                Ok(b) if digits.len() == 3 => out.push(char::from(b)),
+                _ => {
+                    out.push_str("\\0");
+                    out.push_str(&digits);
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -195,5 +407,29 @@ mod tests {
     fn reports_unparsable_line() {
         let err = EnvFile::parse("OK=1\nthis is not an assignment\n").unwrap_err();
         assert_eq!(err.line, Some(2), "{err:?}");
+        assert!(
+            err.message.contains("key cannot contain a space"),
+            "{err:?}"
+        );
+        let err = EnvFile::parse("OK=1\nA/B=2\n").unwrap_err();
+        assert!(err.message.contains("unexpected character '/'"), "{err:?}");
+    }
+
+    #[test]
+    fn reads_values_as_compose_does() {
+        let text = "\u{feff}A=b c d # e#f\nG=h#i\nK: v\nexport  L=2\nM='it\\'s'\nN=\"x\\ny\\$q\\0101\"\nO=$1 50$\nP.Q-R[0]=ok\nSH\nS=${SH:-d}-$A\n";
+        let f = EnvFile::parse_with(text, &|k| (k == "SH").then(|| "shell".to_string())).unwrap();
+        let v = |k: &str| f.get(k).map(|e| e.value.clone());
+        assert_eq!(v("A").as_deref(), Some("b c d"));
+        assert_eq!(v("G").as_deref(), Some("h#i"));
+        assert_eq!(v("K").as_deref(), Some("v"));
+        assert_eq!(v("L").as_deref(), Some("2"));
+        assert_eq!(v("M").as_deref(), Some("it's"));
+        assert_eq!(v("N").as_deref(), Some("x\ny$qA"));
+        assert_eq!(v("O").as_deref(), Some("$1 50$"));
+        assert_eq!(v("P.Q-R[0]").as_deref(), Some("ok"));
+        assert_eq!(v("SH").as_deref(), Some("shell"));
+        assert_eq!(v("S").as_deref(), Some("shell-b c d"));
+        assert_eq!(f.get("K").unwrap().line, 3);
     }
 }

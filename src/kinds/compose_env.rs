@@ -23,7 +23,9 @@ use crate::report::Finding;
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ComposeEnvCheck {
-    /// Compose files in `-f` order, relative to the deployment root.
+    /// Compose files in `-f` order, relative to the deployment root
+    /// (default: found as docker compose finds them, from the root).
+    #[serde(default)]
     pub files: Vec<PathBuf>,
     /// Env files for interpolation (default: `.env` beside the first file).
     #[serde(default)]
@@ -411,7 +413,7 @@ never set `VAULT__ENABLED: "true"`: the app starts with defaults or refuses to s
 ## Fields
 | field | type | meaning |
 |---|---|---|
-| `files` | list of paths | compose files in `-f` order (required) |
+| `files` | list of paths | compose files in `-f` order (default: found as docker compose finds them from `--root`) |
 | `env_files` | list of paths | env files for interpolation (default `.env` beside the first file) |
 | `process_env` | bool | the process environment overrides env files (default true) |
 | `service` | string or list | the service to check, or candidate names: the first one the project defines (`[openbao, vault]`) |
@@ -445,9 +447,6 @@ missing keys at the service's `environment:`.
 
     fn validate(&self) -> Vec<SpecProblem> {
         let mut p = Vec::new();
-        if self.files.is_empty() {
-            p.push(SpecProblem::new("files", "`files` is empty"));
-        }
         match (&self.service, &self.select) {
             (None, None) => p.push(
                 SpecProblem::new("service", "give `service` (a name or candidate names) or `select`")

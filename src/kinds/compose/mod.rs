@@ -133,7 +133,9 @@ pub fn rule(code: &str) -> Option<&'static Rule> {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ComposeCheck {
-    /// Compose files in `-f` order, relative to the deployment root.
+    /// Compose files in `-f` order, relative to the deployment root
+    /// (default: found as docker compose finds them, from the root).
+    #[serde(default)]
     pub files: Vec<PathBuf>,
     /// Env files for interpolation (default: `.env` beside the first file).
     #[serde(default)]
@@ -169,6 +171,8 @@ pub fn load_project(
         env_files: env_files.iter().map(|f| cx.path(f)).collect(),
         process_env,
         display_base: Some(cx.root.clone()),
+        workdir: Some(cx.root.clone()),
+        ..Default::default()
     };
     crate::compose::load(&opts).map_err(|d| {
         let findings: Vec<Finding> = d
@@ -231,12 +235,6 @@ impl CheckKind for ComposeCheck {
 
     fn validate(&self) -> Vec<SpecProblem> {
         let mut p = Vec::new();
-        if self.files.is_empty() {
-            p.push(
-                SpecProblem::new("files", "`files` is empty")
-                    .hint("name the compose files, e.g. [docker-compose.yml]"),
-            );
-        }
         for d in &self.disable {
             if !RULES.iter().any(|r| r.code == d) {
                 let codes: Vec<&str> = RULES.iter().map(|r| r.code).collect();
