@@ -58,6 +58,8 @@ rules! {
         "an env_file, build context, Dockerfile or configs/secrets file does not exist (compose refuses the project)";
     "compose/missing-mount-file", "missing bind-mounted file", Critical,
         "a bind mount's source names a file that does not exist: docker creates a directory in its place and the service fails to read it";
+    "compose/missing-mount-config-dir", "missing bind-mounted input directory", Medium,
+        "a bind mount's missing source directory feeds the service input (init scripts, policies, certificates, provisioning): docker creates it empty and the service starts without them";
     "compose/missing-mount-dir", "missing bind-mounted directory", Info,
         "a bind mount's source directory does not exist: docker creates it empty (harmless for data directories)";
     "compose/dockerfile-missing-source", "Dockerfile source missing", Critical,

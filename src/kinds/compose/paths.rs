@@ -59,6 +59,7 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         if cx.on("compose/missing-path")
             || cx.on("compose/missing-mount-file")
             || cx.on("compose/missing-mount-dir")
+            || cx.on("compose/missing-mount-config-dir")
         {
             mounts(cx, name, svc, out);
         }
@@ -77,6 +78,31 @@ pub(crate) fn looks_like_file(p: &str) -> bool {
     base.rsplit_once('.').is_some_and(|(stem, ext)| {
         !stem.is_empty() && FILE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
     })
+}
+
+/// Whether a container directory holds input the service reads at start
+/// (init scripts, configuration, policies, certificates), not data it writes.
+fn input_dir(target: &str) -> bool {
+    let t = target.to_ascii_lowercase();
+    t.starts_with("/etc/")
+        || [
+            "initdb",
+            "init.d",
+            "/init",
+            "polic",
+            "conf",
+            "config",
+            "cert",
+            "ssl",
+            "tls",
+            "provisioning",
+            "scripts",
+            "secrets",
+            "plugins",
+            "templates",
+        ]
+        .iter()
+        .any(|k| t.contains(k))
 }
 
 fn mounts(cx: &Cx, name: &str, svc: &Node, out: &mut Vec<Finding>) {
@@ -144,6 +170,14 @@ fn mounts(cx: &Cx, name: &str, svc: &Node, out: &mut Vec<Finding>) {
                     "service `{name}`: bind-mount source {src} does not exist; docker creates a directory in its place and {target} becomes an empty directory the service cannot read as a file"
                 ),
                 format!("add {src} (relative to {base}) to the repository, or drop the mount"),
+            )
+        } else if input_dir(&target) {
+            (
+                "compose/missing-mount-config-dir",
+                format!(
+                    "service `{name}`: bind-mount directory {src} does not exist; docker creates it empty at {target}, and the service starts without what it should find there"
+                ),
+                format!("add {src} (relative to {base}) with its files, or drop the mount"),
             )
         } else {
             (

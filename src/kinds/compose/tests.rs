@@ -48,31 +48,38 @@ fn missing_path_flags_env_files_builds_and_grades_mounts() {
     let f = lint_files(
         &[(
             "c.yml",
-            "services:\n  db:\n    image: postgres:15\n    volumes:\n      - ./database/init:/docker-entrypoint-initdb.d:ro\n      - pgdata:/var/lib/postgresql/data\n    env_file: [.env.db]\n  api:\n    build: {context: ., dockerfile: Dockerfile.prod}\n    volumes:\n      - ./redis/redis.conf:/etc/redis/redis.conf:ro\n      - /var/run/docker.sock:/var/run/docker.sock\n      - {type: bind, source: ./data, target: /data}\nsecrets:\n  s: {file: ./secrets/s.txt}\n",
+            "services:\n  db:\n    image: postgres:15\n    volumes:\n      - ./database/init:/docker-entrypoint-initdb.d:ro\n      - pgdata:/var/lib/postgresql/data\n    env_file: [.env.db]\n  api:\n    build: {context: ., dockerfile: Dockerfile.prod}\n    volumes:\n      - ./redis/redis.conf:/etc/redis/redis.conf:ro\n      - /var/run/docker.sock:/var/run/docker.sock\n      - {type: bind, source: ./data, target: /data}\n      - ./uploads:/app/uploads\nsecrets:\n  s: {file: ./secrets/s.txt}\n",
         )],
         &except(&[
             "compose/missing-path",
             "compose/missing-mount-file",
             "compose/missing-mount-dir",
+            "compose/missing-mount-config-dir",
         ]),
     );
     assert_eq!(
         codes(&f),
         vec![
-            ("compose/missing-mount-dir".into(), Some(5)),
+            ("compose/missing-mount-config-dir".into(), Some(5)),
             ("compose/missing-path".into(), Some(7)),
             ("compose/missing-mount-file".into(), Some(11)),
             ("compose/missing-path".into(), Some(13)),
+            ("compose/missing-mount-dir".into(), Some(14)),
             ("compose/missing-path".into(), Some(9)),
-            ("compose/missing-path".into(), Some(15)),
+            ("compose/missing-path".into(), Some(16)),
         ],
         "{f:?}"
     );
     assert!(f[0].message.contains("./database/init"), "{}", f[0].message);
-    assert_eq!(f[0].severity, Some(Severity::Info));
+    assert_eq!(
+        f[0].severity,
+        Some(Severity::Medium),
+        "init scripts are input"
+    );
     assert_eq!(f[2].severity, Some(Severity::Critical));
+    assert_eq!(f[4].severity, Some(Severity::Info), "a data directory");
     // Only info findings: the check passes, with the notes attached.
-    let o = outcome(vec![f[0].clone()], 1);
+    let o = outcome(vec![f[4].clone()], 1);
     assert_eq!(o.status(), crate::report::Status::Pass);
     assert_eq!(outcome(f, 2).status(), crate::report::Status::Fail);
 }
