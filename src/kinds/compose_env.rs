@@ -101,6 +101,8 @@ pub struct Field {
     pub wildcard: bool,
     /// Other names of the same setting (`validation_alias` choices): setting one is enough.
     pub aliases: Vec<String>,
+    /// The pydantic URL type (`PostgresDsn`, …) when read from source: its schemes apply.
+    pub url_type: Option<String>,
 }
 
 /// The fields of a settings class read from source, as `compose_env` uses them.
@@ -134,6 +136,7 @@ pub fn fields_from_settings(m: &crate::domain::pysettings::SettingsModel) -> Vec
             complex: n.complex,
             wildcard: n.wildcard,
             aliases: n.aliases.clone(),
+            url_type: n.url_type.clone(),
         })
         .collect()
 }
@@ -238,6 +241,7 @@ fn walk(
             complex: matches!(ty.as_deref(), Some("object" | "array")),
             wildcard: false,
             aliases: Vec::new(),
+            url_type: None,
         });
         if target.get("properties").is_some() {
             walk(root, target, &full, delim, is_required, depth + 1, out);
@@ -270,6 +274,7 @@ pub fn type_problem(field: &Field, value: &str) -> Option<String> {
             format: field.format.as_deref(),
             choices: choices.as_deref(),
             complex: field.complex,
+            url_type: field.url_type.as_deref(),
         },
         value,
     )
@@ -359,7 +364,7 @@ pub fn suggestions<'a>(key: &str, candidates: &'a [String], delim: &str) -> Vec<
 
 impl CheckKind for ComposeEnvCheck {
     const NAME: &'static str = "compose_env";
-    const SUMMARY: &'static str = "a compose service's environment against the app's settings (pydantic schema or inline lists)";
+    const SUMMARY: &'static str = "a compose service's environment against the app's settings (pydantic-settings source, its schema, or inline lists)";
     const DOCS: &'static str = r#"# compose_env
 
 ## What it checks
@@ -1061,6 +1066,7 @@ mod tests {
             complex: false,
             wildcard: false,
             aliases: Vec::new(),
+            url_type: None,
         };
         assert!(
             type_problem(&b, "true").is_none()

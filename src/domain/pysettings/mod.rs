@@ -99,6 +99,8 @@ pub struct EnvName {
     pub format: Option<String>,
     /// The Python annotation as written.
     pub annotation: String,
+    /// The pydantic URL/DSN type (`PostgresDsn`, `HttpUrl`, …), whose schemes apply.
+    pub url_type: Option<String>,
     /// Allowed values (`Literal`, `Enum`), compared case-sensitively.
     pub choices: Option<Vec<serde_json::Value>>,
     /// The default as JSON when it is a literal.

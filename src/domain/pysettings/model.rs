@@ -172,8 +172,8 @@ enum Ty {
     Bool,
     Bytes,
     Secret(Option<&'static str>),
-    /// A string with a JSON Schema format (URL, DSN, date, …).
-    Formatted(&'static str, &'static str),
+    /// A string with a JSON Schema format (URL, DSN, date, …) and the pydantic type name.
+    Formatted(&'static str, &'static str, &'static str),
     Array,
     Dict,
     Model(ClassRef),
@@ -203,7 +203,7 @@ impl Ty {
             Ty::Bool => (s("boolean"), None),
             Ty::Bytes => (s("string"), s("binary")),
             Ty::Secret(f) => (s("string"), f.map(str::to_string).or(s("password"))),
-            Ty::Formatted(t, f) => (s(t), (!f.is_empty()).then(|| f.to_string())),
+            Ty::Formatted(t, f, _) => (s(t), (!f.is_empty()).then(|| f.to_string())),
             Ty::Array => (s("array"), None),
             Ty::Dict | Ty::Model(_) => (s("object"), None),
             Ty::Enum(v) | Ty::Literal(v) => (values_type(v), None),
@@ -225,6 +225,13 @@ impl Ty {
             Ty::Optional(t) => t.complex(),
             Ty::Union(ts) => ts.iter().any(Ty::complex),
             _ => false,
+        }
+    }
+
+    fn url_type(&self) -> Option<String> {
+        match self.strip() {
+            Ty::Formatted(_, "uri" | "multi-host-uri", name) => Some(name.to_string()),
+            _ => None,
         }
     }
 
@@ -783,6 +790,7 @@ impl Reader {
             ty: schema_ty,
             format,
             annotation: expr_text(&f.annotation),
+            url_type: ty.url_type(),
             choices: ty.choices(),
             default: spec.default.clone(),
             default_text: spec.default_text.clone(),
@@ -862,6 +870,7 @@ impl Reader {
                 ty: None,
                 format: None,
                 annotation: expr_text(&f.annotation),
+                url_type: None,
                 choices: None,
                 default: None,
                 default_text: None,
@@ -1176,27 +1185,52 @@ fn builtin(n: &str) -> Ty {
         | "Sequence" => Ty::Array,
         "dict" | "Dict" | "Mapping" => Ty::Dict,
         "PostgresDsn" | "CockroachDsn" | "MongoDsn" | "NatsDsn" => {
-            Ty::Formatted("string", "multi-host-uri")
+            Ty::Formatted("string", "multi-host-uri", url_name(n))
         }
         "AnyUrl" | "AnyHttpUrl" | "HttpUrl" | "RedisDsn" | "AmqpDsn" | "KafkaDsn" | "MySQLDsn"
         | "MariaDBDsn" | "ClickHouseDsn" | "SnowflakeDsn" | "FileUrl" | "FtpUrl"
-        | "WebsocketUrl" | "AnyWebsocketUrl" => Ty::Formatted("string", "uri"),
-        "EmailStr" => Ty::Formatted("string", "email"),
-        "NameEmail" => Ty::Formatted("string", "name-email"),
+        | "WebsocketUrl" | "AnyWebsocketUrl" => Ty::Formatted("string", "uri", url_name(n)),
+        "EmailStr" => Ty::Formatted("string", "email", ""),
+        "NameEmail" => Ty::Formatted("string", "name-email", ""),
         "datetime" | "AwareDatetime" | "NaiveDatetime" | "PastDatetime" | "FutureDatetime" => {
-            Ty::Formatted("string", "date-time")
+            Ty::Formatted("string", "date-time", "")
         }
-        "date" | "PastDate" | "FutureDate" => Ty::Formatted("string", "date"),
-        "time" => Ty::Formatted("string", "time"),
-        "timedelta" => Ty::Formatted("string", "duration"),
-        "UUID" | "UUID1" | "UUID3" | "UUID4" | "UUID5" => Ty::Formatted("string", "uuid"),
-        "Path" | "FilePath" | "DirectoryPath" | "NewPath" => Ty::Formatted("string", "path"),
-        "IPvAnyAddress" => Ty::Formatted("string", "ipvanyaddress"),
-        "IPv4Address" => Ty::Formatted("string", "ipv4"),
-        "IPv6Address" => Ty::Formatted("string", "ipv6"),
+        "date" | "PastDate" | "FutureDate" => Ty::Formatted("string", "date", ""),
+        "time" => Ty::Formatted("string", "time", ""),
+        "timedelta" => Ty::Formatted("string", "duration", ""),
+        "UUID" | "UUID1" | "UUID3" | "UUID4" | "UUID5" => Ty::Formatted("string", "uuid", ""),
+        "Path" | "FilePath" | "DirectoryPath" | "NewPath" => Ty::Formatted("string", "path", ""),
+        "IPvAnyAddress" => Ty::Formatted("string", "ipvanyaddress", ""),
+        "IPv4Address" => Ty::Formatted("string", "ipv4", ""),
+        "IPv6Address" => Ty::Formatted("string", "ipv6", ""),
         "Any" | "object" => Ty::Any,
         other => Ty::Opaque(other.to_string()),
     }
+}
+
+/// The URL types' names as `'static` strings (the rules in `value` key on them).
+fn url_name(n: &str) -> &'static str {
+    const NAMES: &[&str] = &[
+        "PostgresDsn",
+        "CockroachDsn",
+        "MongoDsn",
+        "NatsDsn",
+        "AnyUrl",
+        "AnyHttpUrl",
+        "HttpUrl",
+        "RedisDsn",
+        "AmqpDsn",
+        "KafkaDsn",
+        "MySQLDsn",
+        "MariaDBDsn",
+        "ClickHouseDsn",
+        "SnowflakeDsn",
+        "FileUrl",
+        "FtpUrl",
+        "WebsocketUrl",
+        "AnyWebsocketUrl",
+    ];
+    NAMES.iter().find(|x| **x == n).copied().unwrap_or("AnyUrl")
 }
 
 /// Names of types whose values are scalars readyctl need not look inside.

@@ -17,6 +17,9 @@ pub struct Shape<'a> {
     pub choices: Option<&'a [Value]>,
     /// pydantic-settings decodes the value as JSON first.
     pub complex: bool,
+    /// The pydantic URL type (`PostgresDsn`, `HttpUrl`, …) when known: its
+    /// allowed schemes and host rule apply.
+    pub url_type: Option<&'a str>,
 }
 
 /// Why pydantic would reject `value`, as "must be …" text, or `None` if it parses.
@@ -70,17 +73,17 @@ pub fn problem(shape: Shape, value: &str) -> Option<String> {
         Some("integer") => (!is_int(value)).then(|| "an integer".into()),
         Some("number") => (!is_number(value)).then(|| "a number".into()),
         Some("string") => match shape.format {
-            Some("uri" | "multi-host-uri") => url_problem(value),
+            Some("uri" | "multi-host-uri") => url_problem(value, shape.url_type),
             _ => None,
         },
         _ => None,
     }
 }
 
-/// pydantic's lax bool parsing (`str` → bool), case-insensitive, surrounding
-/// whitespace stripped.
+/// pydantic's lax bool parsing (`str` → bool): case-insensitive, but
+/// whitespace is not stripped (`" yes"` is rejected; checked against pydantic).
 pub fn bool_word(v: &str) -> Option<bool> {
-    match v.trim().to_lowercase().as_str() {
+    match v.to_lowercase().as_str() {
         "1" | "true" | "yes" | "on" | "t" | "y" => Some(true),
         "0" | "false" | "no" | "off" | "f" | "n" => Some(false),
         _ => None,
@@ -118,27 +121,105 @@ fn is_number(v: &str) -> bool {
     ) || (t.parse::<f64>().is_ok() && !t.is_empty())
 }
 
-/// The URL errors pydantic reports most often for env values: no scheme,
-/// nothing after it.
-fn url_problem(v: &str) -> Option<String> {
-    let t = v.trim();
-    match t.split_once("://") {
-        None => Some("a URL with a scheme (e.g. https://host/…); pydantic says \"relative URL without a base\"".into()),
-        Some((scheme, rest)) => {
-            let scheme_ok = !scheme.is_empty()
-                && scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-            if !scheme_ok {
-                Some("a URL with a valid scheme".into())
-            } else if rest.is_empty() || rest.starts_with('/') && !scheme.eq_ignore_ascii_case("file") {
-                Some("a URL with a host; pydantic says \"empty host\"".into())
-            } else {
-                None
-            }
-        }
+/// Allowed schemes and whether a host is required, per pydantic URL type
+/// (pydantic/networks.py `UrlConstraints`).
+fn url_constraints(ty: &str) -> (Option<&'static [&'static str]>, bool) {
+    const PG: &[&str] = &[
+        "postgres",
+        "postgresql",
+        "postgresql+asyncpg",
+        "postgresql+pg8000",
+        "postgresql+psycopg",
+        "postgresql+psycopg2",
+        "postgresql+psycopg2cffi",
+        "postgresql+py-postgresql",
+        "postgresql+pygresql",
+    ];
+    match ty {
+        "HttpUrl" | "AnyHttpUrl" => (Some(&["http", "https"]), true),
+        "PostgresDsn" => (Some(PG), true),
+        "CockroachDsn" => (
+            Some(&["cockroachdb", "cockroachdb+psycopg2", "cockroachdb+asyncpg"]),
+            true,
+        ),
+        "RedisDsn" => (Some(&["redis", "rediss"]), false),
+        "AmqpDsn" => (Some(&["amqp", "amqps"]), false),
+        "MongoDsn" => (Some(&["mongodb", "mongodb+srv"]), false),
+        "KafkaDsn" => (Some(&["kafka"]), false),
+        "NatsDsn" => (Some(&["nats", "tls", "ws", "wss"]), false),
+        "FileUrl" => (Some(&["file"]), false),
+        "FtpUrl" => (Some(&["ftp"]), false),
+        "WebsocketUrl" | "AnyWebsocketUrl" => (Some(&["ws", "wss"]), false),
+        "MySQLDsn" => (
+            Some(&[
+                "mysql",
+                "mysql+mysqlconnector",
+                "mysql+aiomysql",
+                "mysql+asyncmy",
+                "mysql+mysqldb",
+                "mysql+pymysql",
+                "mysql+cymysql",
+                "mysql+pyodbc",
+            ]),
+            false,
+        ),
+        "MariaDBDsn" => (
+            Some(&["mariadb", "mariadb+mariadbconnector", "mariadb+pymysql"]),
+            false,
+        ),
+        "ClickHouseDsn" => (
+            Some(&[
+                "clickhouse+native",
+                "clickhouse+asynch",
+                "clickhouse+http",
+                "clickhouse",
+                "clickhouses",
+                "clickhousedb",
+            ]),
+            false,
+        ),
+        "SnowflakeDsn" => (Some(&["snowflake"]), true),
+        _ => (None, false),
     }
+}
+
+/// pydantic-core parses URLs with the WHATWG rules of the `url` crate, so
+/// the same crate decides here; then the type's schemes and host rule.
+fn url_problem(v: &str, url_type: Option<&str>) -> Option<String> {
+    // A multi-host DSN (`postgres://a:1,b:2/db`): pydantic-core splits the
+    // hosts; parse with the first.
+    let single;
+    let text = match (v.find("://"), v.contains(',')) {
+        (Some(i), true) => {
+            let rest = &v[i + 3..];
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let hosts = &rest[..end];
+            let first = hosts.split(',').next().unwrap_or("");
+            let auth = hosts.rfind('@').map(|a| &hosts[..=a]).unwrap_or("");
+            let first = if first.contains('@') {
+                first.to_string()
+            } else {
+                format!("{auth}{first}")
+            };
+            single = format!("{}://{}{}", &v[..i], first, &rest[end..]);
+            single.as_str()
+        }
+        _ => v,
+    };
+    let parsed = match url::Url::parse(text) {
+        Ok(u) => u,
+        Err(e) => return Some(format!("a URL (pydantic: {e})")),
+    };
+    let (schemes, host_required) = url_type.map(url_constraints).unwrap_or((None, false));
+    if let Some(s) = schemes
+        && !s.contains(&parsed.scheme())
+    {
+        return Some(format!("a URL with scheme {}", s.join(", ")));
+    }
+    if host_required && parsed.host_str().is_none_or(str::is_empty) {
+        return Some("a URL with a host".into());
+    }
+    None
 }
 
 #[cfg(test)]
@@ -151,15 +232,16 @@ mod tests {
             format: None,
             choices: None,
             complex: false,
+            url_type: None,
         }
     }
 
     #[test]
     fn booleans_follow_pydantic_words() {
-        for ok in ["true", "On", "0", " yes ", "f", "Y"] {
+        for ok in ["true", "On", "0", "yes", "f", "Y"] {
             assert!(problem(shape("boolean"), ok).is_none(), "{ok}");
         }
-        for bad in ["enabled", "2", "", "truee"] {
+        for bad in ["enabled", "2", "", "truee", " yes"] {
             assert!(problem(shape("boolean"), bad).is_some(), "{bad}");
         }
     }
@@ -200,13 +282,27 @@ mod tests {
     }
 
     #[test]
-    fn urls_need_scheme_and_host() {
-        let s = Shape {
+    fn urls_follow_the_type_schemes_and_host_rules() {
+        let redis = Shape {
+            format: Some("uri"),
+            url_type: Some("RedisDsn"),
+            ..shape("string")
+        };
+        assert!(problem(redis, "redis://redis:6379/0").is_none());
+        assert!(problem(redis, "redis://").is_none());
+        assert!(problem(redis, "r:6379").is_some());
+        let pg = Shape {
+            format: Some("multi-host-uri"),
+            url_type: Some("PostgresDsn"),
+            ..shape("string")
+        };
+        assert!(problem(pg, "postgresql+asyncpg://u:p@a:1,b:2/d").is_none());
+        assert!(problem(pg, "mysql://h/d").is_some());
+        let any = Shape {
             format: Some("uri"),
             ..shape("string")
         };
-        assert!(problem(s, "redis://redis:6379/0").is_none());
-        assert!(problem(s, "redis:6379").is_some());
-        assert!(problem(s, "http://").is_some());
+        assert!(problem(any, "foo:bar").is_none());
+        assert!(problem(any, "x").is_some());
     }
 }

@@ -1,6 +1,6 @@
 """The reference for tests/settings.rs: what pydantic-settings itself accepts.
 
-Usage: oracle.py ROOT MODULE CLASS [PROBE_NAME ...]
+Usage: oracle.py ROOT MODULE CLASS [PROBE_NAME | PROBE_NAME=VALUE ...]
 
 Imports MODULE (with ROOT on sys.path) and prints JSON:
   names:    every environment variable name pydantic-settings maps to a field,
@@ -138,7 +138,7 @@ def emit(env, path, field, sch, required, parent_model, json_path=False):
             "name": env if case_sensitive else env.upper(),
             "path": path,
             "type": t.get("type"),
-            "enum": [jsonable(v) for v in t["enum"]] if "enum" in t else None,
+            "enum": [jsonable(v) for v in t["enum"]] if "enum" in t else ([jsonable(t["const"])] if "const" in t else None),
             "format": t.get("format"),
             "default": default if has_default else None,
             "has_default": has_default,
@@ -285,6 +285,10 @@ by_name = {n["name"]: n for n in names}
 probes = {}
 if baseline is not None:
     for n in [n["name"] for n in names if not n["wildcard"]] + probe_names:
+        given = None
+        if "=" in n:
+            # NAME=VALUE: probe exactly this value (the value checks' reference).
+            n, given = n.split("=", 1)
         entry = by_name.get(n)
         value = probe_value(entry) if entry else "probe-value"
         if entry and entry["type"] == "object" and not entry["enum"]:
@@ -301,14 +305,23 @@ if baseline is not None:
                 for k in reversed(keys):
                     obj = {k if case_sensitive else k.lower(): obj}
                 value = json.dumps(obj)
+        if given is not None:
+            value = given
         env = {k: v for k, v in base.items() if not entry or by_name.get(k, {}).get("path") != entry["path"]}
         env[n] = value
         try:
             got = instantiate(env)
-            probes[n] = "accepted" if got != baseline else "ignored"
+            if got != baseline:
+                result = "accepted"
+            elif entry and entry["enum"] and len(entry["enum"]) == 1 and value == str(entry["enum"][0]):
+                # A one-value Literal cannot change: valid is all a probe can see.
+                result = "accepted (the only value)"
+            else:
+                result = "ignored"
         except ValidationError as e:
-            probes[n] = "rejected: " + e.errors()[0]["type"]
+            result = "rejected: " + e.errors()[0]["type"]
         except Exception as e:  # a settings class of the corpus may raise anything
-            probes[n] = "rejected: " + type(e).__name__
+            result = "rejected: " + type(e).__name__
+        probes[n if given is None else f"{n}={given}"] = result
 
 print(json.dumps({"names": names, "required": required, "probes": probes, "base": base, "schema": schema}, indent=1))

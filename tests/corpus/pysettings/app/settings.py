@@ -14,6 +14,13 @@ from .db import DatabaseSettings as Db
 DEFAULT_NAME = "svc"
 
 
+class SentrySettings(BaseSettings):
+    """A BaseSettings used as a nested field: flattened like a BaseModel."""
+
+    dsn: str = ""
+    sample_rate: float = 0.1
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="APP_",
@@ -49,6 +56,8 @@ class Settings(BaseSettings):
     timeout: Optional[int] = None
     nickname: str | None
     retries: "int" = 3
+    algorithm: Literal["HS256"] = "HS256"
+    sentry: SentrySettings = Field(default_factory=SentrySettings)
     _private: int = 1
     LIMIT: ClassVar[int] = 3
 
