@@ -64,6 +64,7 @@ fn broken_fixture_reports_the_checklists_known_issues_and_blockers() {
         // scripts (judged in the image: one missing, one 644 without `RUN chmod`),
         // the no-op type-check script, the mock alarm fallback.
         "compose.entrypoints",
+        "scripts.api-entrypoint",
         "frontend.type-check-script",
         "frontend.no-mock-fallback",
         // Blocker: .env.production with real secrets.
@@ -85,8 +86,6 @@ fn broken_fixture_reports_the_checklists_known_issues_and_blockers() {
         "database.init-sql.extensions",
         "redis.conf.exists",
         "vault.app-policy",
-        // The app containers get the Vault root token.
-        "vault.app-token-not-root",
         // Migrations: conflicting heads.
         "database.migrations.single-head",
         // Code: hard-coded localhost; known issue 2 (mock notification preferences).
