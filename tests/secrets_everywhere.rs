@@ -291,6 +291,8 @@ fn no_secret_appears_in_any_output_format_at_any_verbosity() {
                 "the run must fail (checks are built to): {}",
                 String::from_utf8_lossy(&out.stderr)
             );
+            // The masked SARIF must still be what code scanning accepts.
+            common::assert_valid_sarif(&out_dir.path().join("report.sarif"));
             let mut texts = vec![
                 (
                     "stdout".to_string(),

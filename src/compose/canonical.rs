@@ -538,7 +538,13 @@ fn short_volume(p: &Project, text: &str, at: &Node) -> J {
     let ro = opts.contains(&"ro");
     if is_path {
         o.insert("type".into(), J::String("bind".into()));
-        o.insert("source".into(), J::String(abs(p, source, at)));
+        // A Windows drive path is absolute to compose: kept as written.
+        let source = if drive {
+            source.to_string()
+        } else {
+            abs(p, source, at)
+        };
+        o.insert("source".into(), J::String(source));
         o.insert("target".into(), J::String(target.into()));
         if ro {
             o.insert("read_only".into(), J::Bool(true));

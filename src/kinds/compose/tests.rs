@@ -16,6 +16,9 @@ fn lint_files(files: &[(&str, &str)], disable: &[&str]) -> Vec<Finding> {
     let project = crate::compose::load(&LoadOptions {
         files: paths,
         display_base: Some(dir.path().to_path_buf()),
+        // As the kind loads it (`load_project`): every service stays in the
+        // model and the rules judge profiles themselves.
+        profiles: vec!["*".to_string()],
         ..Default::default()
     })
     .unwrap();

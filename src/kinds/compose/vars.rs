@@ -192,12 +192,19 @@ fn similar_variables(cx: &Cx, out: &mut Vec<Finding>) -> HashSet<String> {
     for (loc, u) in cx.var_uses() {
         if u.set
             || project.env.contains_key(&u.name)
-            || defined.contains_key(&u.name)
+            // Defined only in another example (.env.example) still leaves it
+            // empty here: compose reads `.env`.
+            || defined
+                .get(&u.name)
+                .is_some_and(|ds| ds.iter().any(|d| d.file.ends_with(".env")))
             || u.name.to_ascii_uppercase().contains("_DEV_")
         {
             continue;
         }
-        if reported.contains(&u.name) {
+        // With an inline default the file works as written; a similar name
+        // elsewhere is as likely unrelated (MINIO_API_PORT vs API_PORT, seen on
+        // DotMac b2470133) as meant for it: no finding.
+        if reported.contains(&u.name) || u.has_default() {
             continue;
         }
         let mut cands: Vec<(&String, &Vec<Defined>)> = defined

@@ -163,6 +163,20 @@ pub fn render(report: &Report, opts: TableOptions) -> String {
                 .sum::<usize>()
             + 1
             + closing.len();
+        // Over the budget even at one line a check: passing rows go first
+        // (each section's heading still counts them; `-v` lists them).
+        let mut base = base;
+        if base > LINE_BUDGET {
+            for v in blocks.iter_mut() {
+                v.retain(|b| {
+                    let keep = b.status != Status::Pass;
+                    if !keep {
+                        base -= b.lines_at(0);
+                    }
+                    keep
+                });
+            }
+        }
         let mut used = base;
         let mut order: Vec<(usize, usize)> = blocks
             .iter()
