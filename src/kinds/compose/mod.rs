@@ -11,10 +11,10 @@
 //! at the file, line and column of the offending value, in whichever file
 //! (base, overlay or extended) set it, and list every other file:line
 //! involved as `related`. One file per rule family:
-//! [`paths`] (files that must exist), [`image`] (what a build produces and
-//! runs), [`network`] (names services reach each other by: dependencies,
-//! profiles, proxies), [`vars`] (interpolation and credentials) and
-//! [`hardening`] (dev-mode leftovers and weak defaults).
+//! `paths` (files that must exist), `image` (what a build produces and
+//! runs), `network` (names services reach each other by: dependencies,
+//! profiles, proxies), `vars` (interpolation and credentials) and
+//! `hardening` (dev-mode leftovers and weak defaults).
 
 mod hardening;
 mod image;
