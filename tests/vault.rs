@@ -282,7 +282,7 @@ checks:
 fn bundled_policy_check_passes_on_fixed_and_fails_on_broken_fixture() {
     // The seed's defect: vault/policies/app-policy.hcl was missing.
     for (root, status, text) in [
-        ("dotmac/fixed", "pass", "grants exactly what is expected"),
+        ("dotmac/fixed", "pass", "is read-only on `secret/`"),
         (
             "dotmac/broken",
             "fail",
