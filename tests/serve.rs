@@ -143,7 +143,9 @@ fn healthz_is_503_while_a_dependency_is_down_and_200_once_it_is_up() {
 }
 
 /// Probes every 200 ms with a 1 s timeout while each run takes 5 s: every
-/// answer in under 50 ms, 503 "starting" before the first run, and 200
+/// answer well inside the probe timeout (a probe that waited for the run
+/// would take seconds; the bound leaves room for a loaded CI machine, which
+/// has been seen to take 54 ms), 503 "starting" before the first run, and 200
 /// within one interval (plus the run in flight) after the dependency is up.
 #[test]
 fn probes_answer_at_once_while_a_slow_run_is_in_flight() {
@@ -190,8 +192,8 @@ fn probes_answer_at_once_while_a_slow_run_is_in_flight() {
     }
     let flipped = flipped.unwrap_or_else(|| panic!("never 200: {statuses:?}"));
     assert!(
-        slowest < Duration::from_millis(50),
-        "slowest probe {slowest:?}"
+        slowest < Duration::from_millis(500),
+        "slowest probe {slowest:?}: a probe waited on the run in flight"
     );
     // The run in flight when it came up may have probed too early; the next
     // one, at most one interval later, sees it.
