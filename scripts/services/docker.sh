@@ -10,7 +10,7 @@
 #   readyctltest-migrate-1  service migrate, exits with code 3 → exited
 #   readyctltest-flaky-1    service flaky (project readyctlflaky), restart=always, exits → restarting
 # and the fixture deployment's stack in its good state, for
-# tests/checklist_live.rs (project `dotmac`, what checks/23-docker.yml expects):
+# tests/it/checklist_live.rs (project `dotmac`, what checks/23-docker.yml expects):
 #   dotmac-{app,celery-worker,celery-beat,postgres,redis,openbao}-1 (the real
 #   repository's service names), each running with
 #   a passing healthcheck → healthy. They are busybox stand-ins: only the

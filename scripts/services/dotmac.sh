@@ -1,5 +1,5 @@
 # The front of the fixture deployment (fixtures/dotmac/fixed) in its good
-# state, for tests/checklist_live.rs. Sourced by scripts/test.sh.
+# state, for tests/it/checklist_live.rs. Sourced by scripts/test.sh.
 #
 # The fixture's API and frontend are fictional: there is no DotMac software to
 # run. So a REAL nginx (the same reverse proxy a production deployment puts in

@@ -1,4 +1,4 @@
-# References that validate readyctl's report formats (tests/formats.rs and
+# References that validate readyctl's report formats (tests/it/formats.rs and
 # the SARIF checks in other tests). Nothing to start; the "service" is each
 # tool's path:
 # - xmllint, with junit-10.xsd from the pytest sdist (the schema pytest's

@@ -1,5 +1,5 @@
 # MDN HTTP Observatory 1.4.8 (npm), the reference for security_headers
-# grading (tests/security_headers_diff.rs drives it through
+# grading (tests/it/security_headers_diff.rs drives it through
 # tests/oracles/observatory.mjs). Sourced by scripts/test.sh.
 #
 # Installed with --ignore-scripts: its postinstall downloads the HSTS preload

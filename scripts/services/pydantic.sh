@@ -1,4 +1,4 @@
-# pydantic 2.12.1 + pydantic-settings 2.11.0, the reference for tests/settings.rs:
+# pydantic 2.12.1 + pydantic-settings 2.11.0, the reference for tests/it/settings.rs:
 # the tests import each settings module of the corpus (DotMac's real
 # settings.py included) and compare what pydantic itself reports with what
 # `readyctl settings` reads from the source. Nothing to start; the "service"

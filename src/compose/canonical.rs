@@ -5,7 +5,7 @@
 //!
 //! The kinds read [`Project::model`] (short syntax kept, positions kept); only
 //! `readyctl compose config` prints this form, and the differential test
-//! (`tests/compose_diff.rs`) compares it with docker compose's own output.
+//! (`tests/it/compose_diff.rs`) compares it with docker compose's own output.
 //! Where readyctl does not model an attribute it is passed through as loaded.
 //! This module never prints.
 

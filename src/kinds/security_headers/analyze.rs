@@ -579,7 +579,7 @@ fn corp_test(auto: Option<&Response>) -> Out {
 #[cfg(test)]
 mod tests {
     //! Expectations read from the Observatory's analyzers; the differential
-    //! test (tests/security_headers_diff.rs) checks them against the package.
+    //! test (tests/it/security_headers_diff.rs) checks them against the package.
     use super::*;
 
     fn https(lines: &[(&str, &str)]) -> Retrieval {

@@ -12,7 +12,7 @@
 //! and an http:// session, each following redirects by hand and recording
 //! them, a certificate that does not verify retried without verification and
 //! graded `hsts-invalid-cert`/`redirection-invalid-cert`, a CORS preflight).
-//! tests/security_headers_diff.rs compares the result with the Observatory's
+//! tests/it/security_headers_diff.rs compares the result with the Observatory's
 //! own code on the same served headers.
 
 pub mod analyze;
@@ -362,7 +362,7 @@ tests, its score table, its scoring and letter chart — by the algorithm the
 live site runs (5) unless `algorithm: 4` is given. The reference is the
 Observatory's own code, `@mdn/mdn-http-observatory` 1.4.8
 (`src/analyzer/tests/*.js`, `src/grader/charts.js`, `src/retriever/`):
-tests/security_headers_diff.rs serves a corpus of header sets from nginx,
+tests/it/security_headers_diff.rs serves a corpus of header sets from nginx,
 lets both the package and readyctl fetch and grade them, and compares every
 test's result, modifier and pass, the score and the grade.
 

@@ -1,0 +1,141 @@
+#![allow(
+    clippy::disallowed_macros,
+    reason = "tests say what they skip and measure"
+)]
+//! Fuzz regressions: every file under `tests/corpus/fuzz/TARGET/` (crash and
+//! hang inputs found by `cargo fuzz`, plus hand-picked seeds) is fed to the
+//! same functions as `fuzz/fuzz_targets/TARGET.rs`, in the normal test run.
+//! A panic here is a regression. See `fuzz/README.md`.
+
+use crate::common;
+
+use std::time::{Duration, Instant};
+
+use readyctl::catalogue::interp::{Lookup, expand};
+
+fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = common::repo(&format!("tests/corpus/fuzz/{target}"));
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, Vec<u8>)> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+        .collect();
+    out.sort();
+    out
+}
+
+fn each(target: &str, f: impl Fn(&str)) {
+    let all = inputs(target);
+    for (name, bytes) in &all {
+        let t0 = Instant::now();
+        // The targets only look at UTF-8 input; so do we.
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            f(text);
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "{name}: took {:?}",
+            t0.elapsed()
+        );
+    }
+    eprintln!("{target}: {} inputs", all.len());
+}
+
+#[test]
+fn catalogue() {
+    each("catalogue", |text| {
+        let _ = readyctl::catalogue::load_str("fuzz.yml", text);
+    });
+}
+
+struct Env;
+impl Lookup for Env {
+    fn get(&self, name: &str) -> Option<(String, bool)> {
+        name.len()
+            .is_multiple_of(2)
+            .then(|| (format!("v-{name}"), name.contains('S')))
+    }
+    fn deferred(&self, name: &str) -> bool {
+        name == "token"
+    }
+}
+
+#[test]
+fn interpolate() {
+    each("interpolate", |text| {
+        let _ = expand(text, &Env);
+    });
+}
+
+#[test]
+fn envfile() {
+    each("envfile", |text| {
+        let _ = readyctl::domain::envfile::EnvFile::parse(text);
+    });
+}
+
+#[test]
+fn alembic() {
+    each("alembic", |text| {
+        let _ = readyctl::domain::alembic::parse_file(text);
+        let history = readyctl::domain::alembic::History::from_texts(vec![
+            ("a.py".to_string(), text.to_string()),
+            (
+                "b.py".to_string(),
+                format!("revision = 'b'\ndown_revision = {text:?}\n"),
+            ),
+        ]);
+        let _ = history.heads();
+        let _ = history.missing(&["b".to_string()]);
+    });
+}
+
+#[test]
+fn redisconf() {
+    each("redisconf", |text| {
+        let _ = readyctl::domain::redisconf::parse_str(text, "redis.conf");
+        for line in text.lines() {
+            let _ = readyctl::domain::redisconf::split_args(line);
+        }
+        let _ = readyctl::domain::units::redis_bytes(text);
+    });
+}
+
+#[test]
+fn policy() {
+    each("policy", |text| {
+        let _ = readyctl::domain::policy::Policy::parse(text);
+    });
+}
+
+#[test]
+fn initsql() {
+    each("initsql", |text| {
+        let _ = readyctl::domain::initsql::parse(text);
+    });
+}
+
+#[test]
+fn every_fuzz_target_has_a_regression_folder() {
+    for t in [
+        "catalogue",
+        "interpolate",
+        "envfile",
+        "alembic",
+        "redisconf",
+        "policy",
+        "initsql",
+    ] {
+        assert!(
+            !inputs(t).is_empty(),
+            "tests/corpus/fuzz/{t}/ is empty: keep at least a seed"
+        );
+        assert!(
+            common::repo(&format!("fuzz/fuzz_targets/{t}.rs")).exists(),
+            "{t}"
+        );
+    }
+}
