@@ -872,6 +872,9 @@ fn interpolate(
 ) -> Node {
     match node {
         Node::Scalar(s) => {
+            // Masking by construction: a URL password, a secret query value
+            // or a Bearer credential is a secret wherever it is written.
+            secrets.extend(crate::redact::secrets_in_text(s.as_str()));
             if !s.as_str().contains("${") {
                 return node.clone();
             }
@@ -896,10 +899,15 @@ fn interpolate(
         Node::Mapping(map) => {
             let mut out = MarkedMappingNode::new_empty(*map.span());
             for (k, v) in map.iter() {
-                out.insert(
-                    k.clone(),
-                    interpolate(v, lookup, file, missing_env_files, secrets, diags),
-                );
+                let v = interpolate(v, lookup, file, missing_env_files, secrets, diags);
+                // `password: x`, `api_key: x`, `X-Api-Key: x` in any kind.
+                if let Some(text) = v.as_scalar().map(|t| t.as_str())
+                    && crate::redact::looks_secret(k.as_str())
+                    && !text.contains("${")
+                {
+                    secrets.extend(crate::redact::header_secrets(k.as_str(), text));
+                }
+                out.insert(k.clone(), v);
             }
             Node::Mapping(out)
         }
