@@ -450,7 +450,17 @@ pub fn secrets_in_text(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut push = |v: &str| {
         let v = v.trim();
-        if !v.is_empty() && !v.contains("${") && !v.starts_with('{') && !v.starts_with('[') {
+        // A bare auth scheme (`Authorization: Bearer $(…)`) is not a secret.
+        let scheme = matches!(
+            v.to_ascii_lowercase().as_str(),
+            "bearer" | "basic" | "token" | "digest" | "apikey"
+        );
+        if !v.is_empty()
+            && !scheme
+            && !v.contains("${")
+            && !v.starts_with('{')
+            && !v.starts_with('[')
+        {
             out.push(v.to_string());
         }
     };
@@ -776,7 +786,7 @@ fn shape_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
             let (Some(key), Some(val)) = (c.name("key"), c.name("val")) else {
                 continue;
             };
-            if !looks_secret(key.as_str()) || val.as_str().starts_with(MASK) {
+            if !looks_secret(key.as_str()) {
                 continue;
             }
             let line_start = text[..key.start()].rfind('\n').map_or(0, |i| i + 1);
@@ -795,7 +805,12 @@ fn shape_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
                 "=" => out.push(r),
                 // A header line (`Authorization: Bearer x`, `password: x` in
                 // YAML): the rest of the line.
-                _ if at_line_start => {
+                // `file:2:1` is a location, not a header: YAML and headers
+                // put a space after the colon.
+                _ if at_line_start
+                    && c.name("sep")
+                        .is_some_and(|m| text[m.end()..].starts_with([' ', '\t'])) =>
+                {
                     let eol = text[r.start..]
                         .find('\n')
                         .map_or(text.len(), |i| r.start + i);
@@ -1068,6 +1083,8 @@ mod tests {
             "> Authorization: ****\n  x-api-key: ****\nAccept: */*"
         );
         assert_eq!(r.mask("MYSQL_PWD=hunter22 ok"), "MYSQL_PWD=**** ok");
+        // A diagnostic location is not a header line.
+        assert_eq!(r.mask("  --> credentials:2:1"), "  --> credentials:2:1");
         assert_eq!(
             r.mask("use Basic authentication or a Bearer realm"),
             "use Basic authentication or a Bearer realm"
