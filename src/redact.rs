@@ -69,6 +69,11 @@ fn secret_word(w: &str) -> bool {
         || w.ends_with("TOKEN")
         || w == "TOKENS"
         || (w.len() > 3 && w.ends_with("PWD") && w != "OLDPWD")
+        || (w.ends_with("PASS")
+            && !matches!(
+                w,
+                "BYPASS" | "COMPASS" | "ENCOMPASS" | "SURPASS" | "OVERPASS" | "UNDERPASS"
+            ))
         || w.ends_with("APIKEY")
         || w.ends_with("AUTHTOKEN")
         || w.ends_with("PRIVATEKEY")
@@ -963,6 +968,8 @@ mod tests {
             "Cookie",
             "ENCRYPTION_KEY",
             "AZURE_STORAGE_ACCOUNT_KEY",
+            "requirepass",
+            "DB_PASS",
         ] {
             assert!(looks_secret(n), "{n}");
         }

@@ -763,12 +763,20 @@ fn read_defaults(file: &str, node: Option<&Node>, diags: &mut Diagnostics) -> De
                 Err(m) => diags
                     .push(Diagnostic::new("catalogue/shape", m).at(loc(file, v.span().start()))),
             },
-            "timeout" => match v.as_scalar().map(|s| humantime::parse_duration(s.as_str())) {
+            "timeout" => match v.as_scalar().map(|s| {
+                crate::domain::units::parse_duration_within(
+                    s.as_str(),
+                    crate::domain::units::MAX_TIMEOUT,
+                )
+            }) {
                 Some(Ok(t)) => d.timeout = t,
                 _ => diags.push(
-                    Diagnostic::new("catalogue/shape", "`timeout` must be a duration")
-                        .at(loc(file, v.span().start()))
-                        .hint("write e.g. `10s`, `500ms`, `2m`"),
+                    Diagnostic::new(
+                        "catalogue/shape",
+                        "`timeout` must be a duration of at most 24h",
+                    )
+                    .at(loc(file, v.span().start()))
+                    .hint("write e.g. `10s`, `500ms`, `2m`"),
                 ),
             },
             other => diags.push(
@@ -1057,14 +1065,17 @@ fn parse_check(
     };
     let timeout = match str_field("timeout", diags) {
         None => defaults.timeout,
-        Some(s) => match humantime::parse_duration(s.as_str()) {
+        Some(s) => match crate::domain::units::parse_duration_within(
+            s.as_str(),
+            crate::domain::units::MAX_TIMEOUT,
+        ) {
             Ok(t) if !t.is_zero() => t,
             _ => {
                 diags.push(
                     Diagnostic::new(
                         "catalogue/shape",
                         format!(
-                            "`timeout` must be a positive duration, got `{}`",
+                            "`timeout` must be a positive duration of at most 24h, got `{}`",
                             s.as_str()
                         ),
                     )

@@ -10,7 +10,10 @@
 //!   worker and never delays the runner;
 //! - [`limit`]: byte limits enforced while reading (HTTP bodies, streams,
 //!   rolling tails of process output);
-//! - [`process`]: children in their own process group, killed as a group.
+//! - [`process`]: children in their own process group, killed as a group;
+//! - [`text`]: outside text made safe to show (controls escaped, clipped);
+//! - [`redirect`]: the redirect policy (secret headers dropped on an origin
+//!   change, https → http refused unless allowed).
 //!
 //! Support never prints, never decides a check's status and never imports
 //! kinds: kinds turn its typed errors into findings.
@@ -19,3 +22,5 @@ pub mod fs;
 pub mod limit;
 pub mod offload;
 pub mod process;
+pub mod redirect;
+pub mod text;
