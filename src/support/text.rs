@@ -74,9 +74,8 @@ mod tests {
     fn clips_and_says_how_much() {
         assert_eq!(clip("abcdef", 4), "abcd… (2 more characters)");
         assert_eq!(clip("abc", 4), "abc");
-        assert_eq!(
-            for_display(&"x".repeat(1_000_000)).chars().count(),
-            MAX_CELL_CHARS + 25
-        );
+        let shown = for_display(&"x".repeat(1_000_000));
+        assert!(shown.ends_with("… (998000 more characters)"), "{shown}");
+        assert_eq!(shown.chars().filter(|c| *c == 'x').count(), MAX_CELL_CHARS);
     }
 }
