@@ -803,7 +803,8 @@ fn shape_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
             let mut r = val.range();
             // Strip quotes so the masked value keeps them.
             let v = val.as_str();
-            if v.len() >= 2 && (v.starts_with('"') || v.starts_with('\'')) {
+            let quoted = v.len() >= 2 && (v.starts_with('"') || v.starts_with('\''));
+            if quoted {
                 r = r.start + 1..r.end - 1;
             }
             match &c["sep"] {
@@ -812,6 +813,7 @@ fn shape_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
                 // YAML): the rest of the line.
                 // `file:2:1` is a location, not a header: YAML and headers
                 // put a space after the colon.
+                _ if quoted => out.push(r),
                 _ if at_line_start
                     && c.name("sep")
                         .is_some_and(|m| text[m.end()..].starts_with([' ', '\t'])) =>
@@ -1090,6 +1092,10 @@ mod tests {
             "> Authorization: ****\n  x-api-key: ****\nAccept: */*"
         );
         assert_eq!(r.mask("MYSQL_PWD=hunter22 ok"), "MYSQL_PWD=**** ok");
+        assert_eq!(
+            r.mask("  DB_PASSWORD: \"a b c\"\n"),
+            "  DB_PASSWORD: \"****\"\n"
+        );
         // A diagnostic location is not a header line.
         assert_eq!(r.mask("  --> credentials:2:1"), "  --> credentials:2:1");
         assert_eq!(
