@@ -119,7 +119,7 @@ fn result_cell(c: &CheckResult) -> String {
         if let Some(loc) = f.location() {
             // A file name is outside text: controls escaped, a line break
             // shown as `\n` (a code span cannot hold `<br>`), pipes escaped.
-            let loc = crate::support::text::for_display(&loc)
+            let loc = crate::support::display::for_display(&loc)
                 .replace('`', "'")
                 .replace('\n', "\\n")
                 .replace('|', "\\|");
@@ -161,9 +161,9 @@ fn result_cell(c: &CheckResult) -> String {
 
 /// Makes text safe inside a table cell: no pipes, no line breaks, no HTML.
 fn cell(s: &str) -> String {
-    // Controls escaped and huge values clipped (see `support::text`); line
+    // Controls escaped and huge values clipped (see `support::display`); line
     // breaks become `<br>` below, so no value can forge a row.
-    crate::support::text::for_display(s)
+    crate::support::display::for_display(s)
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -633,7 +633,7 @@ fn wrap(text: &str, width: usize, hang: usize) -> Vec<String> {
 fn wrap_first(text: &str, first_width: usize, width: usize, hang: usize) -> Vec<String> {
     // Outside text (a scanned line, command output, a file name) cannot
     // paint the terminal, and a huge value cannot flood it.
-    let text = crate::support::text::for_display(text);
+    let text = crate::support::display::for_display(text);
     let mut lines: Vec<String> = Vec::new();
     for (i, para) in text.split('\n').enumerate() {
         let mut line = String::new();
