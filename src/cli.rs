@@ -348,7 +348,8 @@ pub struct ListArgs {
 
 /// Parses `10s`, `2m`, `500ms`.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("{e} (write e.g. 30s, 2m, 500ms)"))
+    crate::domain::units::parse_duration_within(s, crate::domain::units::MAX_TIMEOUT)
+        .map_err(|e| format!("{e} (write e.g. 30s, 2m, 500ms)"))
 }
 
 /// A duration that is more than zero: `--deadline 0s` would cancel every

@@ -204,11 +204,20 @@ impl Diagnostics {
 
     /// Renders every diagnostic, with source snippets where the file is known.
     pub fn render(&self, color: bool) -> String {
+        let redactor = self.redactor();
         let mut files = SimpleFiles::new();
+        // Source lines are masked keeping their width, so carets still point
+        // at the right column; a literal DSN password or Bearer token on a
+        // line beside an unset variable is not shown.
         let ids: Vec<(String, usize)> = self
             .sources
             .iter()
-            .map(|(name, text)| (name.clone(), files.add(name.clone(), text.clone())))
+            .map(|(name, text)| {
+                (
+                    name.clone(),
+                    files.add(name.clone(), redactor.mask_keep_width(text)),
+                )
+            })
             .collect();
         let config = Config {
             chars: term::Chars::ascii(),
@@ -257,9 +266,28 @@ impl Diagnostics {
             "error: {n} problem{} found; nothing was run\n",
             if n == 1 { "" } else { "s" }
         );
-        let mut out = String::from_utf8_lossy(buf.as_slice()).into_owned();
+        let mut out = redactor.mask(&String::from_utf8_lossy(buf.as_slice()));
         out.push_str(&tail);
         out
+    }
+
+    /// A redactor for the literal secrets in the sources and the messages:
+    /// diagnostics are shown when nothing loaded, so nothing else has
+    /// registered them.
+    fn redactor(&self) -> crate::redact::Redactor {
+        let texts = self.sources.iter().map(|(_, t)| t.as_str()).chain(
+            self.items
+                .iter()
+                .flat_map(|d| {
+                    [
+                        Some(d.message.as_str()),
+                        d.label.as_deref(),
+                        d.hint.as_deref(),
+                    ]
+                })
+                .flatten(),
+        );
+        crate::redact::Redactor::with_values(texts.flat_map(crate::redact::secrets_in_text))
     }
 
     /// One line per diagnostic: `file:line:col: error[code]: message (help: …)`.
@@ -275,7 +303,7 @@ impl Diagnostics {
             }
             out.push('\n');
         }
-        out
+        self.redactor().mask(&out)
     }
 }
 
@@ -373,5 +401,35 @@ mod tests {
         assert!(out.contains("c.yml:2:11"), "{out}");
         assert!(out.contains("^^^"), "{out}");
         assert!(out.contains("help: did you mean `file`?"), "{out}");
+    }
+
+    /// Regression (issue 17): a catalogue line holding a literal DSN password
+    /// or Bearer token beside an unset variable printed it in the snippet.
+    #[test]
+    fn snippets_mask_literal_secrets_and_keep_the_caret() {
+        let mut d = Diagnostics::default();
+        let line = r#"  - {url: "postgres://app:s3cr/et@w0rd@db/app", headers: {Authorization: "Bearer tok-123-abc"}, x: "${UNSET}"}"#;
+        d.add_source("c.yml", format!("checks:\n{line}\n"));
+        let col = line.find("${UNSET}").unwrap() as u32 + 1;
+        d.push(
+            Diagnostic::new("catalogue/unset-variable", "variable UNSET is not set").at(Some(
+                Location {
+                    file: "c.yml".into(),
+                    line: 2,
+                    column: col,
+                },
+            )),
+        );
+        for out in [d.render(false), d.render_plain()] {
+            for secret in ["s3cr/et@w0rd", "tok-123-abc", "s3cr", "w0rd@db"] {
+                assert!(!out.contains(secret), "{secret} in {out}");
+            }
+        }
+        let out = d.render(false);
+        // The caret still sits under `${UNSET}`.
+        let lines: Vec<&str> = out.lines().collect();
+        let src = lines.iter().position(|l| l.contains("${UNSET}")).unwrap();
+        let caret = lines[src + 1];
+        assert_eq!(caret.find('^'), lines[src].find("${UNSET}"), "{out}");
     }
 }

@@ -1,19 +1,31 @@
 //! Masking of secrets in everything readyctl writes.
 //!
-//! Two mechanisms, applied together by [`Redactor::mask`]:
-//! - known values: every value the catalogue marks secret, every value
-//!   interpolated from a secret-looking variable, every value a check reads from
-//!   a secret store or captures, is replaced by `****` wherever it appears;
-//! - shapes: credentials inside URLs and DSNs (`scheme://user:pass@host`,
-//!   `password=…` in key/value DSNs) are masked even when nobody declared them.
+//! Masking is by construction: whatever enters readyctl as a secret is
+//! registered once, in every form it can reappear in, and one pass over every
+//! output text replaces all of them. [`Redactor::mask`] applies two mechanisms:
+//! - known values: every value the catalogue marks secret, every value of a
+//!   secret-looking variable or field ([`looks_secret`]), every URL password and
+//!   every value of a secret-looking query parameter ([`secrets_in_text`]),
+//!   every value a check reads from a secret store or captures. Each is
+//!   registered with its URL-encoded, form-encoded and JSON-escaped forms and
+//!   its base64 forms at all three byte alignments — so `user:pass` base64 (an
+//!   `Authorization: Basic` header echoed back) and a secret inside a longer
+//!   base64 blob are masked too;
+//! - shapes: credentials inside URLs and DSNs (`scheme://user:pass@host`, even
+//!   with an unencoded `/` or `@` in the password), secret-looking query
+//!   values, `NAME=value` pairs and `Authorization:`-like header lines, and
+//!   `Bearer`/`Basic` credentials are masked even when nobody declared them.
 //!
 //! The report layer runs every string of a report through [`Redactor::mask`]
-//! before any renderer sees it, so no renderer can forget.
+//! before any renderer sees it, so no renderer can forget; diagnostics mask
+//! their source snippets with [`Redactor::mask_keep_width`] so carets still
+//! point at the right column.
 
 use std::collections::HashSet;
 use std::sync::{Arc, LazyLock, RwLock};
 
 use aho_corasick::{AhoCorasick, MatchKind};
+use base64::Engine as _;
 use regex::Regex;
 
 /// What a masked value is replaced by.
@@ -23,23 +35,245 @@ pub const MASK: &str = "****";
 /// everywhere would garble reports); they are still masked by shape.
 const MIN_SECRET_LEN: usize = 4;
 
-static URL_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pass>[^@\s/]+)@")
-        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
-});
-static KV_PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?P<key>password|passwd|pwd|secret|token)\s*=\s*(?P<val>'[^']*'|[^\s'&;]+)")
-        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
-});
-static SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(pass|secret|token|private|credential|api[_-]?key|access[_-]?key|secret[_-]?key|auth|dsn|salt|cookie|session[_-]?key|signing)")
-        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
-});
+/// Base64 fragments shorter than this are not registered: a 4-character
+/// fragment occurs by chance in ordinary words.
+const MIN_B64_FRAGMENT: usize = 6;
 
-/// True for variable or field names that conventionally hold secrets
-/// (`POSTGRES_PASSWORD`, `JWT_SECRET`, `VAULT_TOKEN`, `MINIO_SECRET_KEY`, …).
+/// Late values (added after the first mask) are kept in a small second
+/// automaton; once they outnumber this and the frozen set, both are merged and
+/// rebuilt, so the total build work stays linear in the registered forms.
+const LATE_MERGE_MIN: usize = 64;
+
+/// Words whose presence makes a name secret-looking on their own.
+fn secret_word(w: &str) -> bool {
+    matches!(
+        w,
+        "PASS"
+            | "PASSWD"
+            | "PWD"
+            | "PASSPHRASE"
+            | "AUTH"
+            | "AUTHORIZATION"
+            | "DSN"
+            | "SALT"
+            | "CREDENTIAL"
+            | "CREDENTIALS"
+            | "CREDS"
+            | "SIGNATURE"
+            | "APIKEY"
+            | "JWT"
+            | "PSK"
+            | "SECRETS"
+    ) || w.contains("PASSWORD")
+        || (w.contains("SECRET") && !w.contains("SECRETARY"))
+        || w.ends_with("TOKEN")
+        || w == "TOKENS"
+        || (w.len() > 3 && w.ends_with("PWD") && w != "OLDPWD")
+        || (w.ends_with("PASS")
+            && !matches!(
+                w,
+                "BYPASS" | "COMPASS" | "ENCOMPASS" | "SURPASS" | "OVERPASS" | "UNDERPASS"
+            ))
+        || w.ends_with("APIKEY")
+        || w.ends_with("AUTHTOKEN")
+        || w.ends_with("PRIVATEKEY")
+        || w.ends_with("ACCESSKEY")
+}
+
+/// Words that, before `KEY`, make it a secret (`API_KEY`, `Ocp-Apim-Subscription-Key`).
+fn key_qualifier(w: &str) -> bool {
+    matches!(
+        w,
+        "API"
+            | "ACCESS"
+            | "SECRET"
+            | "PRIVATE"
+            | "SESSION"
+            | "SIGNING"
+            | "SUBSCRIPTION"
+            | "ENCRYPTION"
+            | "MASTER"
+            | "HMAC"
+            | "FERNET"
+            | "LICENSE"
+            | "AUTH"
+            | "CLIENT"
+            | "CRYPTO"
+            | "SECURITY"
+            | "SERVICE"
+            | "ACCOUNT"
+            | "STORAGE"
+            | "WEBHOOK"
+    )
+}
+
+/// Words after the secret word that make the name describe a secret rather
+/// than hold one (`ACCESS_TOKEN_EXPIRE_MINUTES`, `MONGO_AUTH_SOURCE`,
+/// `REDIS_PASSWORD_FILE`, `AWS_ACCESS_KEY_ID`, `RADIUS_AUTH_PORT`).
+fn metadata_word(w: &str) -> bool {
+    matches!(
+        w,
+        "PORT"
+            | "HOST"
+            | "HOSTNAME"
+            | "URL"
+            | "URI"
+            | "PATH"
+            | "FILE"
+            | "DIR"
+            | "MINUTES"
+            | "HOURS"
+            | "DAYS"
+            | "SECONDS"
+            | "TTL"
+            | "EXPIRE"
+            | "EXPIRES"
+            | "EXPIRY"
+            | "EXPIRATION"
+            | "TIMEOUT"
+            | "LENGTH"
+            | "LEN"
+            | "ENABLED"
+            | "ENABLE"
+            | "DISABLED"
+            | "REQUIRED"
+            | "REQUIRE"
+            | "MIN"
+            | "MAX"
+            | "SOURCE"
+            | "TYPE"
+            | "ALGORITHM"
+            | "ALG"
+            | "MODE"
+            | "NAME"
+            | "USER"
+            | "USERNAME"
+            | "ID"
+            | "ROTATION"
+            | "POLICY"
+            | "ISSUER"
+            | "AUDIENCE"
+            | "ENDPOINT"
+            | "HEADER"
+            | "PREFIX"
+            | "FIELD"
+            | "PARAM"
+            | "VERSION"
+            | "COUNT"
+            | "LIMIT"
+            | "SIZE"
+            | "INTERVAL"
+            | "RETRIES"
+            | "LEVEL"
+            | "LOCATION"
+            | "DOMAIN"
+            | "SAMESITE"
+            | "SECURE"
+            | "HTTPONLY"
+            | "BACKEND"
+            | "PROVIDER"
+            | "METHOD"
+            | "STRATEGY"
+            | "FORMAT"
+            | "MOUNT"
+            | "ENGINE"
+            | "STORE"
+            | "SCHEME"
+            | "REALM"
+            | "SCOPE"
+            | "SCOPES"
+            | "LIFETIME"
+            | "AGE"
+            | "CACHE"
+            | "ALLOWED"
+            | "LOGIN"
+            | "MECHANISM"
+    )
+}
+
+/// A name split into upper-case words at `_`, `-`, `.`, `/` and camelCase
+/// boundaries: `accessToken` → `ACCESS`, `TOKEN`.
+fn words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        cur.push(c.to_ascii_uppercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// True for variable, field or header names that conventionally hold secrets
+/// (`POSTGRES_PASSWORD`, `MYSQL_PWD`, `JWT_SECRET`, `VAULT_TOKEN`,
+/// `MINIO_SECRET_KEY`, `OPENAI_API_KEY`, `Ocp-Apim-Subscription-Key`,
+/// `X-Hub-Signature`, `Authorization`, `accessToken`), but not for names that
+/// describe one (`ACCESS_TOKEN_EXPIRE_MINUTES`, `REDIS_PASSWORD_FILE`,
+/// `AWS_ACCESS_KEY_ID`, `MONGO_AUTH_SOURCE`) nor the shell's `PWD`.
 pub fn looks_secret(name: &str) -> bool {
-    SECRET_NAME.is_match(name)
+    let ws = words(name);
+    if ws.len() == 1 && matches!(ws[0].as_str(), "PWD" | "OLDPWD") {
+        return false;
+    }
+    // The cookie headers carry sessions; `SECURE_COOKIES` does not.
+    if matches!(ws.as_slice(), [c] if c == "COOKIE")
+        || matches!(ws.as_slice(), [s, c] if s == "SET" && c == "COOKIE")
+    {
+        return true;
+    }
+    let last = ws.iter().enumerate().rev().find(|(i, w)| {
+        secret_word(w) || (w.as_str() == "KEY" && *i > 0 && key_qualifier(&ws[i - 1]))
+    });
+    match last {
+        Some((i, _)) => !ws[i + 1..].iter().any(|w| metadata_word(w)),
+        None => false,
+    }
+}
+
+/// True for query parameters whose value is a credential: every
+/// [`looks_secret`] name plus the short ones APIs use (`key=` of Google APIs,
+/// `sig=` of Azure SAS URLs, `code=` of OAuth callbacks).
+pub fn looks_secret_param(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(
+        n.as_str(),
+        "key" | "sig" | "code" | "pass" | "pw" | "session" | "sessionid" | "sid_token"
+    ) || looks_secret(name)
+}
+
+/// True for values that are never worth masking by value: booleans and the
+/// like, which a secret-looking flag (`SECURE_COOKIES=false`) may hold and
+/// which would otherwise be masked in every sentence.
+fn trivial_value(v: &str) -> bool {
+    matches!(
+        v.to_ascii_lowercase().as_str(),
+        "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "null"
+            | "none"
+            | "nil"
+            | "enabled"
+            | "disabled"
+            | "required"
+            | "optional"
+    )
 }
 
 /// The values to treat as secret in an HTTP header `name: value`: the whole
@@ -60,6 +294,210 @@ pub fn header_secrets(name: &str, value: &str) -> Vec<String> {
         )
     {
         out.push(cred.trim().to_string());
+    }
+    out
+}
+
+/// The secrets a variable `name=value` carries: the whole value when the
+/// name looks secret, and in any case the credentials inside it (a
+/// `DATABASE_URL`'s password, an `access_token=` query value).
+pub fn secrets_of_var(name: &str, value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if looks_secret(name) && !value.contains("${") {
+        out.push(value.to_string());
+    }
+    out.extend(secrets_in_text(value));
+    out
+}
+
+/// One `scheme://user:password@host` found in a text: byte ranges of the
+/// user and of the password.
+struct UrlCred {
+    user: std::ops::Range<usize>,
+    pass: Option<std::ops::Range<usize>>,
+}
+
+fn is_host_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'[' | b']' | b'%')
+}
+
+fn ends_token(b: u8) -> bool {
+    b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'`' | b'\\')
+}
+
+/// Every URL userinfo in `text`. The password may hold an unencoded `/` or
+/// `@` (users paste them so, and drivers accept it): the userinfo ends at the
+/// *last* `@` of the token that is followed by a host and then `/`, `?`, `#`
+/// or the token's end.
+fn url_creds(text: &str) -> Vec<UrlCred> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find("://").map(|i| i + from) {
+        let start = i + 3;
+        // The scheme must be a scheme.
+        let scheme_ok = i > 0 && bytes[i - 1].is_ascii_alphanumeric();
+        let end = bytes[start..]
+            .iter()
+            .position(|b| ends_token(*b))
+            .map_or(bytes.len(), |p| start + p);
+        from = start;
+        if !scheme_ok {
+            continue;
+        }
+        // Find the last '@' followed by host bytes and a terminator.
+        let mut at = None;
+        for (p, b) in bytes[start..end].iter().enumerate().rev() {
+            if *b != b'@' {
+                continue;
+            }
+            let h = start + p + 1;
+            let host_end = bytes[h..end]
+                .iter()
+                .position(|b| !is_host_byte(*b))
+                .map_or(end, |q| h + q);
+            let terminated = host_end == end
+                || matches!(bytes[host_end], b'/' | b'?' | b'#' | b',' | b';' | b')');
+            if host_end > h && terminated {
+                at = Some(start + p);
+                break;
+            }
+        }
+        let Some(at) = at else { continue };
+        let info = &text[start..at];
+        let cred = match info.find(':') {
+            Some(c) => {
+                let user = &info[..c];
+                let pass = &info[c + 1..];
+                // `host:8080/path/@name` is a path, not a password.
+                let port_like = pass
+                    .split('/')
+                    .next()
+                    .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                    && pass.contains('/');
+                if user.contains('/') || pass.is_empty() || port_like {
+                    None
+                } else {
+                    Some(UrlCred {
+                        user: start..start + c,
+                        pass: Some(start + c + 1..at),
+                    })
+                }
+            }
+            // A long user without password is a token (`https://ghp_…@github.com`);
+            // `git@`, `medium.com/@name` are not.
+            None if info.len() >= 20 && !info.contains('/') => Some(UrlCred {
+                user: start..at,
+                pass: None,
+            }),
+            None => None,
+        };
+        if let Some(c) = cred {
+            out.push(c);
+            from = at + 1;
+        }
+    }
+    out
+}
+
+static QUERY_PARAM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"[?&;](?P<key>[A-Za-z0-9_.\-\[\]]+)=(?P<val>[^&#\s"'<>;]+)"#)
+        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
+});
+/// `key: value`, `key=value`, `"key": "value"` (YAML, JSON, .env, logfmt).
+static KEY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)["']?[ \t]*(?P<sep>[:=])[ \t]*(?P<val>"(?:[^"\\]|\\.)*"|'[^']*'|[^\s,}\]\[{#'"&;][^\s,}\]'"&;]*)"#,
+    )
+    .unwrap_or_else(|e| unreachable!("static regex: {e}"))
+});
+static AUTH_SCHEME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?P<scheme>bearer|basic)[ \t]+(?P<cred>[A-Za-z0-9._~+/=\-]{8,})")
+        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
+});
+
+/// A credential after `Bearer` or `Basic` that is one, not a word of prose
+/// (`Basic authentication`, `Bearer realm`).
+fn real_credential(scheme: &str, cred: &str) -> bool {
+    if scheme.eq_ignore_ascii_case("basic") {
+        return base64::engine::general_purpose::STANDARD
+            .decode(cred)
+            .is_ok_and(|d| d.contains(&b':'));
+    }
+    cred.bytes()
+        .any(|b| b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-' | b'~' | b'+' | b'/'))
+        || cred.bytes().skip(1).any(|b| b.is_ascii_uppercase())
+}
+
+fn unquote(v: &str) -> &str {
+    let v = v.trim();
+    if v.len() >= 2
+        && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')))
+    {
+        &v[1..v.len() - 1]
+    } else {
+        v
+    }
+}
+
+fn decoded(v: &str) -> String {
+    percent_encoding::percent_decode_str(v)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// The literal secrets a text holds, wherever it came from (a catalogue
+/// file, a `.env` value, a diagnostics source): URL passwords (as written and
+/// decoded), values of secret-looking query parameters, values of
+/// secret-looking keys (`password: x`, `API_KEY=x`, `"token": "x"`) and
+/// `Bearer`/`Basic` credentials. Placeholders (`${X}`) are not secrets.
+pub fn secrets_in_text(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut push = |v: &str| {
+        let v = v.trim();
+        // A bare auth scheme (`Authorization: Bearer $(…)`) is not a secret.
+        let scheme = matches!(
+            v.to_ascii_lowercase().as_str(),
+            "bearer" | "basic" | "token" | "digest" | "apikey"
+        );
+        if !v.is_empty()
+            && !scheme
+            && !v.contains("${")
+            && !v.starts_with('{')
+            && !v.starts_with('[')
+        {
+            out.push(v.to_string());
+        }
+    };
+    if text.contains("://") {
+        for c in url_creds(text) {
+            let r = c.pass.clone().unwrap_or(c.user.clone());
+            push(&text[r.clone()]);
+            push(&decoded(&text[r]));
+        }
+    }
+    if text.contains('=') {
+        for c in QUERY_PARAM.captures_iter(text) {
+            if looks_secret_param(&c["key"]) {
+                push(&c["val"]);
+                push(&decoded(&c["val"]));
+            }
+        }
+    }
+    if text.contains(':') || text.contains('=') {
+        for c in KEY_VALUE.captures_iter(text) {
+            if looks_secret(&c["key"]) {
+                let v = unquote(&c["val"]);
+                for s in header_secrets(&c["key"], v) {
+                    push(&s);
+                }
+            }
+        }
+    }
+    for c in AUTH_SCHEME.captures_iter(text) {
+        if real_credential(&c["scheme"], &c["cred"]) {
+            push(&c["cred"]);
+        }
     }
     out
 }
@@ -90,15 +528,83 @@ pub fn mask_argv(argv: &[String]) -> Vec<String> {
     out
 }
 
+/// The forms a secret can reappear in: as is, URL- and form-encoded,
+/// JSON-escaped, and base64 (standard and URL-safe) at each of the three byte
+/// alignments it can have inside a longer encoded text (`user:pass` in a
+/// Basic header, a token inside a JWT payload). Each base64 form drops the
+/// edge characters that depend on the neighbouring bytes.
+pub fn forms(value: &str) -> Vec<String> {
+    const ENC: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    let mut out = vec![value.to_string()];
+    let pct = percent_encoding::utf8_percent_encode(value, ENC).to_string();
+    out.push(pct.to_ascii_lowercase_hex());
+    out.push(pct);
+    out.push(url::form_urlencoded::byte_serialize(value.as_bytes()).collect());
+    if let Ok(json) = serde_json::to_string(value) {
+        out.push(json[1..json.len() - 1].to_string());
+    }
+    let engines = [
+        &base64::engine::general_purpose::STANDARD,
+        &base64::engine::general_purpose::URL_SAFE,
+    ];
+    out.push(base64::engine::general_purpose::STANDARD.encode(value));
+    for engine in engines {
+        for k in 0..3usize {
+            let mut bytes = vec![0u8; k];
+            bytes.extend_from_slice(value.as_bytes());
+            let enc = engine.encode(&bytes);
+            let enc = enc.trim_end_matches('=');
+            let front = [0, 2, 3][k];
+            let back = usize::from(bytes.len() % 3 != 0);
+            if enc.len() >= front + back + MIN_B64_FRAGMENT {
+                out.push(enc[front..enc.len() - back].to_string());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out.retain(|f| f.chars().count() >= MIN_SECRET_LEN);
+    out
+}
+
+trait LowerHex {
+    fn to_ascii_lowercase_hex(&self) -> String;
+}
+
+impl LowerHex for String {
+    /// `%2F` → `%2f`: some encoders write lower-case hex digits.
+    fn to_ascii_lowercase_hex(&self) -> String {
+        let mut out = String::with_capacity(self.len());
+        let mut after_pct = 0;
+        for c in self.chars() {
+            if c == '%' {
+                after_pct = 2;
+                out.push(c);
+            } else if after_pct > 0 {
+                after_pct -= 1;
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+}
+
 /// A set of secret values plus the shape rules. Shared by the whole run;
 /// values can be added while checks run (captures, secret-store reads).
 ///
-/// Known values are found with one Aho-Corasick automaton (leftmost-longest,
-/// so a secret that contains another is masked whole), built on the first
-/// `mask` after a change and reused: masking a report is linear in its size,
-/// however many secrets there are (a catalogue of 10,000 `.env` checks
-/// registers 10,000 of them; one `contains` + `replace` per value per string
-/// made that quadratic).
+/// Known values (in all their [`forms`]) are found with Aho-Corasick automata
+/// (leftmost-longest, so a secret that contains another is masked whole). The
+/// values registered before the first mask — the catalogue's, nearly all of
+/// them — get one automaton, built once per run; values added later go into
+/// a second, small one that is rebuilt on change and merged into the first
+/// when it grows as large. Masking is linear in the text, building linear in
+/// the registered forms, however many secrets there are.
 #[derive(Debug, Default)]
 pub struct Redactor {
     inner: RwLock<Values>,
@@ -106,10 +612,26 @@ pub struct Redactor {
 
 #[derive(Debug, Default)]
 struct Values {
-    list: Vec<String>,
     seen: HashSet<String>,
-    /// The automaton over `list`; `None` after a change.
-    matcher: Option<Arc<AhoCorasick>>,
+    /// Forms in the frozen automaton.
+    base: Vec<String>,
+    /// Forms added after `base` was built.
+    late: Vec<String>,
+    base_matcher: Option<Arc<AhoCorasick>>,
+    late_matcher: Option<Arc<AhoCorasick>>,
+    /// True once `base` has been built: later forms go to `late`.
+    frozen: bool,
+}
+
+fn build(list: &[String]) -> Option<Arc<AhoCorasick>> {
+    if list.is_empty() {
+        return None;
+    }
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(list)
+        .ok()
+        .map(Arc::new)
 }
 
 impl Redactor {
@@ -122,95 +644,206 @@ impl Redactor {
         r
     }
 
-    /// Registers a secret value.
+    /// A redactor for a text nobody has vetted (a catalogue that did not
+    /// load, a compose file): every literal secret in it is registered
+    /// ([`secrets_in_text`]).
+    pub fn for_text(text: &str) -> Self {
+        Redactor::with_values(secrets_in_text(text))
+    }
+
+    /// Registers a secret value in all its [`forms`].
     pub fn add(&self, value: impl Into<String>) {
         let value = value.into();
-        if value.chars().count() < MIN_SECRET_LEN {
+        if value.chars().count() < MIN_SECRET_LEN || trivial_value(&value) {
             return;
         }
         let mut values = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        if values.seen.insert(value.clone()) {
-            values.list.push(value);
-            values.matcher = None;
+        if !values.seen.insert(value.clone()) {
+            return;
+        }
+        let fs = forms(&value);
+        if values.frozen {
+            values.late.extend(fs);
+            values.late_matcher = None;
+            if values.late.len() >= LATE_MERGE_MIN.max(values.base.len()) {
+                let late = std::mem::take(&mut values.late);
+                values.base.extend(late);
+                values.base_matcher = None;
+            }
+        } else {
+            values.base.extend(fs);
         }
     }
 
-    /// The automaton over the current values (built once per change), or
-    /// `None` when there are no values or it cannot be built.
-    fn matcher(&self) -> Option<Arc<AhoCorasick>> {
+    /// The automata over the current forms, built where missing.
+    fn matchers(&self) -> [Option<Arc<AhoCorasick>>; 2] {
         {
-            let values = self.inner.read().unwrap_or_else(|e| e.into_inner());
-            if values.list.is_empty() {
-                return None;
-            }
-            if let Some(m) = &values.matcher {
-                return Some(m.clone());
+            let v = self.inner.read().unwrap_or_else(|e| e.into_inner());
+            let base_ok = v.base.is_empty() || v.base_matcher.is_some();
+            let late_ok = v.late.is_empty() || v.late_matcher.is_some();
+            if v.frozen && base_ok && late_ok {
+                return [v.base_matcher.clone(), v.late_matcher.clone()];
             }
         }
-        let mut values = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        if values.matcher.is_none() {
-            values.matcher = AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&values.list)
-                .ok()
-                .map(Arc::new);
+        let mut v = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        v.frozen = true;
+        if v.base_matcher.is_none() {
+            v.base_matcher = build(&v.base);
         }
-        values.matcher.clone()
+        if v.late_matcher.is_none() {
+            v.late_matcher = build(&v.late);
+        }
+        [v.base_matcher.clone(), v.late_matcher.clone()]
+    }
+
+    /// The number of registered forms (for tests and measurements).
+    pub fn forms_registered(&self) -> usize {
+        let v = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        v.base.len() + v.late.len()
     }
 
     /// Returns `text` with every known secret and credential shape masked.
     pub fn mask(&self, text: &str) -> String {
-        let known = match self.matcher() {
-            Some(ac) => {
-                let mut out = String::with_capacity(text.len());
-                match ac.try_replace_all_with(text, &mut out, |_, _, dst| {
-                    dst.push_str(MASK);
-                    true
-                }) {
-                    Ok(()) => out,
-                    Err(_) => self.mask_one_by_one(text),
-                }
-            }
-            None => self.mask_one_by_one(text),
-        };
-        mask_shapes(&known)
+        self.mask_with(text, false)
     }
 
-    /// The slow path, should the automaton ever fail to build: longest value first.
-    fn mask_one_by_one(&self, text: &str) -> String {
-        let values = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        let mut sorted: Vec<&String> = values.list.iter().collect();
-        sorted.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        let mut out = text.to_string();
-        for v in sorted {
-            if out.contains(v.as_str()) {
-                out = out.replace(v.as_str(), MASK);
+    /// Like [`Redactor::mask`], but each masked character becomes one `*`, so
+    /// columns stay where they were (diagnostic carets under a source line).
+    pub fn mask_keep_width(&self, text: &str) -> String {
+        self.mask_with(text, true)
+    }
+
+    fn mask_with(&self, text: &str, keep_width: bool) -> String {
+        let mut ranges = Vec::new();
+        for m in self.matchers().into_iter().flatten() {
+            match m.try_find_iter(text) {
+                Ok(it) => ranges.extend(it.map(|x| x.range())),
+                Err(_) => ranges.extend(self.find_one_by_one(text)),
             }
         }
-        out
+        let known = replace_ranges(text, ranges, keep_width);
+        replace_ranges(&known, shape_ranges(&known), keep_width)
     }
+
+    /// The slow path, should an automaton refuse a search: every form.
+    fn find_one_by_one(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        let v = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        v.base
+            .iter()
+            .chain(&v.late)
+            .flat_map(|f| text.match_indices(f.as_str()).map(|(i, s)| i..i + s.len()))
+            .collect()
+    }
+}
+
+/// Replaces the (possibly overlapping) byte ranges of `text` by [`MASK`], or
+/// by one `*` per character.
+fn replace_ranges(text: &str, mut ranges: Vec<std::ops::Range<usize>>, keep_width: bool) -> String {
+    if ranges.is_empty() {
+        return text.to_string();
+    }
+    ranges.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    let mut i = 0;
+    while i < ranges.len() {
+        let start = ranges[i].start.max(pos);
+        let mut end = ranges[i].end;
+        i += 1;
+        while i < ranges.len() && ranges[i].start <= end {
+            end = end.max(ranges[i].end);
+            i += 1;
+        }
+        if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            continue;
+        }
+        out.push_str(&text[pos..start]);
+        if keep_width {
+            out.extend(std::iter::repeat_n('*', text[start..end].chars().count()));
+        } else {
+            out.push_str(MASK);
+        }
+        pos = end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+/// Byte ranges of credential shapes in `text`, whoever wrote them.
+fn shape_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    if text.contains("://") {
+        for c in url_creds(text) {
+            out.push(c.pass.unwrap_or(c.user));
+        }
+    }
+    if text.contains('=') {
+        for c in QUERY_PARAM.captures_iter(text) {
+            if looks_secret_param(&c["key"])
+                && let Some(v) = c.name("val")
+            {
+                out.push(v.range());
+            }
+        }
+    }
+    if text.contains(':') || text.contains('=') {
+        for c in KEY_VALUE.captures_iter(text) {
+            let (Some(key), Some(val)) = (c.name("key"), c.name("val")) else {
+                continue;
+            };
+            if !looks_secret(key.as_str()) {
+                continue;
+            }
+            let line_start = text[..key.start()].rfind('\n').map_or(0, |i| i + 1);
+            // Line prefixes of verbose HTTP tools (`> ` of curl -v) and lists count as the start.
+            let at_line_start = text[line_start..key.start()]
+                .chars()
+                .all(|c| c.is_whitespace() || matches!(c, '>' | '<' | '*' | '-' | '|' | '#'));
+            let quoted_key = text[..key.start()].ends_with('"');
+            let mut r = val.range();
+            // Strip quotes so the masked value keeps them.
+            let v = val.as_str();
+            let quoted = v.len() >= 2 && (v.starts_with('"') || v.starts_with('\''));
+            if quoted {
+                r = r.start + 1..r.end - 1;
+            }
+            match &c["sep"] {
+                "=" => out.push(r),
+                // A header line (`Authorization: Bearer x`, `password: x` in
+                // YAML): the rest of the line.
+                // `file:2:1` is a location, not a header: YAML and headers
+                // put a space after the colon.
+                _ if quoted => out.push(r),
+                _ if at_line_start
+                    && c.name("sep")
+                        .is_some_and(|m| text[m.end()..].starts_with([' ', '\t'])) =>
+                {
+                    let eol = text[r.start..]
+                        .find('\n')
+                        .map_or(text.len(), |i| r.start + i);
+                    let end = r.start + text[r.start..eol].trim_end().len();
+                    out.push(r.start..end.max(r.end.min(eol)));
+                }
+                _ if quoted_key => out.push(r),
+                _ => {}
+            }
+        }
+    }
+    for c in AUTH_SCHEME.captures_iter(text) {
+        if real_credential(&c["scheme"], &c["cred"])
+            && let Some(m) = c.name("cred")
+        {
+            out.push(m.range());
+        }
+    }
+    // Already masked (a keep-width mask is all stars): leave it as it is.
+    out.retain(|r| r.start < r.end && !text[r.clone()].bytes().all(|b| b == b'*'));
+    out
 }
 
 /// Masks credentials in URLs/DSNs, whoever wrote them.
 pub fn mask_shapes(text: &str) -> String {
-    let step = if text.contains("://") {
-        URL_CREDENTIALS
-            .replace_all(text, |c: &regex::Captures<'_>| {
-                format!("{}{}:{MASK}@", &c["scheme"], &c["user"])
-            })
-            .into_owned()
-    } else {
-        text.to_string()
-    };
-    if step.contains('=') {
-        KV_PASSWORD
-            .replace_all(&step, |c: &regex::Captures<'_>| {
-                format!("{}={MASK}", &c["key"])
-            })
-            .into_owned()
-    } else {
-        step
-    }
+    replace_ranges(text, shape_ranges(text), false)
 }
 
 #[cfg(test)]
@@ -230,8 +863,9 @@ mod tests {
         // A value added after a mask (a capture during the run) is masked too.
         r.add("late-secret-value");
         assert_eq!(r.mask("got late-secret-value"), "got ****");
+        let n = r.forms_registered();
         r.add("late-secret-value");
-        assert_eq!(r.inner.read().unwrap().list.len(), 3);
+        assert_eq!(r.forms_registered(), n);
     }
 
     #[test]
@@ -315,5 +949,201 @@ mod tests {
         for n in ["ENVIRONMENT", "DATABASE__HOST", "VAULT__ENABLED"] {
             assert!(!looks_secret(n), "{n}");
         }
+    }
+
+    #[test]
+    fn recognises_the_names_the_old_heuristic_missed() {
+        for n in [
+            "MYSQL_PWD",
+            "DBPWD",
+            "Ocp-Apim-Subscription-Key",
+            "OPENAI_API_KEY",
+            "apiKey",
+            "accessToken",
+            "X-Hub-Signature-256",
+            "X-Amz-Credential",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+            "NOTIFICATIONS__TWILIO_AUTH_TOKEN",
+            "X-Vault-Token",
+            "BASIC_AUTH",
+            "Proxy-Authorization",
+            "Cookie",
+            "ENCRYPTION_KEY",
+            "AZURE_STORAGE_ACCOUNT_KEY",
+            "requirepass",
+            "DB_PASS",
+        ] {
+            assert!(looks_secret(n), "{n}");
+        }
+    }
+
+    /// Regression: names from DotMac's `.env` examples that describe a secret
+    /// (and hold `15`, `admin`, `1812`, `false`, a URL) must not turn their
+    /// values into masks everywhere.
+    #[test]
+    fn ordinary_names_are_not_secret() {
+        for n in [
+            "PWD",
+            "OLDPWD",
+            "ACCESS_TOKEN_EXPIRE_MINUTES",
+            "JWT_REFRESH_TOKEN_EXPIRE_DAYS",
+            "MONGO_AUTH_SOURCE",
+            "RADIUS_AUTH_PORT",
+            "SECURE_COOKIES",
+            "SECURITY__PASSWORD_MIN_LENGTH",
+            "SECURITY__PASSWORD_REQUIRE_DIGITS",
+            "SECURITY__SESSION_TIMEOUT_MINUTES",
+            "NEXTAUTH_URL",
+            "NOTIFICATIONS__FCM_CREDENTIALS_PATH",
+            "REDIS_PASSWORD_FILE",
+            "AWS_ACCESS_KEY_ID",
+            "JWT_ALGORITHM",
+            "VAULT_MOUNT_POINT",
+            "AUTHOR",
+            "TOKENIZERS_PARALLELISM",
+            "PRIMARY_KEY",
+            "authSource",
+            "authMechanism",
+        ] {
+            assert!(!looks_secret(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn registers_encoded_and_base64_forms() {
+        use base64::engine::general_purpose::STANDARD;
+        let secret = "p@ss/w0rd+x y";
+        let r = Redactor::with_values([secret.to_string()]);
+        let basic = STANDARD.encode(format!("someone:{secret}"));
+        for shown in [
+            secret.to_string(),
+            percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+                .to_string(),
+            url::form_urlencoded::byte_serialize(secret.as_bytes()).collect(),
+            STANDARD.encode(secret),
+            basic.clone(),
+            STANDARD.encode(format!("ab{secret}cd")),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("x{secret}")),
+        ] {
+            let masked = r.mask(&format!("echo: {shown} end"));
+            assert!(masked.contains(MASK), "{shown} → {masked}");
+            // Only the user part and the edge characters of a base64 form remain.
+            let left = masked
+                .replace("echo: ", "")
+                .replace(" end", "")
+                .replace(MASK, "");
+            let allowed = if shown == basic { 12 } else { 8 };
+            assert!(left.len() <= allowed, "{shown} → {masked}");
+        }
+        assert_eq!(r.mask("an ordinary sentence"), "an ordinary sentence");
+    }
+
+    #[test]
+    fn booleans_are_never_masked_by_value() {
+        let r = Redactor::with_values(["false".to_string(), "true".to_string()]);
+        assert_eq!(
+            r.mask("enabled: false, debug: true"),
+            "enabled: false, debug: true"
+        );
+    }
+
+    #[test]
+    fn masks_dsn_passwords_with_unencoded_slash_and_at() {
+        let r = Redactor::default();
+        assert_eq!(
+            r.mask("DATABASE_URL is postgres://app:pa/ss@w0rd@db:5432/app now"),
+            "DATABASE_URL is postgres://app:****@db:5432/app now"
+        );
+        assert_eq!(
+            r.mask("mysql://root:a@b/c@127.0.0.1/x"),
+            "mysql://root:****@127.0.0.1/x"
+        );
+        assert_eq!(
+            secrets_in_text("x=postgres://app:p%40ss%2Fw@db/app"),
+            vec!["p%40ss%2Fw".to_string(), "p@ss/w".to_string()]
+        );
+        // Paths with an `@` are not credentials.
+        for plain in [
+            "https://medium.com/@someone/post",
+            "https://host:8080/path/@x",
+            "ssh://git@github.com/a/b",
+        ] {
+            assert_eq!(r.mask(plain), plain);
+        }
+    }
+
+    #[test]
+    fn masks_secret_query_values_and_headers_lines() {
+        let r = Redactor::default();
+        assert_eq!(
+            r.mask("GET https://api/x?page=2&access_token=abc123def&api_key=k3y9&sig=zz99zz"),
+            "GET https://api/x?page=2&access_token=****&api_key=****&sig=****"
+        );
+        assert_eq!(
+            r.mask("mongodb://h/db?authSource=admin&replicaSet=rs0"),
+            "mongodb://h/db?authSource=admin&replicaSet=rs0"
+        );
+        assert_eq!(
+            r.mask("HTTP/1.1 401\nAuthorization: Bearer abc.def.ghi\nX-Other: 1"),
+            "HTTP/1.1 401\nAuthorization: ****\nX-Other: 1"
+        );
+        assert_eq!(
+            r.mask("> Authorization: Digest u=1\n  x-api-key: k3yk3y\nAccept: */*"),
+            "> Authorization: ****\n  x-api-key: ****\nAccept: */*"
+        );
+        assert_eq!(r.mask("MYSQL_PWD=hunter22 ok"), "MYSQL_PWD=**** ok");
+        assert_eq!(
+            r.mask("  DB_PASSWORD: \"a b c\"\n"),
+            "  DB_PASSWORD: \"****\"\n"
+        );
+        // A diagnostic location is not a header line.
+        assert_eq!(r.mask("  --> credentials:2:1"), "  --> credentials:2:1");
+        assert_eq!(
+            r.mask("use Basic authentication or a Bearer realm"),
+            "use Basic authentication or a Bearer realm"
+        );
+    }
+
+    #[test]
+    fn finds_literal_secrets_in_a_catalogue_line() {
+        let text = r#"
+    url: https://u:hunter22@api/x?api_key=k3y-1234
+    headers: {Authorization: "Bearer tok-5678-abcd", Accept: json}
+    password: "${PG_PASSWORD}"
+    token: {json: $.access_token}
+"#;
+        let found = secrets_in_text(text);
+        for s in [
+            "hunter22",
+            "k3y-1234",
+            "tok-5678-abcd",
+            "Bearer tok-5678-abcd",
+        ] {
+            assert!(found.contains(&s.to_string()), "{s}: {found:?}");
+        }
+        assert!(
+            !found.iter().any(|s| s.contains("${") || s.contains("json")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn keep_width_masking_keeps_columns() {
+        let r = Redactor::with_values(["hunter22".to_string()]);
+        assert_eq!(r.mask_keep_width("pw: hunter22 # x"), "pw: ******** # x");
+    }
+
+    #[test]
+    fn late_values_are_masked_and_merged() {
+        let r = Redactor::with_values(["base-secret-1".to_string()]);
+        assert_eq!(r.mask("base-secret-1"), MASK);
+        for i in 0..200 {
+            r.add(format!("late-secret-{i:03}"));
+            assert_eq!(
+                r.mask(&format!("x late-secret-{i:03} base-secret-1")),
+                "x **** ****"
+            );
+        }
+        assert_eq!(r.mask("late-secret-007"), MASK);
     }
 }

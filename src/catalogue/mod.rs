@@ -717,12 +717,20 @@ fn read_defaults(file: &str, node: Option<&Node>, diags: &mut Diagnostics) -> De
                 Err(m) => diags
                     .push(Diagnostic::new("catalogue/shape", m).at(loc(file, v.span().start()))),
             },
-            "timeout" => match v.as_scalar().map(|s| humantime::parse_duration(s.as_str())) {
+            "timeout" => match v.as_scalar().map(|s| {
+                crate::domain::units::parse_duration_within(
+                    s.as_str(),
+                    crate::domain::units::MAX_TIMEOUT,
+                )
+            }) {
                 Some(Ok(t)) => d.timeout = t,
                 _ => diags.push(
-                    Diagnostic::new("catalogue/shape", "`timeout` must be a duration")
-                        .at(loc(file, v.span().start()))
-                        .hint("write e.g. `10s`, `500ms`, `2m`"),
+                    Diagnostic::new(
+                        "catalogue/shape",
+                        "`timeout` must be a duration of at most 24h",
+                    )
+                    .at(loc(file, v.span().start()))
+                    .hint("write e.g. `10s`, `500ms`, `2m`"),
                 ),
             },
             other => diags.push(
@@ -826,6 +834,9 @@ fn interpolate(
 ) -> Node {
     match node {
         Node::Scalar(s) => {
+            // Masking by construction: a URL password, a secret query value
+            // or a Bearer credential is a secret wherever it is written.
+            secrets.extend(crate::redact::secrets_in_text(s.as_str()));
             if !s.as_str().contains("${") {
                 return node.clone();
             }
@@ -850,10 +861,15 @@ fn interpolate(
         Node::Mapping(map) => {
             let mut out = MarkedMappingNode::new_empty(*map.span());
             for (k, v) in map.iter() {
-                out.insert(
-                    k.clone(),
-                    interpolate(v, lookup, file, missing_env_files, secrets, diags),
-                );
+                let v = interpolate(v, lookup, file, missing_env_files, secrets, diags);
+                // `password: x`, `api_key: x`, `X-Api-Key: x` in any kind.
+                if let Some(text) = v.as_scalar().map(|t| t.as_str())
+                    && crate::redact::looks_secret(k.as_str())
+                    && !text.contains("${")
+                {
+                    secrets.extend(crate::redact::header_secrets(k.as_str(), text));
+                }
+                out.insert(k.clone(), v);
             }
             Node::Mapping(out)
         }
@@ -1003,14 +1019,17 @@ fn parse_check(
     };
     let timeout = match str_field("timeout", diags) {
         None => defaults.timeout,
-        Some(s) => match humantime::parse_duration(s.as_str()) {
+        Some(s) => match crate::domain::units::parse_duration_within(
+            s.as_str(),
+            crate::domain::units::MAX_TIMEOUT,
+        ) {
             Ok(t) if !t.is_zero() => t,
             _ => {
                 diags.push(
                     Diagnostic::new(
                         "catalogue/shape",
                         format!(
-                            "`timeout` must be a positive duration, got `{}`",
+                            "`timeout` must be a positive duration of at most 24h, got `{}`",
                             s.as_str()
                         ),
                     )

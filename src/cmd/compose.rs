@@ -131,11 +131,13 @@ fn secret_values(p: &crate::compose::Project) -> Vec<String> {
             .filter_map(crate::compose::yaml::Node::as_map)
         {
             for (k, v) in m {
-                if crate::redact::looks_secret(k)
-                    && let Some(t) = v.scalar_text()
-                {
-                    out.push(crate::compose::canonical::escape_dollars(&t));
-                    out.push(t);
+                // The whole value of a secret-looking name, and the DSN
+                // password or query token inside any value.
+                if let Some(t) = v.scalar_text() {
+                    for s in crate::redact::secrets_of_var(k, &t) {
+                        out.push(crate::compose::canonical::escape_dollars(&s));
+                        out.push(s);
+                    }
                 }
             }
         }

@@ -307,9 +307,16 @@ pub fn main(args: &ServeArgs, ecolor: bool) -> u8 {
         loop {
             tokio::select! {
                 accepted = listener.accept() => {
-                    if let Ok((stream, peer)) = accepted {
-                        let server = server.clone();
-                        tokio::spawn(async move { handle(server, stream, peer).await });
+                    match accepted {
+                        Ok((stream, peer)) => {
+                            let server = server.clone();
+                            tokio::spawn(async move { handle(server, stream, peer).await });
+                        }
+                        // Out of file descriptors (EMFILE/ENFILE) or a
+                        // similar resource error: accept would fail again at
+                        // once and spin a core. Back off so the connections
+                        // in flight can finish and free descriptors.
+                        Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
                     }
                 }
                 _ = hangup(&mut hup) => {

@@ -326,9 +326,44 @@ fn compare(expected: &Value, actual: &Value) -> Option<Ordering> {
     }
 }
 
+/// Longest check or run timeout: a day. Anything longer is a typo
+/// (`--deadline 500000000000y` once overflowed the clock and panicked).
+pub const MAX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Longest duration any field accepts (certificate validity, ages): 100 years.
+pub const MAX_DURATION: std::time::Duration = std::time::Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// A humantime duration no longer than `max`; errors are plain sentences.
+pub fn parse_duration_within(
+    s: &str,
+    max: std::time::Duration,
+) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(s.trim()).map_err(|e| e.to_string())?;
+    if d > max {
+        return Err(format!(
+            "`{}` is longer than the maximum of {}",
+            s.trim(),
+            humantime::format_duration(max)
+        ));
+    }
+    Ok(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_beyond_the_maximum_are_refused_not_overflowed() {
+        assert_eq!(
+            parse_duration_within("30s", MAX_TIMEOUT),
+            Ok(std::time::Duration::from_secs(30))
+        );
+        for huge in ["500000000000y", "25h", "10000000000000000000s"] {
+            assert!(parse_duration_within(huge, MAX_TIMEOUT).is_err(), "{huge}");
+        }
+        assert!(parse_duration_within("90d", MAX_DURATION).is_ok());
+    }
 
     #[test]
     fn redis_sizes_follow_redis_units() {

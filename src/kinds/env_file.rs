@@ -189,6 +189,10 @@ Secret values are never shown: findings name the key and the line, never the val
             if is_secret(&e.key) {
                 cx.redactor.add(e.value.clone());
             }
+            // A DSN's password or a query token in any value (`DATABASE_URL`).
+            for s in crate::redact::secrets_in_text(&e.value) {
+                cx.redactor.add(s);
+            }
         }
         let at = |e: &EnvEntry, msg: String| Finding::new(msg).at(&shown, e.line, e.column);
         let mut findings = Vec::new();

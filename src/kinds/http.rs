@@ -35,9 +35,14 @@ pub struct HttpCheck {
     pub headers: IndexMap<String, String>,
     /// Request body.
     pub body: Option<Body>,
-    /// Follow redirects (default true).
+    /// Follow redirects (default true). Secret-bearing headers are dropped
+    /// when a redirect changes the origin.
     #[serde(default = "yes")]
     pub follow_redirects: bool,
+    /// Follow a redirect from https to plain http (default false: such a
+    /// redirect fails the check).
+    #[serde(default)]
+    pub allow_downgrade: bool,
     /// Extra CA certificates (PEM).
     pub ca_file: Option<PathBuf>,
     /// Turn TLS verification off (reported as a warning).
@@ -308,7 +313,8 @@ mock ids. Each of these is a `curl` someone runs by hand before a release.
 | `method` | string | default `GET` |
 | `headers` | map | request headers; `${name}` expands captured values at run time |
 | `body` | one of | `{json: mapping}`, `{json_text: "..."}`, `{text: "..."}`, `{form: mapping}` |
-| `follow_redirects` | bool | default `true`; `false` checks the 3xx itself |
+| `follow_redirects` | bool | default `true`; `false` checks the 3xx itself. On a redirect to another origin, secret-bearing headers (`Authorization`, `Cookie`, `X-Api-Key`, any secret-looking name) are dropped |
+| `allow_downgrade` | bool | default `false`: a redirect from https to http fails the check; `true` follows it |
 | `ca_file` | path | extra CA certificates (PEM) |
 | `insecure` | bool | turn TLS verification off; the check then warns |
 | `expect.status` | code, list, range, class | default `2xx` |
@@ -433,7 +439,9 @@ findings. A capture that finds nothing fails the check.
             Err(e) => return Outcome::error(e),
         };
         let mut opts = ClientOptions::for_endpoint(cx, &ep);
-        opts.follow_redirects = self.follow_redirects;
+        // Redirects are followed by `support::redirect`, which drops secret
+        // headers on an origin change and refuses an https → http downgrade.
+        opts.follow_redirects = false;
         let client = match http_client::build(&opts) {
             Ok(c) => c,
             Err(e) => return Outcome::error(e),
@@ -456,9 +464,23 @@ findings. A capture that finds nothing fails the check.
         };
         let shown = format!("{method} {}", ep.shown());
         let started = Instant::now();
-        let resp = match rb.send().await {
-            Ok(r) => r,
-            Err(e) => {
+        let sent = match rb.build() {
+            Ok(req) if self.follow_redirects => {
+                crate::support::redirect::send(&client, req, self.allow_downgrade).await
+            }
+            Ok(req) => client
+                .execute(req)
+                .await
+                .map(|r| (r, Vec::new()))
+                .map_err(crate::support::redirect::RedirectError::Transport),
+            Err(e) => Err(crate::support::redirect::RedirectError::Transport(e)),
+        };
+        let resp = match sent {
+            Ok((r, _)) => r,
+            Err(crate::support::redirect::RedirectError::Refused(why)) => {
+                return Outcome::fail(format!("{shown}: {why}"));
+            }
+            Err(crate::support::redirect::RedirectError::Transport(e)) => {
                 return Outcome::fail(http_client::describe_error(
                     &ep.host_port(),
                     &e,

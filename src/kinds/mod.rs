@@ -440,11 +440,13 @@ where
     D: serde::Deserializer<'de>,
 {
     let s: String = serde::Deserialize::deserialize(d)?;
-    humantime::parse_duration(s.trim()).map_err(|e| {
-        serde::de::Error::custom(format!(
-            "invalid duration `{s}`: {e} (write e.g. `10s`, `500ms`, `2m`)"
-        ))
-    })
+    crate::domain::units::parse_duration_within(&s, crate::domain::units::MAX_DURATION).map_err(
+        |e| {
+            serde::de::Error::custom(format!(
+                "invalid duration `{s}`: {e} (write e.g. `10s`, `500ms`, `2m`)"
+            ))
+        },
+    )
 }
 
 /// Like [`de_duration`] for optional fields.

@@ -14,6 +14,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Most bytes read from one PostgreSQL connection (all messages together);
+/// more fails the check plainly. See `docs/limits.md`.
+pub const MAX_CONNECTION_BYTES: u64 = 64 * 1024 * 1024;
+
 use indexmap::IndexMap;
 use serde::Deserialize;
 use tokio_postgres::config::{Host, SslMode};
@@ -1223,6 +1227,9 @@ async fn attempt(
     // does): without it the TLS handshake and the SCRAM exchange meet
     // Nagle's algorithm and delayed ACKs, a ~40 ms stall per connection.
     let _ = stream.set_nodelay(true);
+    // tokio-postgres buffers a whole declared message (up to 2 GiB) before
+    // parsing it: the cap sits under it, on the connection.
+    let stream = crate::support::limit::Capped::new(stream, MAX_CONNECTION_BYTES);
     let mut config = config.clone();
     let result = match tls {
         None => {
@@ -1238,7 +1245,7 @@ async fn attempt(
             config.ssl_mode(SslMode::Require);
             let mut make = tokio_postgres_rustls::MakeRustlsConnect::new(c);
             let connector = <tokio_postgres_rustls::MakeRustlsConnect as MakeTlsConnect<
-                tokio::net::TcpStream,
+                crate::support::limit::Capped<tokio::net::TcpStream>,
             >>::make_tls_connect(&mut make, host);
             let connector = match connector {
                 Ok(c) => c,

@@ -12,14 +12,19 @@
 //! - [`limit`]: byte limits enforced while reading (HTTP bodies, streams,
 //!   rolling tails of process output);
 //! - [`process`]: children in their own process group, killed as a group;
+//! - [`display`]: outside text made safe to show (controls escaped, clipped);
+//! - [`redirect`]: the redirect policy (secret headers dropped on an origin
+//!   change, https → http refused unless allowed);
 //! - [`text`]: how a matched snippet is shown in a finding.
 //!
 //! Support never prints, never decides a check's status and never imports
 //! kinds: kinds turn its typed errors into findings.
 
+pub mod display;
 pub mod fs;
 pub mod limit;
 pub mod net;
 pub mod offload;
 pub mod process;
+pub mod redirect;
 pub mod text;

@@ -85,3 +85,38 @@ fn oversized_catalogue_is_refused_before_parsing() {
     std::fs::write(&big, text).unwrap();
     assert_located_rejection(&big);
 }
+
+/// Regression (issue 17): `--deadline 500000000000y` panicked (exit 101);
+/// durations beyond the maximum are usage and validation errors.
+#[test]
+fn huge_durations_are_errors_not_panics() {
+    let (dir, cat) = common::catalogue(
+        "version: 1\nchecks:\n  - {id: a, kind: tcp, address: \"127.0.0.1:1\", timeout: 500000000000y}\n",
+    );
+    let out = common::readyctl()
+        .args(["check", "-c"])
+        .arg(&cat)
+        .arg("--root")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("timeout"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let (dir, cat) = common::catalogue(
+        "version: 1\nchecks:\n  - {id: a, kind: tcp, address: \"127.0.0.1:1\"}\n",
+    );
+    for d in ["500000000000y", "25h"] {
+        let out = common::readyctl()
+            .args(["check", "--deadline", d, "-c"])
+            .arg(&cat)
+            .arg("--root")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{d}: {stderr}");
+        assert!(stderr.contains("maximum"), "{d}: {stderr}");
+    }
+}

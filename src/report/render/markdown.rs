@@ -117,7 +117,13 @@ fn result_cell(c: &CheckResult) -> String {
     for f in c.findings.iter().take(10) {
         let mut l = String::from("• ");
         if let Some(loc) = f.location() {
-            l.push_str(&format!("`{}` ", loc.replace('`', "'")));
+            // A file name is outside text: controls escaped, a line break
+            // shown as `\n` (a code span cannot hold `<br>`), pipes escaped.
+            let loc = crate::support::display::for_display(&loc)
+                .replace('`', "'")
+                .replace('\n', "\\n")
+                .replace('|', "\\|");
+            l.push_str(&format!("`{loc}` "));
         }
         l.push_str(&cell(&f.message));
         if let (Some(e), Some(a)) = (&f.expected, &f.actual) {
@@ -155,7 +161,10 @@ fn result_cell(c: &CheckResult) -> String {
 
 /// Makes text safe inside a table cell: no pipes, no line breaks, no HTML.
 fn cell(s: &str) -> String {
-    s.replace('&', "&amp;")
+    // Controls escaped and huge values clipped (see `support::display`); line
+    // breaks become `<br>` below, so no value can forge a row.
+    crate::support::display::for_display(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('|', "\\|")

@@ -631,10 +631,19 @@ fn wrap(text: &str, width: usize, hang: usize) -> Vec<String> {
 
 /// [`wrap`] with a different width for the very first line.
 fn wrap_first(text: &str, first_width: usize, width: usize, hang: usize) -> Vec<String> {
+    // Outside text (a scanned line, command output, a file name) cannot
+    // paint the terminal, and a huge value cannot flood it.
+    let text = crate::support::display::for_display(text);
     let mut lines: Vec<String> = Vec::new();
-    for para in text.split('\n') {
+    for (i, para) in text.split('\n').enumerate() {
         let mut line = String::new();
         let mut len = 0usize;
+        // A line break inside a value continues at the hanging indent, so it
+        // can never start a line that reads as a row of its own.
+        if i > 0 && hang > 0 {
+            line.push_str(&" ".repeat(hang));
+            len = hang;
+        }
         let mut has_word = false;
         for word in para.split(' ').filter(|w| !w.is_empty()) {
             let word = &word.replace('\u{a0}', " ");
