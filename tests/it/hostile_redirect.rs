@@ -6,7 +6,7 @@
 //! origins; each records the headers it received); the downgrade comes from
 //! the real nginx that `scripts/test.sh` starts.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 //! reaches neither the terminal nor the Markdown report raw, and cannot
 //! forge a row; a huge value is clipped.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

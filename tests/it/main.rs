@@ -23,6 +23,8 @@ mod fuzz_regressions;
 mod hostile_bounds;
 mod hostile_files;
 mod hostile_input;
+mod hostile_redirect;
+mod hostile_render;
 mod hostile_services;
 mod http;
 mod init;
