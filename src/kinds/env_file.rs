@@ -204,7 +204,7 @@ Secret values are never shown: findings name the key and the line, never the val
         let secret_re = self
             .secrets
             .as_ref()
-            .and_then(|s| regex::Regex::new(&s.keys).ok());
+            .and_then(|s| super::regex_cached(&s.keys, false).ok());
         let is_secret = |k: &str| {
             secret_re.as_ref().is_some_and(|r| r.is_match(k)) || crate::redact::looks_secret(k)
         };
@@ -301,15 +301,15 @@ pub fn mismatch(rule: &ValueRule, value: &str) -> Option<String> {
         ValueRule::Equals(v) => v == value,
         ValueRule::Rule(r) => {
             r.equals.as_ref().is_none_or(|v| v == value)
-                && r.matches
-                    .as_ref()
-                    .is_none_or(|m| regex::Regex::new(m).is_ok_and(|re| re.is_match(value)))
+                && r.matches.as_ref().is_none_or(|m| {
+                    super::regex_cached(m, false).is_ok_and(|re| re.is_match(value))
+                })
                 && r.one_of
                     .as_ref()
                     .is_none_or(|o| o.iter().any(|v| v == value))
-                && r.not_matches
-                    .as_ref()
-                    .is_none_or(|m| regex::Regex::new(m).is_ok_and(|re| !re.is_match(value)))
+                && r.not_matches.as_ref().is_none_or(|m| {
+                    super::regex_cached(m, false).is_ok_and(|re| !re.is_match(value))
+                })
         }
     };
     (!ok).then(|| describe(rule))
