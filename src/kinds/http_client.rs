@@ -478,6 +478,89 @@ mod tests {
         assert_eq!(ep.headers.get("X-A").unwrap(), "1");
     }
 
+    /// A keep-alive HTTP/1.1 responder on loopback that counts the TCP
+    /// connections it accepts (connection reuse is what is under test; a
+    /// real server's accept count is not observable from a test).
+    fn counting_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::io::{BufRead, BufReader, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", l.local_addr().unwrap());
+        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = accepted.clone();
+        std::thread::spawn(move || {
+            for conn in l.incoming() {
+                let Ok(conn) = conn else { return };
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                std::thread::spawn(move || {
+                    let mut w = conn.try_clone().unwrap();
+                    let mut r = BufReader::new(conn);
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if r.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == "\r\n" {
+                            let _ = w.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+                        }
+                    }
+                });
+            }
+        });
+        (url, accepted)
+    }
+
+    #[tokio::test]
+    async fn checks_with_the_same_options_share_connections_and_others_do_not() {
+        let (url, accepted) = counting_server();
+        let opts = ClientOptions {
+            ca_file: None,
+            insecure: false,
+            follow_redirects: true,
+            timeout: Duration::from_millis(4321),
+            pool: 8,
+        };
+        for _ in 0..3 {
+            let c = shared(&opts).unwrap();
+            assert_eq!(
+                c.get(&url).send().await.unwrap().text().await.unwrap(),
+                "ok"
+            );
+        }
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // Another timeout is another client, with its own connections.
+        let other = shared(&ClientOptions {
+            timeout: Duration::from_millis(4322),
+            ..opts.clone()
+        })
+        .unwrap();
+        assert_eq!(
+            other.get(&url).send().await.unwrap().text().await.unwrap(),
+            "ok"
+        );
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn endpoint_shows_and_locates_the_url_it_parsed_once() {
+        let cx = RunContext::for_root(".");
+        let ep = Endpoint::resolve(
+            &cx,
+            Some("http://u:pw@127.0.0.1:8080/h?t=1"),
+            None,
+            &IndexMap::new(),
+            None,
+            false,
+        )
+        .unwrap();
+        assert_eq!(ep.shown(), "http://127.0.0.1:8080/h");
+        assert_eq!(ep.host_port(), "127.0.0.1:8080");
+        // A kind that rewrites the URL gets the rewritten one's facts.
+        let mut ws = ep.clone();
+        ws.url = "ws://127.0.0.1:9/x".into();
+        assert_eq!(ws.host_port(), "127.0.0.1:9");
+    }
+
     #[tokio::test]
     async fn refused_connection_has_a_plain_reason() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
