@@ -86,7 +86,18 @@ def section(name, title, note=""):
     return rs
 
 
+M = {}
+if os.path.exists(os.path.join(res, "meta.env")):
+    for line in open(os.path.join(res, "meta.env")):
+        k, _, v = line.rstrip("\n").partition("=")
+        M[k] = v
 print("## Side by side with the peers (issue 22)\n")
+print(
+    f"Run of `bench/run.sh` on {M.get('date', '?')}, {M.get('version', '?')} (release, commit "
+    f"{M.get('commit', '?')}), {M.get('nproc', '?')} cores ({M.get('cpu', '?')}), load average at the end "
+    f"{M.get('load', '?')}; {M.get('hyperfine', '')}; peers: {M.get('curl', '')}; {M.get('hurl', '')}; "
+    f"{M.get('dotenv_linter', '')}; {M.get('dclint', '')}; {M.get('docker_compose', '')}.\n"
+)
 print(
     "Each table is one hyperfine invocation: readyctl and its peers on the same "
     "input, one after the other within seconds, so the shared machine's load is "

@@ -40,9 +40,9 @@ def http_set(name, n, url_of, status_only=True):
 
 
 # 1. 200 slow checks (the endpoint answers after 200 ms) and 1,000 fast ones
-#    (nginx serves a static file: the health page of fixtures' nginx).
+#    (nginx answers a fixed `return 200 ok`: scripts/services/nginx.sh).
 http_set("slow", 200, lambda i: f"http://127.0.0.1:{delay}/slow/{i}")
-http_set("fast", 1000, lambda i: f"http://127.0.0.1:{nginx}/")
+http_set("fast", 1000, lambda i: f"http://127.0.0.1:{nginx}/plain")
 
 # 2. .env files. dotenv-linter lints for syntax and style; readyctl parses
 #    as compose does and runs its full env_file check (required, forbidden,

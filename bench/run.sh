@@ -323,13 +323,22 @@ echo "bench/settings_read.sh 1000 (readyctl settings on a generated 1,000-field 
   echo "slow_runs=$SLOW_RUNS"
   echo "elapsed=$((SECONDS - T_START))"
 } >"$R/meta.env"
-python3 bench/report.py "$R" "$W" >"$OUT"
 python3 bench/peers_report.py "$R" "$W" >"$OUT.peers"
-# The peers section goes first: it is what issue 22 asks of this file.
+if [ "${BENCH_LEGACY:-1}" = 1 ]; then
+  python3 bench/report.py "$R" "$W" >"$OUT"
+fi
+# The peers section goes first: it is what issue 22 asks of this file. With
+# BENCH_LEGACY=0 it replaces only its own section of an existing file (the
+# other sections keep the machine, commit and date of the run that wrote them).
 python3 - "$OUT" "$OUT.peers" <<'PY'
-import sys
+import os, sys
 out, peers = sys.argv[1], sys.argv[2]
-text, extra = open(out).read(), open(peers).read()
+text = open(out).read() if os.path.exists(out) else "# Benchmarks\n"
+extra = open(peers).read()
+start = text.find("\n## Side by side with the peers")
+if start >= 0:
+    end = text.find("\n## Goals (issue 8)", start)
+    text = text[:start] + text[end if end >= 0 else len(text):]
 at = text.find("\n## Goals")
 text = text[:at] + "\n" + extra + text[at:] if at >= 0 else text + "\n" + extra
 open(out, "w").write(text)
