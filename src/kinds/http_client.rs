@@ -10,8 +10,6 @@ use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
 use indexmap::IndexMap;
-use rustls_pki_types::CertificateDer;
-use rustls_pki_types::pem::PemObject;
 
 use super::RunContext;
 
@@ -231,7 +229,10 @@ pub fn budget(cx: &RunContext) -> Duration {
         .max(Duration::from_millis(50))
 }
 
-type ClientKey = (ClientOptions, Vec<CertificateDer<'static>>);
+type ClientKey = (
+    ClientOptions,
+    Vec<rustls_pki_types::CertificateDer<'static>>,
+);
 static SHARED: LazyLock<Mutex<HashMap<ClientKey, reqwest::Client>>> =
     LazyLock::new(Default::default);
 
@@ -245,7 +246,7 @@ static SHARED: LazyLock<Mutex<HashMap<ClientKey, reqwest::Client>>> =
 /// sentence, and a changed one gets its own client.
 pub fn shared(opts: &ClientOptions) -> Result<reqwest::Client, String> {
     let extra = match &opts.ca_file {
-        Some(path) => read_ca_file(path)?,
+        Some(path) => crate::tls::read_ca_file(path)?,
         None => Vec::new(),
     };
     let key = (opts.clone(), extra);
@@ -271,7 +272,7 @@ const SHARED_MAX: usize = 64;
 /// file, …).
 pub fn build(opts: &ClientOptions) -> Result<reqwest::Client, String> {
     let extra = match &opts.ca_file {
-        Some(path) => read_ca_file(path)?,
+        Some(path) => crate::tls::read_ca_file(path)?,
         None => Vec::new(),
     };
     build_with(opts, extra)
@@ -279,7 +280,7 @@ pub fn build(opts: &ClientOptions) -> Result<reqwest::Client, String> {
 
 fn build_with(
     opts: &ClientOptions,
-    extra: Vec<CertificateDer<'static>>,
+    extra: Vec<rustls_pki_types::CertificateDer<'static>>,
 ) -> Result<reqwest::Client, String> {
     crate::tls::install_provider();
     let mut b = reqwest::Client::builder()
@@ -301,25 +302,6 @@ fn build_with(
     };
     b.build()
         .map_err(|e| format!("cannot build an HTTP client: {}", chain(&e)))
-}
-
-/// The certificates of a PEM CA file; plain errors when it cannot be read
-/// or holds none.
-pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let pem = crate::support::fs::read_pem(path)
-        .map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
-    let certs = CertificateDer::pem_slice_iter(&pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| {
-            format!(
-                "CA file {} holds no usable certificate: {e}",
-                path.display()
-            )
-        })?;
-    if certs.is_empty() {
-        return Err(format!("CA file {} holds no certificate", path.display()));
-    }
-    Ok(certs)
 }
 
 /// A plain reason for a failed request to `host_port`: refused, timed out,
@@ -460,7 +442,7 @@ mod tests {
     #[test]
     fn check_headers_override_target_headers_case_insensitively() {
         let mut targets = IndexMap::new();
-        let mut t = crate::catalogue::Target {
+        let mut t = crate::kinds::Target {
             url: Some("http://127.0.0.1:9".into()),
             token: Some("tok-123456".into()),
             ..Default::default()

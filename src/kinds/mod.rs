@@ -17,9 +17,9 @@ use std::time::Duration;
 use indexmap::IndexMap;
 use serde::de::DeserializeOwned;
 
-use crate::catalogue::Target;
 use crate::redact::Redactor;
 use crate::report::{Finding, Status};
+pub use target::Target;
 
 pub mod command;
 pub mod compose;
@@ -32,9 +32,12 @@ pub mod http_client;
 pub mod latency;
 pub mod manual;
 pub mod postgres;
+pub mod project;
 pub mod redis;
 pub mod scan;
 pub mod security_headers;
+pub mod spec;
+pub mod target;
 pub mod tcp;
 pub mod tls;
 pub mod vault;
@@ -347,7 +350,7 @@ pub struct RunContext {
     pub compose_projects: Arc<ProjectCache>,
 }
 
-/// What [`compose::load_project`] made of one (files, env files, process env).
+/// What [`project::load_project`] made of one (files, env files, process env).
 pub type LoadedProject = Result<Arc<crate::compose::Project>, Box<Outcome>>;
 
 /// The run's loaded compose projects (see [`RunContext::compose_projects`]).
