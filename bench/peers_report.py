@@ -105,7 +105,7 @@ print(
     "Workloads: `bench/peers_workloads.py`; peers installed by `bench/peers.sh`.\n"
 )
 slow = section("p-slow", "200 HTTP checks, the endpoint answers after 200 ms (ideal: 200 ms)")
-fast = section("p-fast", "1,000 HTTP checks, nginx static file")
+fast = section("p-fast", "1,000 HTTP checks, nginx fixed answer (`return 200`)")
 envb = section(
     "p-env-big",
     "One 100,000-line `.env`",
