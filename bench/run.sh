@@ -85,6 +85,14 @@ if ! "$BENCH_VENV/bin/python" -c 'import testinfra' 2>/dev/null ||
   "$BENCH_VENV/bin/pip" install -q "pytest-testinfra==$TESTINFRA_VERSION"
 fi
 
+log "peers: curl, hurl, dotenv-linter, dclint, docker compose (bench/peers.sh)"
+while IFS='=' read -r k v; do
+  case $k in
+    hurl) PEER_HURL=$v ;; dotenv-linter) PEER_DOTENV_LINTER=$v ;;
+    dclint) PEER_DCLINT=$v ;; docker_compose) PEER_DOCKER_COMPOSE=$v ;;
+  esac
+done < <(bench/peers.sh)
+
 if [ -n "${READYCTL_BIN:-}" ]; then
   BIN=$READYCTL_BIN
 else
@@ -155,6 +163,7 @@ RC="$BIN check --format json --quiet"
 PYTEST="$BENCH_VENV/bin/pytest -q -p no:cacheprovider"
 
 # ---------------------------------------------------------------- 1. concurrency
+if [ "${BENCH_LEGACY:-1}" = 1 ]; then
 must_pass conc-readyctl rc "$C/readyctl.yml" "$C" --concurrency 200
 must_pass conc-readyctl-default rc "$C/readyctl.yml" "$C"
 must_pass conc-curl sh "$C/curl-loop.sh"
@@ -212,6 +221,82 @@ hf startup $(( RUNS * 5 )) 5 -N \
   -n "readyctl --version" "$BIN --version" \
   -n "readyctl check: one file check" "$RC --root $W/startup/one --catalog $W/startup/one.yml"
 peak startup-version "$BIN" --version
+fi # BENCH_LEGACY
+
+# ---------------------------------------------------------------- 6. peers (issue 22)
+# readyctl and the strongest peer for each job, paired in ONE hyperfine
+# invocation per workload, so both see the same load within seconds
+# (hyperfine 1.15 runs each command's runs back to back; it cannot interleave
+# them run by run). The load average is recorded before and after each
+# invocation. Exit codes of linters are ignored (-i):
+# they report findings on generated files by design; every readyctl run is
+# checked to do its work first (must_pass, or a parse of its JSON).
+P="$W/peers"
+python3 bench/peers_workloads.py "$W"
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+hfp() { # like hf, and records the load average before and after
+  local name=$1
+  echo "before=$(loadavg)" >"$R/$name.load"
+  hf "$@"
+  echo "after=$(loadavg)" >>"$R/$name.load"
+}
+CURL="curl -sS -f --parallel --parallel-immediate"
+must_pass p-slow rc "$P/slow/readyctl.yml" "$P/slow"
+must_pass p-fast rc "$P/fast/readyctl.yml" "$P/fast"
+must_pass p-fast-c32 rc "$P/fast/readyctl.yml" "$P/fast" --concurrency 32
+slow=(-n "readyctl: 200 http checks, 200 ms endpoint" "$RC --root $P/slow --catalog $P/slow/readyctl.yml"
+  -n "curl --parallel --parallel-max 200: the same 200 URLs" "$CURL --parallel-max 200 -K $P/slow/curl.cfg")
+fast=(-n "readyctl: 1,000 http checks, nginx static file" "$RC --root $P/fast --catalog $P/fast/readyctl.yml"
+  -n "readyctl --concurrency 32: the same" "$RC --root $P/fast --catalog $P/fast/readyctl.yml --concurrency 32"
+  -n "curl --parallel (default --parallel-max 50): the same 1,000 URLs" "$CURL -K $P/fast/curl.cfg"
+  -n "curl --parallel --parallel-max 200: the same" "$CURL --parallel-max 200 -K $P/fast/curl.cfg")
+if [ -n "${PEER_HURL:-}" ]; then
+  slow+=(-n "hurl --test --jobs 200: the same 200 requests" "$PEER_HURL --test --jobs 200 $(echo "$P"/slow/hurl/*.hurl)")
+  fast+=(-n "hurl --test --jobs 200: the same 1,000 requests" "$PEER_HURL --test --jobs 200 $(echo "$P"/fast/hurl/*.hurl)")
+fi
+hfp p-slow "$RUNS" 1 -N "${slow[@]}"
+hfp p-fast "$RUNS" 2 -N "${fast[@]}"
+
+if [ -n "${PEER_DOTENV_LINTER:-}" ]; then
+  DL="$PEER_DOTENV_LINTER check -q --skip-updates -i UnorderedKey"
+  must_pass p-env-big rc "$P/env-big/readyctl.yml" "$P/env-big"
+  must_pass p-env-small rc "$P/env-small/readyctl.yml" "$P/env-small"
+  hfp p-env-big "$RUNS" 1 -N -i \
+    -n "readyctl: env_file check on one 100,000-line .env" "$RC --root $P/env-big --catalog $P/env-big/readyctl.yml" \
+    -n "dotenv-linter check -i UnorderedKey: the same file" "$DL $P/env-big/.env"
+  hfp p-env-small "$RUNS" 2 -N -i \
+    -n "readyctl: 1,000 env_file checks, one small .env each" "$RC --root $P/env-small --catalog $P/env-small/readyctl.yml" \
+    -n "dotenv-linter check -i UnorderedKey: the same 1,000 files" "$DL $P/env-small"
+fi
+
+cc() { echo "cd $P/compose-$1 && $2 -f compose.yml -f production.yml"; }
+must_pass p-compose-10000 "$BIN" compose config -f "$P/compose-10000/compose.yml" -f "$P/compose-10000/production.yml" --format json
+for n in 200 2000; do
+  args=(-n "readyctl compose config: $n services" "$(cc $n "$BIN compose") config --format json")
+  [ -n "${PEER_DOCKER_COMPOSE:-}" ] &&
+    args+=(-n "docker compose config: $n services" "$(cc $n "$PEER_DOCKER_COMPOSE") config --format json")
+  hfp "p-compose-$n" "$([ $n = 200 ] && echo "$RUNS" || echo 3)" 1 "${args[@]}"
+done
+hfp p-compose-10000 3 0 -n "readyctl compose config: 10,000 services" "$(cc 10000 "$BIN compose") config --format json"
+peak p-compose-10000 "$BIN" compose config -f "$P/compose-10000/compose.yml" -f "$P/compose-10000/production.yml" --format json
+lint=(-n "readyctl: compose rules on a 200-service project" "$RC --root $P/compose-200 --catalog $P/compose-200/readyctl.yml")
+[ -n "${PEER_DCLINT:-}" ] && lint+=(-n "dclint 3.1.0: the same compose.yml" "$PEER_DCLINT -q $P/compose-200/compose.yml")
+hfp p-lint "$RUNS" 1 -N -i "${lint[@]}"
+
+DM="$ROOT/fixtures/dotmac/fixed"
+hfp p-bundled $(( RUNS * 3 )) 3 -N -i \
+  -n "readyctl: the bundled catalogue, files only (fixtures/dotmac/fixed)" \
+  "$BIN check --format json --quiet --root $DM --catalog $ROOT/checks --skip-tag live --skip-tag toolchain"
+
+must_pass p-files100k rc "$P/files100k/readyctl.yml" "$P/files100k/root"
+hfp p-files100k 3 1 -N -n "readyctl: 100,000 file checks" "$RC --root $P/files100k/root --catalog $P/files100k/readyctl.yml"
+peak p-files100k "$BIN" check --root "$P/files100k/root" --catalog "$P/files100k/readyctl.yml" --format json --quiet
+
+echo "before=$(loadavg)" >"$R/p-settings.load"
+READYCTL_BIN=$BIN BENCH_JSON="$R/p-settings.json" bash bench/settings_read.sh 1000 "$(( RUNS * 3 ))" >"$R/p-settings.txt" 2>&1 ||
+  { cat "$R/p-settings.txt" >&2; exit 1; }
+echo "after=$(loadavg)" >>"$R/p-settings.load"
+echo "bench/settings_read.sh 1000 (readyctl settings on a generated 1,000-field module)" >"$R/p-settings.cmds"
 
 # ---------------------------------------------------------------- report
 {
@@ -230,9 +315,33 @@ peak startup-version "$BIN" --version
   echo "bao=$("$BENCH_BAO_BIN" version | head -1)"
   echo "testinfra=pytest $("$BENCH_VENV/bin/pytest" --version 2>&1 | awk '{print $2}'), pytest-testinfra $TESTINFRA_VERSION"
   echo "python=$(python3 --version)"
+  echo "hurl=$([ -n "${PEER_HURL:-}" ] && "$PEER_HURL" --version | head -1 || echo 'not installed (see bench/peers.sh)')"
+  echo "dotenv_linter=$([ -n "${PEER_DOTENV_LINTER:-}" ] && "$PEER_DOTENV_LINTER" --version || echo 'not installed')"
+  echo "dclint=$([ -n "${PEER_DCLINT:-}" ] && echo "dclint $("$PEER_DCLINT" --version)" || echo 'not installed')"
+  echo "docker_compose=$([ -n "${PEER_DOCKER_COMPOSE:-}" ] && "$PEER_DOCKER_COMPOSE" version | head -1 || echo 'not installed')"
   echo "runs=$RUNS"
   echo "slow_runs=$SLOW_RUNS"
   echo "elapsed=$((SECONDS - T_START))"
 } >"$R/meta.env"
-python3 bench/report.py "$R" "$W" >"$OUT"
+python3 bench/peers_report.py "$R" "$W" >"$OUT.peers"
+if [ "${BENCH_LEGACY:-1}" = 1 ]; then
+  python3 bench/report.py "$R" "$W" >"$OUT"
+fi
+# The peers section goes first: it is what issue 22 asks of this file. With
+# BENCH_LEGACY=0 it replaces only its own section of an existing file (the
+# other sections keep the machine, commit and date of the run that wrote them).
+python3 - "$OUT" "$OUT.peers" <<'PY'
+import os, sys
+out, peers = sys.argv[1], sys.argv[2]
+text = open(out).read() if os.path.exists(out) else "# Benchmarks\n"
+extra = open(peers).read()
+start = text.find("\n## Side by side with the peers")
+if start >= 0:
+    end = text.find("\n## Goals (issue 8)", start)
+    text = text[:start] + text[end if end >= 0 else len(text):]
+at = text.find("\n## Goals")
+text = text[:at] + "\n" + extra + text[at:] if at >= 0 else text + "\n" + extra
+open(out, "w").write(text)
+PY
+rm -f "$OUT.peers"
 log "wrote $OUT in $((SECONDS - T_START)) s"

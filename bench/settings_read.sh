@@ -49,8 +49,8 @@ PY
 } > "$dir/settings.py"
 n=$("$bin" settings "$dir/settings.py" --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["names"]))')
 echo "module: $(wc -l < "$dir/settings.py") lines, $((models * 11)) fields, $n environment names"
-hyperfine -N --warmup 3 --runs "$runs" --export-json "$dir/h.json" "$bin settings $dir/settings.py --format json" >&2
-python3 - "$dir/h.json" <<'PY'
+hyperfine -N --warmup 3 --runs "$runs" --export-json "${BENCH_JSON:-$dir/h.json}" "$bin settings $dir/settings.py --format json" >&2
+python3 - "${BENCH_JSON:-$dir/h.json}" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
 print(f"readyctl settings: mean {r['mean']*1000:.1f} ms, median {r['median']*1000:.1f} ms, max {r['max']*1000:.1f} ms over {len(r['times'])} runs")

@@ -115,6 +115,7 @@ impl EnvFile {
             lookup,
             entries: Vec::new(),
             own: std::collections::HashMap::new(),
+            cursor: std::cell::Cell::new((0, 1, 0)),
         }
         .run()
     }
@@ -154,13 +155,28 @@ struct Parser<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,
     entries: Vec<EnvEntry>,
     own: std::collections::HashMap<String, String>,
+    /// (offset, its 1-based line, that line's start) of the last location
+    /// asked for (see `line_col`).
+    cursor: std::cell::Cell<(usize, u32, usize)>,
 }
 
 impl Parser<'_> {
     fn line_col(&self, at: usize) -> (u32, u32) {
-        let before = &self.text[..at];
-        let line = before.matches('\n').count() as u32 + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+        // Statements are located in file order, so count line breaks from the
+        // last located offset, not from the start: counting from the start
+        // made a 100,000-line file quadratic.
+        let (mut from, mut line, mut line_start) = self.cursor.get();
+        if at < from {
+            (from, line, line_start) = (0, 1, 0);
+        }
+        for (i, b) in self.text.as_bytes()[from..at].iter().enumerate() {
+            if *b == b'\n' {
+                line += 1;
+                line_start = from + i + 1;
+            }
+        }
+        self.cursor.set((at, line, line_start));
+        let col = self.text[line_start..at].chars().count() as u32 + 1;
         (line, col)
     }
 

@@ -181,7 +181,7 @@ Secret values are never shown: findings name the key and the line, never the val
         let secret_re = self
             .secrets
             .as_ref()
-            .and_then(|s| regex::Regex::new(&s.keys).ok());
+            .and_then(|s| super::regex_cached(&s.keys, false).ok());
         let is_secret = |k: &str| {
             secret_re.as_ref().is_some_and(|r| r.is_match(k)) || crate::redact::looks_secret(k)
         };

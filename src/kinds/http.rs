@@ -442,13 +442,13 @@ findings. A capture that finds nothing fails the check.
         // Redirects are followed by `support::redirect`, which drops secret
         // headers on an origin change and refuses an https → http downgrade.
         opts.follow_redirects = false;
-        let client = match http_client::build(&opts) {
+        let client = match http_client::shared(&opts) {
             Ok(c) => c,
             Err(e) => return Outcome::error(e),
         };
         let method = reqwest::Method::from_bytes(self.method.to_ascii_uppercase().as_bytes())
             .unwrap_or(reqwest::Method::GET);
-        let mut rb = ep.apply(client.request(method.clone(), &ep.url));
+        let mut rb = ep.request(&client, method.clone());
         rb = match &self.body {
             None => rb,
             Some(Body::Json(v)) => rb.json(&coerce_scalars(expand_json(cx, v))),
@@ -598,7 +598,7 @@ impl HttpCheck {
             );
         }
         if let Some(m) = &self.expect.body_matches
-            && let Ok(re) = regex::Regex::new(m)
+            && let Ok(re) = super::regex_cached(m, false)
             && !re.is_match(&r.body)
         {
             f.push(
@@ -696,7 +696,7 @@ fn capture(c: &Capture, r: &Response, json: Option<&Value>) -> Option<String> {
         return Some(String::from_utf8_lossy(v.as_bytes()).into_owned()).filter(|s| !s.is_empty());
     }
     if let Some(pat) = re {
-        let re = regex::Regex::new(pat).ok()?;
+        let re = super::regex_cached(pat, false).ok()?;
         let caps = re.captures(&r.body)?;
         let m = caps.get(1).or_else(|| caps.get(0))?;
         return Some(m.as_str().to_string()).filter(|s| !s.is_empty());
@@ -744,7 +744,7 @@ fn check_header(name: &str, rule: &HeaderRule, value: Option<&str>) -> Vec<Findi
                 );
             }
             if let Some(m) = &rule.matches
-                && let Ok(re) = regex::Regex::new(m)
+                && let Ok(re) = super::regex_cached(m, false)
                 && !re.is_match(v)
             {
                 f.push(
@@ -838,7 +838,7 @@ pub fn check_json(a: &JsonAssert, doc: &Value) -> Vec<Finding> {
         );
     }
     if let Some(m) = &a.matches
-        && let Ok(re) = regex::Regex::new(m)
+        && let Ok(re) = super::regex_cached(m, false)
         && !re.is_match(&text)
     {
         fail(
@@ -887,7 +887,7 @@ pub fn check_json(a: &JsonAssert, doc: &Value) -> Vec<Finding> {
         }
     }
     if let Some(m) = &a.none_match
-        && let Ok(re) = regex::Regex::new(m)
+        && let Ok(re) = super::regex_cached(m, false)
     {
         let mut hits = Vec::new();
         for node in &nodes {

@@ -3,10 +3,11 @@
 //! imports the other.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::{Outcome, RunContext};
+use crate::compose::LoadOptions;
 use crate::compose::yaml::Loc;
-use crate::compose::{LoadOptions, Project};
 use crate::report::Finding;
 
 /// Loads the project a compose-reading check names; an unloadable project
@@ -16,10 +17,25 @@ pub fn load_project(
     files: &[PathBuf],
     env_files: &[PathBuf],
     process_env: bool,
-) -> Result<Project, Box<Outcome>> {
+) -> super::LoadedProject {
+    let files: Vec<PathBuf> = files.iter().map(|f| cx.path(f)).collect();
+    let env_files: Vec<PathBuf> = env_files.iter().map(|f| cx.path(f)).collect();
+    let slot = cx
+        .compose_projects
+        .slot((files.clone(), env_files.clone(), process_env));
+    slot.get_or_init(|| load_uncached(cx, files, env_files, process_env))
+        .clone()
+}
+
+fn load_uncached(
+    cx: &RunContext,
+    files: Vec<PathBuf>,
+    env_files: Vec<PathBuf>,
+    process_env: bool,
+) -> super::LoadedProject {
     let opts = LoadOptions {
-        files: files.iter().map(|f| cx.path(f)).collect(),
-        env_files: env_files.iter().map(|f| cx.path(f)).collect(),
+        files,
+        env_files,
         process_env,
         display_base: Some(cx.root.clone()),
         workdir: Some(cx.root.clone()),
@@ -28,7 +44,7 @@ pub fn load_project(
         profiles: vec!["*".to_string()],
         ..Default::default()
     };
-    crate::compose::load(&opts).map_err(|d| {
+    crate::compose::load(&opts).map(Arc::new).map_err(|d| {
         let findings: Vec<Finding> = d
             .items
             .iter()

@@ -103,7 +103,7 @@ fallbacks" are searches people forget to run.
             return Outcome::fail(format!("{} is not a directory", base.display()));
         }
         let (Ok(re), Ok(include), Ok(exclude)) = (
-            regex::Regex::new(&self.pattern),
+            super::regex_cached(&self.pattern, false),
             globs(&self.include),
             globs(&self.exclude),
         ) else {

@@ -77,15 +77,15 @@ pub fn mismatch(rule: &ValueRule, value: &str) -> Option<String> {
         ValueRule::Equals(v) => v == value,
         ValueRule::Rule(r) => {
             r.equals.as_ref().is_none_or(|v| v == value)
-                && r.matches
-                    .as_ref()
-                    .is_none_or(|m| regex::Regex::new(m).is_ok_and(|re| re.is_match(value)))
+                && r.matches.as_ref().is_none_or(|m| {
+                    super::regex_cached(m, false).is_ok_and(|re| re.is_match(value))
+                })
                 && r.one_of
                     .as_ref()
                     .is_none_or(|o| o.iter().any(|v| v == value))
-                && r.not_matches
-                    .as_ref()
-                    .is_none_or(|m| regex::Regex::new(m).is_ok_and(|re| !re.is_match(value)))
+                && r.not_matches.as_ref().is_none_or(|m| {
+                    super::regex_cached(m, false).is_ok_and(|re| !re.is_match(value))
+                })
         }
     };
     (!ok).then(|| describe(rule))

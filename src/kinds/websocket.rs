@@ -171,7 +171,7 @@ the UI stays empty.
             let _ = ws.close(None).await;
             return Outcome::pass(format!("{where_}: WebSocket upgrade succeeded ({status})"));
         };
-        let Ok(re) = regex::Regex::new(pattern) else {
+        let Ok(re) = super::regex_cached(pattern, false) else {
             return Outcome::error(format!("invalid regex `{pattern}`"));
         };
         let mut seen = 0usize;

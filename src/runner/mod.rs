@@ -129,6 +129,7 @@ pub async fn run(
         captures: Arc::default(),
         timeout: crate::catalogue::DEFAULT_TIMEOUT,
         redactor: redactor.clone(),
+        compose_projects: Arc::default(),
     };
     let semaphore = Arc::new(Semaphore::new(opts.concurrency.max(1)));
     let mut tasks: JoinSet<(usize, Outcome, Duration)> = JoinSet::new();
