@@ -25,6 +25,7 @@ pub mod command;
 pub mod compose;
 pub mod compose_env;
 pub mod docker;
+pub mod docker_api;
 pub mod env_file;
 pub mod file;
 pub mod http;
@@ -35,6 +36,7 @@ pub mod postgres;
 pub mod redis;
 pub mod scan;
 pub mod security_headers;
+pub mod swarm;
 pub mod tcp;
 pub mod tls;
 pub mod vault;
@@ -53,6 +55,7 @@ pub static REGISTRY: &[KindEntry] = &[
     entry::<redis::RedisCheck>(),
     entry::<vault::VaultCheck>(),
     entry::<docker::DockerCheck>(),
+    entry::<swarm::SwarmCheck>(),
     entry::<http::HttpCheck>(),
     entry::<security_headers::SecurityHeadersCheck>(),
     entry::<tls::TlsCheck>(),
