@@ -450,3 +450,152 @@ services:
     ]);
     assert_eq!(state.trim(), "paused");
 }
+
+/// Runs the `compose` check with `orchestrator: swarm` on `dir/stack.yml`;
+/// returns the findings as (code, message).
+fn stack_lint(dir: &Path) -> Vec<(String, String)> {
+    let (_cat, path) = common::catalogue(
+        "version: 1\nchecks:\n  - {id: stack, kind: compose, files: [stack.yml], orchestrator: swarm}\n",
+    );
+    let out = common::readyctl()
+        .args(["check", "--format", "json", "--root"])
+        .arg(dir)
+        .arg("--catalog")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["checks"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap_or("").to_string(),
+                f["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn stack_lint_reports_what_docker_stack_deploy_ignores_and_refuses() {
+    let Some(sw) = swarm() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("stack.yml"),
+        format!(
+            r#"version: "3.8"
+services:
+  app:
+    image: {IMAGE}
+    build: .
+    command: ["sleep", "1000000"]
+    container_name: app-1
+    restart: "no"
+    links: [db]
+    privileged: true
+    security_opt: ["no-new-privileges:true"]
+    cgroup_parent: readyctl
+    external_links: [other]
+    depends_on: [db]
+  db:
+    image: {IMAGE}
+    command: ["sleep", "1000000"]
+    network_mode: bridge
+    devices: ["/dev/null:/dev/null"]
+    userns_mode: host
+"#
+        ),
+    )
+    .unwrap();
+    let findings = stack_lint(dir.path());
+    let mut ours: Vec<String> = findings
+        .iter()
+        .filter_map(|(_, m)| m.split("ignores `").nth(1))
+        .filter_map(|rest| rest.split('`').next())
+        .map(|k| k.split(':').next().unwrap_or(k).to_string())
+        .filter(|k| k != "depends_on" && k != "container_name")
+        .collect();
+    ours.sort();
+    ours.dedup();
+    // The reference: the CLI that deploys stacks names what it drops. (It
+    // names `restart` whatever its value; readyctl leaves out `always` and
+    // `unless-stopped`, which swarm's default restart policy matches — this
+    // file says "no", which is lost.)
+    let out = sw.docker(&[
+        "stack",
+        "deploy",
+        "--resolve-image",
+        "never",
+        "-c",
+        dir.path().join("stack.yml").to_str().unwrap(),
+        "rtlint",
+    ]);
+    let _cleanup = Stack {
+        swarm: &sw,
+        name: "rtlint".into(),
+        _dir: tempfile::tempdir().unwrap(),
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let line = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("Ignoring unsupported options: "))
+        .unwrap_or_else(|| panic!("no list of ignored options in {stderr}"));
+    let mut theirs: Vec<String> = line.split(", ").map(|s| s.trim().to_string()).collect();
+    theirs.sort();
+    assert_eq!(ours, theirs, "readyctl {findings:#?}\nCLI: {stderr}");
+    assert_eq!(
+        stderr.contains("container_name: Setting the container name is not supported"),
+        findings
+            .iter()
+            .any(|(c, _)| c == "compose/stack-ignored-container-name")
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|(c, _)| c == "compose/stack-ignored-depends-on")
+    );
+
+    // What the CLI refuses outright: depends_on conditions, extends.
+    for (case, yaml, code, cli_says) in [
+        (
+            "conditions",
+            format!(
+                "version: \"3.8\"\nservices:\n  app:\n    image: {IMAGE}\n    depends_on:\n      db: {{condition: service_healthy}}\n  db:\n    image: {IMAGE}\n    healthcheck: {{test: [\"CMD\", \"true\"]}}\n"
+            ),
+            "compose/stack-depends-on-rejected",
+            "depends_on must be a list",
+        ),
+        (
+            "extends",
+            format!(
+                "version: \"3.8\"\nservices:\n  base:\n    image: {IMAGE}\n  app:\n    extends: {{service: base}}\n"
+            ),
+            "compose/stack-forbidden-option",
+            "Support for `extends` is not implemented",
+        ),
+    ] {
+        std::fs::write(dir.path().join("stack.yml"), &yaml).unwrap();
+        let findings = stack_lint(dir.path());
+        assert!(
+            findings.iter().any(|(c, _)| c == code),
+            "{case}: {findings:#?}"
+        );
+        let out = sw.docker(&[
+            "stack",
+            "deploy",
+            "--resolve-image",
+            "never",
+            "-c",
+            dir.path().join("stack.yml").to_str().unwrap(),
+            "rtlint",
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains(cli_says),
+            "{case}: the CLI accepted it: {stderr}"
+        );
+    }
+}
