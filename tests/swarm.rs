@@ -599,3 +599,78 @@ services:
         );
     }
 }
+
+#[test]
+fn docs_stack_file_runs_serve_as_it_is_and_stack_deploy_accepts_it() {
+    let text = std::fs::read_to_string(common::repo("docs/swarm/stack.yml")).unwrap();
+    let help = common::readyctl()
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    let flags: Vec<&str> = regex::Regex::new(r"(--[a-z][a-z-]+)")
+        .unwrap()
+        .captures_iter(&text)
+        .map(|c| c.get(1).unwrap().as_str())
+        .filter(|f| *f != "--detach")
+        .collect();
+    assert!(flags.contains(&"--fail-on") && flags.contains(&"--listen"));
+    for f in flags {
+        assert!(help.contains(f), "`{f}` is not a serve flag");
+    }
+    let port = &regex::Regex::new(r#"--listen,? "?0\.0\.0\.0:(\d+)"#)
+        .unwrap()
+        .captures(&text)
+        .expect("--listen")[1];
+    assert!(
+        text.contains(&format!("http://127.0.0.1:{port}/readyz")),
+        "healthcheck on /readyz at the --listen port"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("stack.yml"), &text).unwrap();
+    std::fs::write(dir.path().join("checks.yml"), "version: 1\nchecks: []\n").unwrap();
+    // readyctl's own stack lint: nothing `docker stack deploy` would refuse.
+    let critical: Vec<(String, String)> = stack_lint(dir.path())
+        .into_iter()
+        .filter(|(c, _)| {
+            matches!(
+                c.as_str(),
+                "compose/stack-build-no-image"
+                    | "compose/stack-depends-on-rejected"
+                    | "compose/stack-forbidden-option"
+                    | "compose/stack-relative-bind"
+            )
+        })
+        .collect();
+    assert!(critical.is_empty(), "{critical:#?}");
+    let Some(sw) = swarm() else { return };
+    // The reference: the CLI accepts and creates it (its tasks wait for a
+    // readyctl image this machine has no registry to pull from).
+    let out = sw.docker(&[
+        "stack",
+        "deploy",
+        "--resolve-image",
+        "never",
+        "-c",
+        dir.path().join("stack.yml").to_str().unwrap(),
+        "rtdocs",
+    ]);
+    let _cleanup = Stack {
+        swarm: &sw,
+        name: "rtdocs".into(),
+        _dir: tempfile::tempdir().unwrap(),
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hc = sw.docker_ok(&[
+        "service",
+        "inspect",
+        "rtdocs_readyctl",
+        "--format",
+        "{{json .Spec.TaskTemplate.ContainerSpec.Healthcheck.Test}}",
+    ]);
+    assert!(hc.contains("/readyz"), "{hc}");
+}
