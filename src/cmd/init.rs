@@ -13,6 +13,7 @@
 //! model proper (merge, extends, full interpolation) lives elsewhere; this
 //! reader is deliberately small and only has to propose, not to judge.
 
+use crate::cmd::out::{errln, out};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -453,7 +454,7 @@ pub fn main(args: &InitArgs) -> u8 {
             .collect()
     };
     if files.is_empty() {
-        eprintln!(
+        errln!(
             "error: no compose file found under {}\n  = help: pass -f docker-compose.yml (repeatable)",
             args.root.display()
         );
@@ -464,14 +465,14 @@ pub fn main(args: &InitArgs) -> u8 {
         let text = match std::fs::read_to_string(f) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("error: cannot read {}: {e}", f.display());
+                errln!("error: cannot read {}: {e}", f.display());
                 return exit::USAGE;
             }
         };
         match serde_saphyr::from_str::<Value>(&text) {
             Ok(v) => docs.push(v),
             Err(e) => {
-                eprintln!("error: {} is not valid YAML: {e}", f.display());
+                errln!("error: {} is not valid YAML: {e}", f.display());
                 return exit::USAGE;
             }
         }
@@ -487,7 +488,7 @@ pub fn main(args: &InitArgs) -> u8 {
     let sources: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     let text = render(&svcs, &sources, &args.root);
     if args.stdout {
-        print!("{text}");
+        out!("{text}");
         return exit::OK;
     }
     let out = args.root.join(&args.output);
@@ -502,7 +503,7 @@ pub fn main(args: &InitArgs) -> u8 {
                 .iter()
                 .map(|s| format!("{} ({})", s.name, s.role.tag()))
                 .collect();
-            eprintln!(
+            errln!(
                 "readyctl: wrote {} for {}\n  next: readyctl validate --catalog {} --root {}",
                 out.display(),
                 roles.join(", "),
@@ -512,14 +513,14 @@ pub fn main(args: &InitArgs) -> u8 {
             exit::OK
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            eprintln!(
+            errln!(
                 "error: {} already exists; readyctl init never overwrites\n  = help: pass -o OTHER.yml, or --stdout",
                 out.display()
             );
             exit::USAGE
         }
         Err(e) => {
-            eprintln!("error: cannot write {}: {e}", out.display());
+            errln!("error: cannot write {}: {e}", out.display());
             exit::USAGE
         }
     }
