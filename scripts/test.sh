@@ -56,7 +56,9 @@ done
 
 STARTED=()
 cleanup() {
-  for s in "${STARTED[@]}"; do "${s}_stop" >/dev/null 2>&1 || true; done
+  # In reverse start order: a service stops before the one it runs on (swarm before docker).
+  local i
+  for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do "${STARTED[i]}_stop" >/dev/null 2>&1 || true; done
   [ "${READYCTL_KEEP_STATE:-0}" = 1 ] || rm -rf "$READYCTL_TEST_STATE"
 }
 trap cleanup EXIT INT TERM

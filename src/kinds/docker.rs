@@ -8,13 +8,11 @@
 //! captured `docker inspect` output.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
-use bollard::Docker;
 use bollard::models::ContainerInspectResponse;
 use serde::Deserialize;
 
-use super::{CheckKind, Outcome, RunContext, SpecProblem};
+use super::{CheckKind, Outcome, RunContext, SpecProblem, docker_api};
 use crate::domain::selector::ServiceRef;
 use crate::report::Finding;
 
@@ -24,7 +22,7 @@ pub const PROJECT_LABEL: &str = "com.docker.compose.project";
 pub const SERVICE_LABEL: &str = "com.docker.compose.service";
 
 /// Where the Docker daemon is when neither `host` nor a target says.
-pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+pub use super::docker_api::DEFAULT_HOST;
 
 /// A Docker containers check.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -139,7 +137,7 @@ together, a container must match all of them.
             ));
         }
         if let Some(h) = &self.host
-            && !is_supported_host(h)
+            && !docker_api::is_supported_host(h)
         {
             problems.push(
                 SpecProblem::new("host", format!("`{h}` is not a Docker host address"))
@@ -161,18 +159,16 @@ together, a container must match all of them.
     }
 
     async fn run(&self, cx: &RunContext) -> Outcome {
-        let host = match self.resolve_host(cx) {
+        let host = match docker_api::resolve_host(self.host.as_deref(), self.target.as_deref(), cx)
+        {
             Ok(h) => h,
             Err(e) => return Outcome::error(e),
         };
-        let budget = cx
-            .timeout
-            .saturating_sub(Duration::from_millis(100))
-            .max(Duration::from_millis(100));
+        let budget = docker_api::budget(cx);
         match tokio::time::timeout(budget, self.collect(&host)).await {
             Err(_) => Outcome::fail(format!(
                 "Docker daemon at {} timed out: did not answer within {}",
-                shown_host(&host),
+                docker_api::shown_host(&host),
                 humantime::format_duration(budget)
             )),
             Ok(Err(e)) => Outcome::fail(e),
@@ -185,33 +181,8 @@ together, a container must match all of them.
 }
 
 impl DockerCheck {
-    fn resolve_host(&self, cx: &RunContext) -> Result<String, String> {
-        if let Some(h) = &self.host {
-            return Ok(h.clone());
-        }
-        if let Some(name) = &self.target {
-            let t = cx.target(name)?;
-            return match (&t.url, &t.path) {
-                (Some(u), _) => Ok(u.clone()),
-                (None, Some(p)) => Ok(format!("unix://{}", cx.path(p).display())),
-                (None, None) => Err(format!(
-                    "target `{name}` has no `url` (e.g. unix:///var/run/docker.sock)"
-                )),
-            };
-        }
-        Ok(std::env::var("DOCKER_HOST")
-            .ok()
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| DEFAULT_HOST.to_string()))
-    }
-
     async fn collect(&self, host: &str) -> Result<Vec<ContainerView>, String> {
-        let docker = connect(host)?;
-        // Without negotiation bollard speaks a newer API than Engine 20.10 accepts.
-        let docker = docker
-            .negotiate_version()
-            .await
-            .map_err(|e| describe_docker_error(host, &e))?;
+        let docker = docker_api::connect_negotiated(host).await?;
         let mut filters: HashMap<String, Vec<String>> = HashMap::new();
         if let Some(p) = &self.project {
             filters.insert("label".into(), vec![format!("{PROJECT_LABEL}={p}")]);
@@ -224,7 +195,7 @@ impl DockerCheck {
         let list = docker
             .list_containers(Some(options))
             .await
-            .map_err(|e| describe_docker_error(host, &e))?;
+            .map_err(|e| docker_api::describe_error(host, &e))?;
         let mut views = Vec::new();
         for summary in list {
             let Some(id) = summary.id else { continue };
@@ -252,7 +223,7 @@ impl DockerCheck {
                 Err(bollard::errors::Error::DockerResponseServerError {
                     status_code: 404, ..
                 }) => {}
-                Err(e) => return Err(describe_docker_error(host, &e)),
+                Err(e) => return Err(docker_api::describe_error(host, &e)),
             }
         }
         views.sort_by(|a, b| a.name.cmp(&b.name));
@@ -457,95 +428,6 @@ pub fn evaluate(spec: &DockerCheck, views: &[ContainerView]) -> Vec<Finding> {
         }
     }
     findings
-}
-
-fn is_supported_host(h: &str) -> bool {
-    ["unix://", "tcp://", "http://", "https://"]
-        .iter()
-        .any(|p| h.starts_with(p))
-}
-
-fn socket_path(host: &str) -> Option<&str> {
-    host.strip_prefix("unix://")
-}
-
-fn shown_host(host: &str) -> String {
-    match socket_path(host) {
-        Some(p) => p.to_string(),
-        None => crate::redact::mask_shapes(host),
-    }
-}
-
-fn connect(host: &str) -> Result<Docker, String> {
-    if let Some(path) = socket_path(host) {
-        let p = std::path::Path::new(path);
-        match std::fs::metadata(p) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(format!(
-                    "Docker socket {path} does not exist: is the Docker daemon installed and running? (set DOCKER_HOST or `host:` if it listens elsewhere)"
-                ));
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-                return Err(permission_denied(path));
-            }
-            _ => {}
-        }
-    } else if !is_supported_host(host) {
-        return Err(format!(
-            "`{}` is not a Docker host address (unix:///path or tcp://host:port)",
-            shown_host(host)
-        ));
-    }
-    Docker::connect_with_host(host).map_err(|e| describe_docker_error(host, &e))
-}
-
-fn permission_denied(path: &str) -> String {
-    format!(
-        "permission denied on the Docker socket {path}: run as a user in the `docker` group, or with access to the socket"
-    )
-}
-
-/// A plain reason for a failed Docker API call.
-fn describe_docker_error(host: &str, e: &bollard::errors::Error) -> String {
-    use bollard::errors::Error as E;
-    let shown = shown_host(host);
-    match e {
-        E::SocketNotFoundError(p) => {
-            format!("Docker socket {p} does not exist: is the Docker daemon running?")
-        }
-        E::DockerResponseServerError {
-            status_code,
-            message,
-        } => format!("Docker daemon at {shown} answered HTTP {status_code}: {message}"),
-        E::RequestTimeoutError => format!("Docker daemon at {shown} did not answer in time"),
-        _ => match io_kind(e) {
-            Some(std::io::ErrorKind::PermissionDenied) => permission_denied(&shown),
-            Some(std::io::ErrorKind::ConnectionRefused) => format!(
-                "Docker daemon not answering at {shown}: connection refused (the socket exists but no daemon listens; is dockerd running?)"
-            ),
-            Some(std::io::ErrorKind::NotFound) => {
-                format!("Docker socket {shown} does not exist: is the Docker daemon running?")
-            }
-            Some(std::io::ErrorKind::TimedOut) => {
-                format!("Docker daemon at {shown}: connection timed out")
-            }
-            _ => match super::http_client::protocol_reason(e) {
-                Some(reason) => format!("Docker daemon at {shown}: {reason}"),
-                None => format!("Docker daemon at {shown}: {e}"),
-            },
-        },
-    }
-}
-
-fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
-        }
-        cur = err.source();
-    }
-    None
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ pub mod command;
 pub mod compose;
 pub mod compose_env;
 pub mod docker;
+pub mod docker_api;
 pub mod env_file;
 pub mod file;
 pub mod http;
@@ -37,6 +38,7 @@ pub mod redis;
 pub mod scan;
 pub mod security_headers;
 pub mod spec;
+pub mod swarm;
 pub mod target;
 pub mod tcp;
 pub mod tls;
@@ -56,6 +58,7 @@ pub static REGISTRY: &[KindEntry] = &[
     entry::<redis::RedisCheck>(),
     entry::<vault::VaultCheck>(),
     entry::<docker::DockerCheck>(),
+    entry::<swarm::SwarmCheck>(),
     entry::<http::HttpCheck>(),
     entry::<security_headers::SecurityHeadersCheck>(),
     entry::<tls::TlsCheck>(),

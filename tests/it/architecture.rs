@@ -30,11 +30,13 @@ const LAYERS: &[(&str, &[&str])] = &[
 
 /// Modules inside `kinds/` that are shared by kinds rather than kinds
 /// themselves: the registry and trait (`kinds`), named targets, the HTTP
-/// client helpers, shared spec shapes and the compose project loader.
+/// client helpers, the Docker Engine connection, shared spec shapes and the
+/// compose project loader.
 const KIND_SHARED: &[&str] = &[
     "kinds",
     "kinds/target",
     "kinds/http_client",
+    "kinds/docker_api",
     "kinds/spec",
     "kinds/project",
 ];

@@ -20,6 +20,7 @@ mod hardening;
 mod image;
 mod network;
 mod paths;
+mod stack;
 mod vars;
 
 use std::collections::{HashMap, HashSet};
@@ -125,6 +126,42 @@ rules! {
         "a database, cache or secret-store port is published on 0.0.0.0";
     "compose/obsolete-version", "obsolete top-level version", Low,
         "the top-level `version:` is obsolete; compose ignores it and warns";
+    "compose/stack-build-no-image", "build without image (swarm)", Critical,
+        "orchestrator swarm: a service has `build` but no `image`; `docker stack deploy` ignores build, so there is nothing to run";
+    "compose/stack-ignored-build", "build ignored (swarm)", Low,
+        "orchestrator swarm: `docker stack deploy` ignores `build`; the image must be pushed to a registry every node reaches";
+    "compose/stack-ignored-container-name", "container_name ignored (swarm)", Info,
+        "orchestrator swarm: `docker stack deploy` ignores `container_name`";
+    "compose/stack-depends-on-rejected", "depends_on conditions refused (swarm)", Critical,
+        "orchestrator swarm: `depends_on` with conditions is not a list; `docker stack deploy` refuses the file";
+    "compose/stack-ignored-depends-on", "depends_on ignored (swarm)", Low,
+        "orchestrator swarm: swarm ignores `depends_on`; services start together and must retry";
+    "compose/stack-ignored-restart", "restart ignored (swarm)", Medium,
+        "orchestrator swarm: `restart: no` or `on-failure` without `deploy.restart_policy` is ignored; swarm restarts tasks on any exit";
+    "compose/stack-ignored-network-mode", "network_mode ignored (swarm)", High,
+        "orchestrator swarm: `docker stack deploy` ignores `network_mode`";
+    "compose/stack-ignored-links", "links ignored (swarm)", Medium,
+        "orchestrator swarm: `docker stack deploy` ignores `links`; their aliases do not resolve";
+    "compose/stack-ignored-option", "option ignored (swarm)", Medium,
+        "orchestrator swarm: `docker stack deploy` ignores privileged, devices, cgroup_parent, security_opt, userns_mode, external_links";
+    "compose/stack-forbidden-option", "option refused (swarm)", Critical,
+        "orchestrator swarm: `docker stack deploy` refuses extends, volumes_from, volume_driver, mem_limit, memswap_limit, cpu_shares, cpu_quota, cpuset";
+    "compose/stack-relative-bind", "relative bind mount (swarm)", Medium,
+        "orchestrator swarm: a relative bind source becomes an absolute path on the deploying machine that must exist on every node";
+    "compose/stack-no-version", "no version (swarm, old CLI)", Low,
+        "orchestrator swarm: no top-level `version:`; the Docker CLI 20.10 `docker stack deploy` refuses the file";
+}
+
+/// Where the project is deployed: judged as `docker compose up` runs it, or
+/// as `docker stack deploy` does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Orchestrator {
+    /// `docker compose up` on one host (the default).
+    #[default]
+    Compose,
+    /// `docker stack deploy` on a swarm: adds the `compose/stack-*` rules.
+    Swarm,
 }
 
 /// The rule with `code`.
@@ -155,6 +192,10 @@ pub struct ComposeCheck {
     /// Rule codes to turn off, e.g. `compose/no-healthcheck`.
     #[serde(default)]
     pub disable: Vec<String>,
+    /// `swarm`: also judge what `docker stack deploy` ignores or refuses
+    /// (default `compose`).
+    #[serde(default)]
+    pub orchestrator: Orchestrator,
 }
 
 fn yes() -> bool {
@@ -218,6 +259,7 @@ impl CheckKind for ComposeCheck {
             only: self.services.clone(),
             disable: self.disable.clone(),
             profiles: self.profiles.clone(),
+            orchestrator: self.orchestrator,
         };
         let findings = lint_with(&project, &opts);
         let n = project.services().count();
@@ -253,6 +295,8 @@ pub struct Options {
     pub disable: Vec<String>,
     /// Profiles enabled in addition to `COMPOSE_PROFILES`.
     pub profiles: Vec<String>,
+    /// Where the project is deployed.
+    pub orchestrator: Orchestrator,
 }
 
 /// Runs every enabled rule over `project` (no extra profiles).
@@ -263,6 +307,7 @@ pub fn lint(project: &Project, only: &[String], disable: &[String]) -> Vec<Findi
             only: only.to_vec(),
             disable: disable.to_vec(),
             profiles: Vec::new(),
+            orchestrator: Orchestrator::Compose,
         },
     )
 }
@@ -420,6 +465,11 @@ pub fn lint_with(project: &Project, opts: &Options) -> Vec<Finding> {
     network::check(&cx, &mut out);
     vars::check(&cx, &mut out);
     hardening::check(&cx, &mut out);
+    if opts.orchestrator == Orchestrator::Swarm {
+        stack::check(&cx, &mut out);
+        // The CLI that deploys stacks still wants `version:` (20.10 refuses a file without it).
+        out.retain(|f| f.code.as_deref() != Some("compose/obsolete-version"));
+    }
     filter_disabled(out, &opts.disable)
 }
 
