@@ -114,7 +114,7 @@ EOF
     ssl_certificate $d/$2.crt;
     ssl_certificate_key $d/$2.key;
     ssl_protocols TLSv1.2 TLSv1.3;
-    # An https -> http downgrade (tests/hostile_redirect.rs).
+    # An https -> http downgrade (tests/it/hostile_redirect.rs).
     location = /downgrade { return 302 http://127.0.0.1:$http/plain; }
     include $d/locations.conf;
   }"

@@ -1,5 +1,5 @@
 # A one-node Docker Swarm on the test engine, for the `swarm` kind's tests
-# (tests/swarm.rs). Sourced by scripts/test.sh after docker.sh, whose daemon
+# (tests/it/swarm.rs). Sourced by scripts/test.sh after docker.sh, whose daemon
 # and busybox image (`docker import`, no registry) it uses.
 #
 # start: `docker swarm init --advertise-addr 127.0.0.1` (the cluster port on

@@ -1,7 +1,7 @@
 //! What `docker stack deploy` ignores or refuses in a compose project, for
 //! checks with `orchestrator: swarm` (single-host users get none of these).
 //! The lists are the Docker CLI's own (cli/compose/loader: the unsupported
-//! and forbidden properties), and tests/swarm.rs compares them with what the
+//! and forbidden properties), and tests/it/swarm.rs compares them with what the
 //! real CLI prints on the same file ("Ignoring unsupported options: …").
 //! Judged on the merged model, except `extends` and `version`, which the
 //! CLI reads from the files as written (it merges nothing itself).

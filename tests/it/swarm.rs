@@ -6,7 +6,7 @@
 //! (the scheduler's "no suitable node", `docker stack deploy` refusing a
 //! missing external secret) the test asks it too.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
