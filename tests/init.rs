@@ -82,7 +82,12 @@ fn init_writes_a_valid_catalogue_that_finds_the_live_services() {
     }
     let cat = root.join("readyctl.yml");
     let text = std::fs::read_to_string(&cat).unwrap();
-    assert!(text.contains("url: \"postgres://127.0.0.1:"), "{text}");
+    // The password is a placeholder resolved at run time, never the value.
+    assert!(
+        text.contains("url: \"postgres://postgres:${POSTGRES_PASSWORD}@127.0.0.1:"),
+        "{text}"
+    );
+    assert!(!text.contains("changeme"), "{text}");
     assert!(text.contains("kind: env_file"), "{text}");
 
     readyctl()
@@ -159,7 +164,7 @@ fn init_on_the_fixture_deployment_finds_its_published_services() {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     for want in [
         "postgres:",
-        "url: \"postgres://127.0.0.1:5432\"",
+        "url: \"postgres://dotmac:${POSTGRES_PASSWORD}@127.0.0.1:5432/dotmac_prod\"",
         "id: postgres.port",
         "id: nginx.port",
     ] {
