@@ -128,6 +128,8 @@ const TOOLS: &[&str] = &[
     "watchtower",
     "portainer",
     "flower",
+    "opentelemetry-collector",
+    "otel",
 ];
 
 /// Recognises a service by image name, then — for services that are not
@@ -147,7 +149,12 @@ pub fn role_of(image: &str, env_keys: &[String], built: bool) -> Role {
     if built {
         return Role::App;
     }
-    if TOOLS.contains(&name.as_str()) {
+    let segments: Vec<&str> = full.split(['/', ':', '@']).collect();
+    if TOOLS.contains(&name.as_str())
+        || segments
+            .iter()
+            .any(|seg| TOOLS.iter().any(|t| seg.starts_with(t) && t.len() >= 5))
+    {
         Role::Tool
     } else if name.contains("postgres") || name.contains("postgis") || name.contains("timescale") {
         Role::Postgres
@@ -293,6 +300,9 @@ pub struct Service {
     /// elsewhere (`DOCKER_IMAGE_BACKEND` in `image:`): compose's variables,
     /// passed along because `env_file:` sends the whole file, not the app's.
     pub compose_vars: Vec<String>,
+    /// Keys it is given that its Python code reads with `os.getenv`/`os.environ`
+    /// (outside the settings class).
+    pub code_reads: Vec<String>,
 }
 
 impl Service {
@@ -331,11 +341,20 @@ fn health_url(test: &str) -> Option<(u16, String)> {
 }
 
 /// A `class X(BaseSettings)` in the build context (depth-limited, skipping
-/// virtualenvs, node_modules and tests), `settings.py`/`config.py` first.
-fn find_settings(context: &Path, root: &Path) -> Option<String> {
-    let re =
-        regex::Regex::new(r"(?m)^class\s+(\w+)\s*\(\s*(?:pydantic_settings\.)?BaseSettings\s*\)")
-            .ok()?;
+/// virtualenvs, node_modules and tests), `settings.py`/`config.py` first; and
+/// every name the Python code reads itself (`os.getenv("X")`,
+/// `os.environ["X"]`), which the settings class does not list but the
+/// application does read.
+fn find_settings(context: &Path, root: &Path) -> (Option<String>, Vec<String>) {
+    let (Ok(re), Ok(getenv)) = (
+        regex::Regex::new(r"(?m)^class\s+(\w+)\s*\(\s*(?:pydantic_settings\.)?BaseSettings\s*\)"),
+        regex::Regex::new(
+            r#"os\.(?:getenv|environ\.get)\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']|os\.environ\[\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*\]"#,
+        ),
+    ) else {
+        return (None, Vec::new());
+    };
+    let mut reads = std::collections::BTreeSet::new();
     let mut found: Vec<(u8, PathBuf, String)> = Vec::new();
     let walk = ignore::WalkBuilder::new(context)
         .max_depth(Some(6))
@@ -365,6 +384,11 @@ fn find_settings(context: &Path, root: &Path) -> Option<String> {
         let Ok(text) = std::fs::read_to_string(p) else {
             continue;
         };
+        for c in getenv.captures_iter(&text) {
+            if let Some(m) = c.get(1).or_else(|| c.get(2)) {
+                reads.insert(m.as_str().to_string());
+            }
+        }
         let classes: Vec<String> = re.captures_iter(&text).map(|c| c[1].to_string()).collect();
         if classes.is_empty() {
             continue;
@@ -385,9 +409,12 @@ fn find_settings(context: &Path, root: &Path) -> Option<String> {
         found.push((rank, p.to_path_buf(), class));
     }
     found.sort();
-    let (_, path, class) = found.into_iter().next()?;
+    let reads = reads.into_iter().collect();
+    let Some((_, path, class)) = found.into_iter().next() else {
+        return (None, reads);
+    };
     let rel = path.strip_prefix(root).unwrap_or(&path);
-    Some(format!("{}:{class}", rel.display()))
+    (Some(format!("{}:{class}", rel.display())), reads)
 }
 
 /// Reads the services of a loaded project.
@@ -473,14 +500,21 @@ pub fn services(p: &crate::compose::Project, root: &Path) -> Vec<Service> {
                 .map(|t| words(Some(t)))
                 .and_then(|t| health_url(&t));
             let build = svc.get("build");
-            let settings = build.and_then(|b| {
-                let (written, loc) = match b.get("context") {
-                    Some(c) => (c.scalar_text()?, c.loc.clone()),
-                    None => (b.scalar_text()?, b.loc.clone()),
-                };
-                let ctx = p.resolve(&written, &loc);
-                find_settings(&ctx, &root_abs)
-            });
+            let (settings, code_reads) = build
+                .and_then(|b| {
+                    let (written, loc) = match b.get("context") {
+                        Some(c) => (c.scalar_text()?, c.loc.clone()),
+                        None => (b.scalar_text()?, b.loc.clone()),
+                    };
+                    let ctx = p.resolve(&written, &loc);
+                    Some(find_settings(&ctx, &root_abs))
+                })
+                .unwrap_or_default();
+            let code_reads: Vec<String> = env
+                .iter()
+                .map(|(k, _)| k.clone())
+                .filter(|k| code_reads.contains(k))
+                .collect();
             let keys: Vec<String> = env.iter().map(|(k, _)| k.clone()).collect();
             let compose_vars = env
                 .iter()
@@ -493,6 +527,7 @@ pub fn services(p: &crate::compose::Project, root: &Path) -> Vec<Service> {
                 .map(|(k, _)| k.clone())
                 .collect();
             Service {
+                code_reads,
                 compose_vars,
                 role: role_of(&image, &keys, build.is_some()),
                 name: name.clone(),
@@ -678,6 +713,17 @@ pub fn render(i: &Input<'_>) -> String {
         match &s.settings {
             Some(spec) => {
                 c.push_str(&format!("    settings: {}\n", q(spec)));
+                if !s.code_reads.is_empty() {
+                    c.push_str("    # Read by the application's code with os.getenv, outside the settings class:\n");
+                    c.push_str(&format!(
+                        "    allowed: [{}]\n",
+                        s.code_reads
+                            .iter()
+                            .map(|k| q(k))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
                 if !s.compose_vars.is_empty() {
                     c.push_str("    # The env file's variables that only the compose files use:\n");
                     c.push_str(&format!(
