@@ -875,3 +875,32 @@ fn validate_checks_target_schemes_ports_and_tls_modes_at_load_time() {
     assert!(err.contains("did you mean `require`?"), "{err}");
     assert!(!err.contains("s3cretPW"), "{err}");
 }
+
+/// Regression (issue 20): a failing command showed only stderr's last line
+/// (a linter printing to stdout and `npm WARN` to stderr showed only the
+/// warning) and printed the command line twice.
+#[test]
+fn a_failing_command_shows_stdout_and_stderr_labelled_and_the_command_once() {
+    let (dir, cat) = catalogue(
+        "version: 1\nchecks:\n  - id: lint\n    kind: command\n    title: lint passes\n    run: [sh, -c, 'echo \"src/a.py:3: E501 line too long\"; echo \"npm WARN deprecated x\" >&2; exit 1']\n",
+    );
+    let out = readyctl()
+        .args(["check", "-v", "--catalog"])
+        .arg(&cat)
+        .arg("--root")
+        .arg(dir.path())
+        .env("COLUMNS", "200")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("sh -c echo").count(), 1, "{text}");
+    let so = text.find("stdout (last line):").expect("stdout labelled");
+    let lint = text
+        // The command line itself holds the text too: the output comes after it.
+        .rfind("src/a.py:3: E501 line too long")
+        .expect("stdout shown");
+    let se = text.find("stderr (last line):").expect("stderr labelled");
+    let warn = text.rfind("npm WARN deprecated x").expect("stderr shown");
+    assert!(so < lint && lint < se && se < warn, "{text}");
+}

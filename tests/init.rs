@@ -445,14 +445,12 @@ fn the_override_stacks_backend_environment_loads_in_pydantic_settings() {
         .as_object()
         .unwrap();
     let mut cmd = std::process::Command::new(python);
-    cmd.env_clear()
-        .current_dir(root.join("backend"))
-        .args([
-            "-c",
-            "from app.core.config import Settings\n\
+    cmd.env_clear().current_dir(root.join("backend")).args([
+        "-c",
+        "from app.core.config import Settings\n\
              s = Settings(_env_file=None)\n\
              print(len(s.BACKEND_CORS_ORIGINS), s.SENTRY_DSN)",
-        ]);
+    ]);
     for (k, v) in env {
         cmd.env(k, v.as_str().unwrap_or(""));
     }
