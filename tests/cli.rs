@@ -967,3 +967,42 @@ fn a_scan_that_matches_no_file_fails_with_a_plain_reason() {
     );
     assert_eq!(c["findings"][0]["code"], "scan/no-files");
 }
+
+/// Regression (issue 20): a missing bind mount beside the compose file got
+/// the hint "create ./x (relative to )": the project directory relative to
+/// itself is empty.
+#[test]
+fn a_missing_mount_hint_names_the_project_directory() {
+    let (dir, cat) = catalogue(
+        "version: 1\nchecks:\n  - id: compose.lint\n    kind: compose\n    title: compose lint\n    files: [compose.yaml]\n",
+    );
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx:1.27\n    restart: always\n    healthcheck: {test: [CMD, 'true']}\n    volumes: ['./nginx.conf:/etc/nginx/nginx.conf:ro']\n",
+    )
+    .unwrap();
+    let out = readyctl()
+        .args(["check", "--format", "json", "--catalog"])
+        .arg(&cat)
+        .arg("--root")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hints: Vec<&str> = report["checks"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["hint"].as_str())
+        .collect();
+    assert!(
+        hints
+            .iter()
+            .any(|h| h.contains("./nginx.conf (relative to the project directory)")),
+        "{report:#}"
+    );
+    assert!(
+        hints.iter().all(|h| !h.contains("relative to )")),
+        "{hints:?}"
+    );
+}
