@@ -72,6 +72,12 @@ done
 # shellcheck source=/dev/null
 source "$READYCTL_TEST_ENV"
 log "running cargo test"
-cargo test --all-targets "$@"
-# Doc tests are not part of --all-targets; skip them when a subset was asked for.
-if [ $# -eq 0 ]; then cargo test --doc --quiet; fi
+# A target named on the command line (`--test NAME`, `--lib`) runs alone;
+# with `--all-targets` next to it cargo would run every target anyway.
+if printf '%s\n' "$@" | grep -qE '^--(test|lib|bin|bench|example)$|^--test='; then
+  cargo test "$@"
+else
+  cargo test --all-targets "$@"
+  # Doc tests are not part of --all-targets.
+  cargo test --doc --quiet
+fi

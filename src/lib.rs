@@ -1,12 +1,21 @@
 //! readyctl: runs a declarative catalogue of production-readiness checks
 //! against a deployment and its services.
 //!
-//! Layers, each ignorant of the ones above it:
-//! - [`catalogue`] loads and validates YAML into checks (with located diagnostics, [`diag`]);
-//! - [`kinds`] holds one file per check kind and the registry;
+//! Layers, top first; each imports only its own layer and those below it
+//! (`tests/architecture.rs` proves it on the source, with no cycles):
+//! - [`cli`], [`app`] and [`cmd`]: the command line, one file per command,
+//!   the run session `check` and `serve` share ([`cmd::session`]), the OS
+//!   ([`cmd::os`]) and the only writer to stdout/stderr ([`cmd::out`]);
+//!   renderers ([`report::render`]) are used only here;
 //! - [`runner`] runs checks concurrently and produces a [`report::Report`];
-//! - [`report::render`] turns a report into a table, JSON, …;
-//! - [`app`] wires them to the command line ([`cli`]) and maps outcomes to [`exit`] codes.
+//! - [`catalogue`] loads and validates YAML into checks (with located diagnostics, [`diag`]);
+//! - [`kinds`]: one file or folder per check kind and the registry; kinds
+//!   share [`kinds::spec`], [`kinds::target`], [`kinds::project`] and
+//!   [`kinds::http_client`], never each other;
+//! - [`report`]: the report model, waivers and baselines, and [`exit`] codes;
+//! - support: [`support`] (bounded files, processes, network reasons),
+//!   [`tls`] (the one trust store), [`redact`], [`compose`], [`domain`]
+//!   (file formats), [`diag`].
 
 // No `unwrap`, `expect` or `panic!` where user input or a service's answer
 // can reach (tests may): clippy enforces it for non-test code.

@@ -9,7 +9,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, Once};
 
+use std::path::Path;
+
+use rustls::RootCertStore;
 use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 
 static INSTALL: Once = Once::new();
 
@@ -38,6 +42,69 @@ static NATIVE_ROOTS: LazyLock<Vec<CertificateDer<'static>>> =
 /// Empty when the system has none.
 pub fn native_roots() -> &'static [CertificateDer<'static>] {
     &NATIVE_ROOTS
+}
+
+/// The one trust store of every TLS kind: the system's trust anchors
+/// (webpki's bundled roots when the system has none) plus, when given, the
+/// certificates of a PEM `ca_file` — in addition to, never instead of.
+pub fn trust_roots(ca_file: Option<&Path>) -> Result<RootCertStore, String> {
+    let mut roots = RootCertStore::empty();
+    for c in native_roots() {
+        let _ = roots.add(c.clone());
+    }
+    if roots.is_empty() {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    if let Some(path) = ca_file {
+        for c in read_ca_file(path)? {
+            roots
+                .add(c)
+                .map_err(|e| format!("CA file {}: unusable certificate: {e}", path.display()))?;
+        }
+    }
+    Ok(roots)
+}
+
+/// [`trust_roots`] as one PEM bundle, for clients that take roots only as
+/// PEM (redis-rs). Without system certificates (webpki's roots are not
+/// certificates) it is the CA file alone.
+pub fn trust_roots_pem(ca_file: &Path) -> Result<Vec<u8>, String> {
+    use base64::Engine as _;
+    let mut pem = Vec::new();
+    for c in native_roots() {
+        pem.extend_from_slice(b"-----BEGIN CERTIFICATE-----\n");
+        let b64 = base64::engine::general_purpose::STANDARD.encode(c.as_ref());
+        for line in b64.as_bytes().chunks(64) {
+            pem.extend_from_slice(line);
+            pem.push(b'\n');
+        }
+        pem.extend_from_slice(b"-----END CERTIFICATE-----\n");
+    }
+    read_ca_file(ca_file)?;
+    pem.extend_from_slice(
+        &crate::support::fs::read_pem(ca_file)
+            .map_err(|e| format!("cannot read CA file {}: {e}", ca_file.display()))?,
+    );
+    Ok(pem)
+}
+
+/// The certificates of a PEM CA file; plain errors when it cannot be read
+/// or holds none.
+pub fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let pem = crate::support::fs::read_pem(path)
+        .map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            format!(
+                "CA file {} holds no usable certificate: {e}",
+                path.display()
+            )
+        })?;
+    if certs.is_empty() {
+        return Err(format!("CA file {} holds no certificate", path.display()));
+    }
+    Ok(certs)
 }
 
 type ConfigCache = Mutex<HashMap<Vec<CertificateDer<'static>>, Arc<rustls::ClientConfig>>>;
@@ -90,6 +157,17 @@ mod tests {
         http_client_config(Vec::new()).unwrap();
         // The same cached config: the trust store was not loaded again.
         assert_eq!(cached(&Vec::new()), Some(first));
+    }
+
+    #[test]
+    fn a_ca_file_without_certificates_is_a_plain_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("ca.pem");
+        std::fs::write(&f, "not a certificate\n").unwrap();
+        let e = trust_roots(Some(&f)).unwrap_err();
+        assert!(e.contains("holds no certificate"), "{e}");
+        // Without a CA file the store is the system's (or webpki's) roots.
+        assert!(!trust_roots(None).unwrap().is_empty());
     }
 
     #[test]

@@ -1,3 +1,7 @@
+#![allow(
+    clippy::disallowed_macros,
+    reason = "tests say what they skip and measure"
+)]
 //! Adopting readyctl on an existing system: waivers, baselines, `diff`, and
 //! `--wait` until services come up. Driven through the built binary.
 

@@ -1006,3 +1006,30 @@ fn a_missing_mount_hint_names_the_project_directory() {
         "{hints:?}"
     );
 }
+
+/// `readyctl list | head -1` and friends: a reader that goes away is not an
+/// error. Before, the print macros panicked with "failed printing to stdout".
+#[test]
+fn a_closed_stdout_pipe_ends_quietly_with_the_commands_own_exit_code() {
+    use std::process::{Command, Stdio};
+    for args in [
+        vec!["list", "--root", "fixtures/dotmac/broken"],
+        vec!["explain", "compose"],
+        vec!["kinds"],
+        vec!["schema"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_readyctl"))
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the read end before readyctl writes a byte.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}

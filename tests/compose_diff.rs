@@ -1,3 +1,7 @@
+#![allow(
+    clippy::disallowed_macros,
+    reason = "tests say what they skip and measure"
+)]
 //! Differential test: `readyctl compose config` against the real docker
 //! compose (v2.40.3, `scripts/services/compose.sh`) on the same files.
 //!

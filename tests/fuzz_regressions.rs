@@ -1,3 +1,7 @@
+#![allow(
+    clippy::disallowed_macros,
+    reason = "tests say what they skip and measure"
+)]
 //! Fuzz regressions: every file under `tests/corpus/fuzz/TARGET/` (crash and
 //! hang inputs found by `cargo fuzz`, plus hand-picked seeds) is fed to the
 //! same functions as `fuzz/fuzz_targets/TARGET.rs`, in the normal test run.

@@ -1,3 +1,7 @@
+#![allow(
+    clippy::disallowed_macros,
+    reason = "tests say what they skip and measure"
+)]
 //! Hostile input beyond catalogues: malformed `.env` files, alembic
 //! revisions, `redis.conf`, policy HCL and init SQL (truncated, invalid
 //! UTF-8, binary, wrong types, huge lines, over the size limit) from

@@ -1,3 +1,7 @@
+#![allow(
+    clippy::disallowed_macros,
+    reason = "tests say what they skip and measure"
+)]
 //! Hostile services: for every protocol readyctl speaks, an in-process server
 //! that (a) accepts and never answers, (b) answers byte by byte, slowly, (c)
 //! resets the connection, (d) sends garbage. Real servers cannot be made to

@@ -1,3 +1,7 @@
+#![allow(
+    clippy::disallowed_macros,
+    reason = "tests say what they skip and measure"
+)]
 //! Load: 1,000 checks here (5,000 in `bench/load.py`, too slow for the
 //! test suite in a debug build: ~50 s per run) at concurrency 256 against local services — tcp to a
 //! listener, file checks, http to an in-process server (plus redis and

@@ -1,3 +1,7 @@
+#![allow(
+    clippy::disallowed_macros,
+    reason = "tests say what they skip and measure"
+)]
 //! Differential test: readyctl's `security_headers` grading against the MDN
 //! HTTP Observatory's own code (`@mdn/mdn-http-observatory` 1.4.8, installed
 //! by scripts/services/observatory.sh, driven by tests/oracles/observatory.mjs

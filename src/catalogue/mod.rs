@@ -17,10 +17,10 @@ use std::time::Duration;
 use indexmap::IndexMap;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};
 use marked_yaml::{LoaderOptions, Node};
-use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Diagnostics, Location, did_you_mean};
 use crate::domain::envfile::EnvFile;
+pub use crate::kinds::Target;
 use crate::kinds::{self, DynCheck, ParseError};
 use crate::redact::looks_secret;
 use crate::report::Severity;
@@ -55,52 +55,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Largest catalogue file readyctl reads.
 pub const MAX_CATALOGUE_BYTES: u64 = 16 * 1024 * 1024;
-
-/// Named connection settings a check refers to with `target: NAME`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Target {
-    /// URL or DSN: `https://…`, `postgres://…`, `redis://…`, `tcp://host:port`,
-    /// `unix:///var/run/docker.sock`.
-    pub url: Option<String>,
-    /// Host, for kinds that take host and port separately.
-    pub host: Option<String>,
-    /// Port, for kinds that take host and port separately.
-    pub port: Option<u16>,
-    /// A configuration file standing in for the live service (e.g. `redis/redis.conf`).
-    pub path: Option<PathBuf>,
-    /// A bearer or Vault token (secret).
-    pub token: Option<String>,
-    /// A user name.
-    pub username: Option<String>,
-    /// A password (secret).
-    pub password: Option<String>,
-    /// A PEM file of CA certificates to trust in addition to the system's.
-    /// Empty means none, so a catalogue can write `ca_file: ${API_CA_FILE:-}`
-    /// and still load when the variable is unset.
-    #[serde(default, deserialize_with = "de_opt_nonempty_path")]
-    pub ca_file: Option<PathBuf>,
-    /// Turn TLS verification off. Always reported as a warning.
-    #[serde(default)]
-    pub insecure: bool,
-    /// TLS mode for database targets (`disable`, `prefer`, `require`, `verify-ca`, `verify-full`).
-    pub tls: Option<String>,
-    /// Extra headers for HTTP targets.
-    #[serde(default)]
-    pub headers: IndexMap<String, String>,
-    /// Free-form labels for kinds with their own needs (e.g. a compose project name).
-    #[serde(default)]
-    pub labels: IndexMap<String, String>,
-}
-
-/// An optional path where an empty string (an unset `${VAR:-}`) is `None`.
-fn de_opt_nonempty_path<'de, D>(d: D) -> Result<Option<PathBuf>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    let s: Option<String> = Option::deserialize(d)?;
-    Ok(s.filter(|s| !s.trim().is_empty()).map(PathBuf::from))
-}
 
 /// One check, validated and ready to run.
 pub struct CheckDef {

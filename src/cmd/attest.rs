@@ -12,7 +12,11 @@
 use std::path::{Path, PathBuf};
 
 use crate::catalogue::{Catalogue, CheckDef};
+use crate::cmd::out::{errln, outln};
+use crate::cmd::session::load_or_report;
+use crate::exit;
 use crate::kinds::manual::DEFAULT_ATTESTATIONS;
+use crate::report::waivers;
 
 /// What was written, for the confirmation line.
 #[derive(Debug, PartialEq, Eq)]
@@ -185,6 +189,44 @@ fn append_entry(text: &str, entry: &str) -> Result<String, String> {
     }
     out.push_str(&format!("{indent}- {entry}\n"));
     Ok(out)
+}
+
+/// Runs `readyctl attest`.
+pub fn main(args: &crate::cli::AttestArgs, ecolor: bool) -> u8 {
+    let cat = match load_or_report(&args.catalogue, ecolor) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let today = match waivers::today() {
+        Ok(t) => t,
+        Err(e) => {
+            errln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    match attest(
+        &cat,
+        &args.catalogue.root,
+        &args.id,
+        &args.by,
+        args.note.as_deref(),
+        today,
+    ) {
+        Ok(w) => {
+            outln!(
+                "signed `{}` by {} on {} in {}",
+                w.item,
+                args.by.trim(),
+                w.when,
+                w.file.display()
+            );
+            exit::OK
+        }
+        Err(e) => {
+            errln!("error: {e}");
+            exit::USAGE
+        }
+    }
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@
 //! Never overwrites: the output is created with `create_new`. This module
 //! proposes; the kinds judge.
 
+use crate::cmd::out::{errln, out};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -1010,7 +1011,7 @@ pub fn main(args: &InitArgs) -> u8 {
         })
         .collect();
     if files.is_empty() && !DEFAULT_COMPOSE.iter().any(|f| root_abs.join(f).is_file()) {
-        eprintln!(
+        errln!(
             "error: no compose file found under {}\n  = help: pass -f docker-compose.yml (repeatable)",
             args.root.display()
         );
@@ -1026,7 +1027,7 @@ pub fn main(args: &InitArgs) -> u8 {
     let project = match crate::compose::load(&opts) {
         Ok(p) => p,
         Err(d) => {
-            eprint!("{}", d.render(false));
+            errln!("{}", d.render(false).trim_end());
             return exit::USAGE;
         }
     };
@@ -1081,7 +1082,7 @@ pub fn main(args: &InitArgs) -> u8 {
         root: &root_abs,
     });
     if args.stdout {
-        print!("{text}");
+        out!("{text}");
         return exit::OK;
     }
     let out = args.root.join(&args.output);
@@ -1096,7 +1097,7 @@ pub fn main(args: &InitArgs) -> u8 {
                 .iter()
                 .map(|s| format!("{} ({})", s.name, s.role.tag()))
                 .collect();
-            eprintln!(
+            errln!(
                 "readyctl: wrote {} for {}\n  next: readyctl validate --catalog {} --root {}\n        readyctl check --skip-tag live --catalog {} --root {}",
                 out.display(),
                 roles.join(", "),
@@ -1108,14 +1109,14 @@ pub fn main(args: &InitArgs) -> u8 {
             exit::OK
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            eprintln!(
+            errln!(
                 "error: {} already exists; readyctl init never overwrites\n  = help: pass -o OTHER.yml, or --stdout",
                 out.display()
             );
             exit::USAGE
         }
         Err(e) => {
-            eprintln!("error: cannot write {}: {e}", out.display());
+            errln!("error: cannot write {}: {e}", out.display());
             exit::USAGE
         }
     }

@@ -1,11 +1,20 @@
-//! Commands beyond `check`/`validate`/`list`: the pieces [`crate::app`] wires
-//! to the command line for the terminal progress view, `serve`, `init`,
-//! `settings` and `schema`. Each file owns one command; none decides an exit code.
+//! The commands, one file each, which [`crate::app`] dispatches to; the run
+//! [`session`] `check` and `serve` share; what readyctl asks of the
+//! [`os`]; and [`out`], the only writer to the standard streams.
 
 pub mod attest;
+pub mod check;
+pub mod compose;
+pub mod diff;
+pub mod explain;
 pub mod init;
+pub mod list;
 pub mod man;
+pub mod os;
+pub mod out;
 pub mod progress;
 pub mod schema;
 pub mod serve;
+pub mod session;
 pub mod settings;
+pub mod validate;

@@ -302,7 +302,7 @@ mod tests {
         });
         let props = target_schema()["properties"].as_object().unwrap().clone();
         assert_eq!(props.len(), sample.as_object().unwrap().len());
-        let t: Result<crate::catalogue::Target, _> = serde_json::from_value(sample);
+        let t: Result<crate::kinds::Target, _> = serde_json::from_value(sample);
         assert!(t.is_ok(), "{t:?}");
     }
 

@@ -23,6 +23,7 @@
 //! connection, `Connection: close`, 8 KiB request head, 5 s to send it),
 //! enough for probes and scrapers without a web framework.
 
+use crate::cmd::out::{err, errln};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
@@ -32,9 +33,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 
-use crate::app::{RunPlan, exit_code, load_or_report, load_waivers, run_until_ready, select};
 use crate::catalogue::Catalogue;
 use crate::cli::ServeArgs;
+use crate::cmd::session::{
+    RunPlan, exit_code, load_or_report, load_waivers, run_until_ready, select,
+};
 use crate::exit;
 use crate::redact::Redactor;
 use crate::report::render::{json, prometheus};
@@ -214,13 +217,14 @@ impl Server {
 fn load(args: &ServeArgs, ecolor: bool) -> Result<Loaded, u8> {
     let cat = load_or_report(&args.catalogue, ecolor)?;
     let selected = select(&cat, &args.filter).map_err(|d| {
-        eprint!("{}", d.render_plain());
+        err!("{}", d.render_plain());
         exit::USAGE
     })?;
     let waivers = load_waivers(args.waivers.as_deref(), &args.catalogue.root, &cat, ecolor)?;
-    let concurrency = crate::app::cap_concurrency(args.concurrency, crate::app::open_file_limit());
+    let concurrency =
+        crate::cmd::os::cap_concurrency(args.concurrency, crate::cmd::os::open_file_limit());
     if let Some(note) = &concurrency.note {
-        eprintln!("{note}");
+        errln!("{note}");
     }
     let redactor = Arc::new(Redactor::with_values(cat.secrets.iter().cloned()));
     Ok(Loaded {
@@ -262,7 +266,7 @@ pub fn main(args: &ServeArgs, ecolor: bool) -> u8 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return exit::USAGE;
         }
     };
@@ -270,7 +274,7 @@ pub fn main(args: &ServeArgs, ecolor: bool) -> u8 {
         let listener = match TcpListener::bind(&args.listen).await {
             Ok(l) => l,
             Err(e) => {
-                eprintln!(
+                errln!(
                     "error: cannot listen on {}: {e}\n  = help: pass --listen HOST:PORT, e.g. 127.0.0.1:9464",
                     args.listen
                 );
@@ -295,10 +299,10 @@ pub fn main(args: &ServeArgs, ecolor: bool) -> u8 {
             run_now: Notify::new(),
             cancel: rx,
         });
-        eprintln!("readyctl: serving http://{addr} (/readyz, /livez, /metrics)");
+        errln!("readyctl: serving http://{addr} (/readyz, /livez, /metrics)");
         tokio::spawn(server.clone().schedule());
         let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
-        let stop = crate::app::wait_for_signal();
+        let stop = crate::cmd::os::wait_for_signal();
         tokio::pin!(stop);
         loop {
             tokio::select! {
@@ -320,16 +324,16 @@ pub fn main(args: &ServeArgs, ecolor: bool) -> u8 {
                             }
                             server.reloads.fetch_add(1, Ordering::SeqCst);
                             server.run_now.notify_one();
-                            eprintln!("readyctl: SIGHUP: catalogue reloaded ({n} checks)");
+                            errln!("readyctl: SIGHUP: catalogue reloaded ({n} checks)");
                         }
-                        _ => eprintln!(
+                        _ => errln!(
                             "readyctl: SIGHUP: the new catalogue is invalid (above); still serving the old one"
                         ),
                     }
                 }
                 _ = &mut stop => {
                     let _ = tx.send(true);
-                    eprintln!("readyctl: stopping");
+                    errln!("readyctl: stopping");
                     return exit::OK;
                 }
             }

@@ -5,6 +5,7 @@
 //! compares against. Reading is [`crate::domain::pysettings`]'s; this file
 //! only renders and prints.
 
+use crate::cmd::out::{err, errln};
 use comfy_table::{ContentArrangement, Table, presets};
 
 use crate::cli::{SettingsArgs, SettingsFormat};
@@ -35,9 +36,9 @@ pub fn main(args: &SettingsArgs, ecolor: bool) -> u8 {
                     .maybe_hint(e.hint.clone()),
             );
             let text = d.render(ecolor);
-            eprint!("{}", text.replace("nothing was run", "no settings read"));
+            err!("{}", text.replace("nothing was run", "no settings read"));
             if e.line == 0 {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
             }
             return exit::USAGE;
         }

@@ -21,10 +21,9 @@
 //! `readyctl compose config` as an error. This module never prints.
 
 pub mod canonical;
-pub mod cli;
 pub mod discover;
 mod envfiles;
-pub mod interp;
+pub use crate::domain::interp;
 pub mod merge;
 pub(crate) mod profiles;
 pub mod yaml;

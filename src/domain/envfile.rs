@@ -309,7 +309,7 @@ impl Parser<'_> {
             return Ok(v.to_string());
         }
         let lookup = |k: &str| (self.lookup)(k).or_else(|| self.own.get(k).cloned());
-        crate::compose::interp::interpolate(v, &lookup, &mut Vec::new())
+        crate::domain::interp::interpolate(v, &lookup, &mut Vec::new())
             .map_err(|e| self.err(at, e.to_string()))
     }
 }

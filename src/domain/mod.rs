@@ -8,6 +8,7 @@ pub mod dockerignore;
 pub mod entrypoint;
 pub mod envfile;
 pub mod initsql;
+pub mod interp;
 pub mod nginx;
 pub mod policy;
 pub mod pysettings;

@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-use super::compose::{at, load_project};
-use super::env_file::{ValueRule, describe, mismatch};
+use super::project::{finding_at as at, load_project};
+use super::spec::{ValueRule, describe, mismatch};
 use super::{CheckKind, Outcome, RunContext, SpecProblem};
 use crate::compose::yaml::{Loc, Node};
 use crate::domain::selector::{ServiceFacts, ServiceRef, ServiceSelector};

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use indexmap::IndexMap;
 use serde::Deserialize;
 
+pub use super::spec::{ValueRule, ValueRuleSpec, describe, mismatch};
 use super::{CheckKind, Outcome, RunContext, SpecProblem, check_regex};
 use crate::domain::envfile::{EnvEntry, EnvFile};
 use crate::report::Finding;
@@ -55,30 +56,6 @@ pub struct EnvFileCheck {
     pub values: IndexMap<String, ValueRule>,
     /// Secret-strength rules for keys matching a pattern.
     pub secrets: Option<SecretRule>,
-}
-
-/// An expectation on one value: a plain string means equality.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(untagged)]
-pub enum ValueRule {
-    /// Must equal this.
-    Equals(#[schemars(with = "super::Scalar")] String),
-    /// One of the detailed forms.
-    Rule(ValueRuleSpec),
-}
-
-/// Detailed value expectation.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ValueRuleSpec {
-    /// Must equal this.
-    pub equals: Option<String>,
-    /// Must match this regex.
-    pub matches: Option<String>,
-    /// Must be one of these.
-    pub one_of: Option<Vec<String>>,
-    /// Must not match this regex (e.g. a wildcard `"*"` in a host list).
-    pub not_matches: Option<String>,
 }
 
 /// Rules for secret values.
@@ -273,46 +250,6 @@ Secret values are never shown: findings name the key and the line, never the val
             format!("{shown}: {} keys as expected", file.entries.len()),
         )
     }
-}
-
-/// How `rule` reads in a message ("\"production\"", "one of a, b").
-pub fn describe(rule: &ValueRule) -> String {
-    match rule {
-        ValueRule::Equals(v) => format!("{v:?}"),
-        ValueRule::Rule(r) => {
-            if let Some(v) = &r.equals {
-                format!("{v:?}")
-            } else if let Some(m) = &r.matches {
-                format!("a match for /{m}/")
-            } else if let Some(o) = &r.one_of {
-                format!("one of {}", o.join(", "))
-            } else if let Some(m) = &r.not_matches {
-                format!("no match for /{m}/")
-            } else {
-                "anything".to_string()
-            }
-        }
-    }
-}
-
-/// `Some(expected)` when `value` breaks `rule`.
-pub fn mismatch(rule: &ValueRule, value: &str) -> Option<String> {
-    let ok = match rule {
-        ValueRule::Equals(v) => v == value,
-        ValueRule::Rule(r) => {
-            r.equals.as_ref().is_none_or(|v| v == value)
-                && r.matches
-                    .as_ref()
-                    .is_none_or(|m| regex::Regex::new(m).is_ok_and(|re| re.is_match(value)))
-                && r.one_of
-                    .as_ref()
-                    .is_none_or(|o| o.iter().any(|v| v == value))
-                && r.not_matches
-                    .as_ref()
-                    .is_none_or(|m| regex::Regex::new(m).is_ok_and(|re| !re.is_match(value)))
-        }
-    };
-    (!ok).then(|| describe(rule))
 }
 
 /// Why `value` is not a real secret, if it is not.

@@ -6,9 +6,11 @@ use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
 
+use super::spec::OneOrMany;
 use super::{CheckKind, Outcome, RunContext, SpecProblem, check_regex, de_opt_duration};
 use crate::report::Finding;
 use crate::support::fs::{self, FsError};
+use crate::support::text::clip;
 
 /// Largest file `contains` / `not_contains` read.
 const MAX_READ_BYTES: u64 = 64 * 1024 * 1024;
@@ -59,30 +61,6 @@ pub enum FileType {
     Dir,
     /// Either.
     Any,
-}
-
-/// A field that takes one string or a list of them.
-#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(untagged)]
-pub enum OneOrMany {
-    /// Nothing.
-    #[default]
-    None,
-    /// One value.
-    One(String),
-    /// A list.
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    /// The values as a slice-like vector.
-    pub fn items(&self) -> Vec<&str> {
-        match self {
-            OneOrMany::None => Vec::new(),
-            OneOrMany::One(s) => vec![s.as_str()],
-            OneOrMany::Many(v) => v.iter().map(String::as_str).collect(),
-        }
-    }
 }
 
 impl CheckKind for FileCheck {
@@ -309,16 +287,6 @@ pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
     let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
     let col = text[line_start..offset].chars().count() as u32 + 1;
     (line, col)
-}
-
-/// Shortens a matched snippet for a finding.
-pub fn clip(s: &str) -> String {
-    let one_line = s.lines().next().unwrap_or("");
-    if one_line.chars().count() > 80 {
-        format!("{}…", one_line.chars().take(80).collect::<String>())
-    } else {
-        one_line.to_string()
-    }
 }
 
 #[cfg(test)]

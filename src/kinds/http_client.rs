@@ -8,8 +8,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use indexmap::IndexMap;
-use rustls_pki_types::CertificateDer;
-use rustls_pki_types::pem::PemObject;
 
 use super::RunContext;
 
@@ -182,7 +180,7 @@ pub fn build(opts: &ClientOptions) -> Result<reqwest::Client, String> {
             reqwest::redirect::Policy::none()
         });
     let extra = match &opts.ca_file {
-        Some(path) => read_ca_file(path)?,
+        Some(path) => crate::tls::read_ca_file(path)?,
         None => Vec::new(),
     };
     // The TLS configuration (trust store, verifier) is built once per process
@@ -194,25 +192,6 @@ pub fn build(opts: &ClientOptions) -> Result<reqwest::Client, String> {
     };
     b.build()
         .map_err(|e| format!("cannot build an HTTP client: {}", chain(&e)))
-}
-
-/// The certificates of a PEM CA file; plain errors when it cannot be read
-/// or holds none.
-pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let pem = crate::support::fs::read_pem(path)
-        .map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
-    let certs = CertificateDer::pem_slice_iter(&pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| {
-            format!(
-                "CA file {} holds no usable certificate: {e}",
-                path.display()
-            )
-        })?;
-    if certs.is_empty() {
-        return Err(format!("CA file {} holds no certificate", path.display()));
-    }
-    Ok(certs)
 }
 
 /// A plain reason for a failed request to `host_port`: refused, timed out,
@@ -353,7 +332,7 @@ mod tests {
     #[test]
     fn check_headers_override_target_headers_case_insensitively() {
         let mut targets = IndexMap::new();
-        let mut t = crate::catalogue::Target {
+        let mut t = crate::kinds::Target {
             url: Some("http://127.0.0.1:9".into()),
             token: Some("tok-123456".into()),
             ..Default::default()

@@ -17,9 +17,9 @@ use std::time::Duration;
 use indexmap::IndexMap;
 use serde::de::DeserializeOwned;
 
-use crate::catalogue::Target;
 use crate::redact::Redactor;
 use crate::report::{Finding, Status};
+pub use target::Target;
 
 pub mod command;
 pub mod compose;
@@ -32,9 +32,12 @@ pub mod http_client;
 pub mod latency;
 pub mod manual;
 pub mod postgres;
+pub mod project;
 pub mod redis;
 pub mod scan;
 pub mod security_headers;
+pub mod spec;
+pub mod target;
 pub mod tcp;
 pub mod tls;
 pub mod vault;

@@ -21,7 +21,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
-use super::file::OneOrMany;
+use super::spec::{OneOrMany, holds};
 use super::{CheckKind, Outcome, RunContext, SpecProblem};
 use crate::domain::alembic::History;
 use crate::domain::initsql::{self, InitSql};
@@ -420,11 +420,7 @@ struct Tls {
 }
 
 impl PostgresCheck {
-    fn tls_mode(
-        &self,
-        url: &str,
-        target: Option<&crate::catalogue::Target>,
-    ) -> Result<Tls, String> {
+    fn tls_mode(&self, url: &str, target: Option<&crate::kinds::Target>) -> Result<Tls, String> {
         let (_, dsn_mode, dsn_root) = strip_ssl_params(url);
         let mode = match (self.tls, target.and_then(|t| t.tls.as_deref()), dsn_mode) {
             (Some(m), _, _) => m,
@@ -642,7 +638,7 @@ impl PostgresCheck {
         &self,
         cx: &RunContext,
         url: &str,
-        target: Option<&crate::catalogue::Target>,
+        target: Option<&crate::kinds::Target>,
         tls: Tls,
     ) -> Outcome {
         crate::tls::install_provider();
@@ -1062,14 +1058,6 @@ impl PostgresCheck {
     }
 }
 
-/// `the expectation holds` / `all 3 expectations hold`.
-pub fn holds(n: usize) -> String {
-    match n {
-        1 => "the expectation holds".to_string(),
-        n => format!("all {n} expectations hold"),
-    }
-}
-
 /// Files of a path: the file itself, or a directory's `*.sql` in name order.
 fn sql_files(p: &Path) -> std::io::Result<Vec<PathBuf>> {
     let meta = std::fs::metadata(p)?;
@@ -1221,7 +1209,7 @@ async fn attempt(
         Ok(Err(e)) => {
             return Err(Failure::Reason(ConnectError::new(
                 "postgres/unreachable",
-                super::tcp::describe_connect_error(addr, &e),
+                crate::support::net::describe_connect_error(addr, &e),
             )));
         }
         Err(_) => {
@@ -1380,24 +1368,7 @@ fn rustls_config(
 ) -> Result<rustls::ClientConfig, String> {
     use rustls::client::WebPkiServerVerifier;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(ca) = ca {
-        use rustls_pki_types::pem::PemObject;
-        let pem = crate::support::fs::read_pem(ca)
-            .map_err(|e| format!("cannot read ca_file {}: {e}", ca.display()))?;
-        let certs = rustls_pki_types::CertificateDer::pem_slice_iter(&pem);
-        for c in certs {
-            let c = c.map_err(|e| format!("ca_file {}: {e}", ca.display()))?;
-            roots
-                .add(c)
-                .map_err(|e| format!("ca_file {}: {e}", ca.display()))?;
-        }
-    } else {
-        for c in crate::tls::native_roots() {
-            let _ = roots.add(c.clone());
-        }
-    }
+    let roots = crate::tls::trust_roots(ca)?;
     let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
         .map_err(|e| format!("cannot build the TLS verifier: {e}"))?;

@@ -672,11 +672,7 @@ impl RedisCheck {
         let ok = if checked == 0 {
             format!("{} answers PING{version}", facts.label)
         } else {
-            format!(
-                "{}: {}{version}",
-                facts.label,
-                super::postgres::holds(checked)
-            )
+            format!("{}: {}{version}", facts.label, super::spec::holds(checked))
         };
         if let Some(note) = facts.notes.first() {
             return Outcome::warn(format!("{ok}; {}", note.message))
@@ -710,7 +706,9 @@ impl RedisCheck {
         // told apart from "listens but does not speak Redis".
         match tokio::time::timeout(left(), tokio::net::TcpStream::connect(&addr)).await {
             Ok(Ok(_)) => {}
-            Ok(Err(e)) => return unreachable(super::tcp::describe_connect_error(&addr, &e)),
+            Ok(Err(e)) => {
+                return unreachable(crate::support::net::describe_connect_error(&addr, &e));
+            }
             Err(_) => {
                 return unreachable(format!(
                     "connect to {addr} timed out after {}",
@@ -854,8 +852,9 @@ impl RedisCheck {
         let _ = cx;
         match ca {
             Some(ca) if u.scheme() == "rediss" => {
-                let pem = crate::support::fs::read_pem(ca)
-                    .map_err(|e| format!("cannot read ca_file {}: {e}", ca.display()))?;
+                // redis-rs trusts only the roots it is given: give it the
+                // same store as every other kind (system roots plus the CA file).
+                let pem = crate::tls::trust_roots_pem(ca)?;
                 redis::Client::build_with_tls(
                     u.as_str(),
                     redis::TlsCertificates {

@@ -6,8 +6,8 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use super::{CheckKind, Outcome, RunContext, SpecProblem, check_regex};
-use crate::kinds::file::clip;
 use crate::report::Finding;
+use crate::support::text::clip;
 
 /// Files larger than this are not scanned (generated bundles, data).
 const MAX_SCAN_FILE_BYTES: u64 = 2 * 1024 * 1024;

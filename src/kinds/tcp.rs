@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::{CheckKind, Outcome, RunContext, SpecProblem};
+use crate::support::net::{describe_connect_error, split_host_port};
 
 /// Whether the port must be open or closed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -153,30 +154,6 @@ fn join_host_port(host: &str, port: u16) -> String {
         format!("[{host}]:{port}")
     } else {
         format!("{host}:{port}")
-    }
-}
-
-/// Splits `host:port` (with `[v6]:port`), `None` when malformed.
-pub fn split_host_port(s: &str) -> Option<(String, u16)> {
-    let (host, port) = s.rsplit_once(':')?;
-    let port = port.parse().ok()?;
-    let host = host.trim_matches(['[', ']']);
-    (!host.is_empty()).then(|| (host.to_string(), port))
-}
-
-/// A plain reason for a failed connection.
-pub fn describe_connect_error(address: &str, e: &std::io::Error) -> String {
-    use std::io::ErrorKind as K;
-    match e.kind() {
-        K::ConnectionRefused => format!("{address}: connection refused (nothing listens there)"),
-        K::TimedOut => format!("{address}: connection timed out"),
-        K::HostUnreachable | K::NetworkUnreachable => format!("{address}: host unreachable"),
-        _ if e.to_string().contains("failed to lookup")
-            || e.to_string().contains("Name or service not known") =>
-        {
-            format!("{address}: host name does not resolve")
-        }
-        _ => format!("{address}: cannot connect: {e}"),
     }
 }
 

@@ -9,14 +9,13 @@ use std::sync::{Arc, Mutex};
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use serde::Deserialize;
 
-use super::tcp::{describe_connect_error, split_host_port};
 use super::{CheckKind, Outcome, RunContext, SpecProblem};
 use crate::report::Finding;
+use crate::support::net::{describe_connect_error, split_host_port};
 
 /// A TLS certificate check.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -159,7 +158,7 @@ ahead.
         };
         let name = self.server_name.clone().unwrap_or_else(|| host.clone());
         let ca_file = self.ca_file.clone().or(target_ca);
-        let roots = match load_roots(ca_file.as_ref().map(|p| cx.path(p)).as_deref()) {
+        let roots = match crate::tls::trust_roots(ca_file.as_ref().map(|p| cx.path(p)).as_deref()) {
             Ok(r) => r,
             Err(e) => return Outcome::error(e),
         };
@@ -292,34 +291,6 @@ impl ServerCertVerifier for Recording {
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.inner.supported_verify_schemes()
     }
-}
-
-/// System roots plus the CA file's certificates.
-pub fn load_roots(ca_file: Option<&std::path::Path>) -> Result<RootCertStore, String> {
-    let mut roots = RootCertStore::empty();
-    for c in crate::tls::native_roots() {
-        let _ = roots.add(c.clone());
-    }
-    if roots.is_empty() {
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    }
-    if let Some(path) = ca_file {
-        let mut n = 0;
-        let pem = crate::support::fs::read_pem(path)
-            .map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
-        let iter = CertificateDer::pem_slice_iter(&pem);
-        for c in iter {
-            let c = c.map_err(|e| format!("CA file {}: {e}", path.display()))?;
-            roots
-                .add(c)
-                .map_err(|e| format!("CA file {}: unusable certificate: {e}", path.display()))?;
-            n += 1;
-        }
-        if n == 0 {
-            return Err(format!("CA file {} holds no certificate", path.display()));
-        }
-    }
-    Ok(roots)
 }
 
 /// Connects and handshakes; transport failures come back as plain reasons.

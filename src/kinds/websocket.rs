@@ -137,7 +137,7 @@ the UI stays empty.
         }
         let connector = if ep.url.starts_with("wss") {
             let roots =
-                match super::tls::load_roots(ep.ca_file.as_ref().map(|p| cx.path(p)).as_deref()) {
+                match crate::tls::trust_roots(ep.ca_file.as_ref().map(|p| cx.path(p)).as_deref()) {
                     Ok(r) => r,
                     Err(e) => return Outcome::error(e),
                 };
@@ -215,7 +215,7 @@ fn describe_ws_error(where_: &str, e: &tungstenite::Error) -> String {
             "{where_}: WebSocket handshake refused: the server answered {} instead of 101 Switching Protocols",
             resp.status()
         ),
-        E::Io(io) => super::tcp::describe_connect_error(where_, io),
+        E::Io(io) => crate::support::net::describe_connect_error(where_, io),
         E::Tls(t) => format!("{where_}: TLS failure: {t}"),
         other => format!("{where_}: WebSocket failed: {other}"),
     }

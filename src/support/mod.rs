@@ -5,17 +5,21 @@
 //! - [`fs`]: every file a check or the catalogue reads — regular files only
 //!   unless asked otherwise, opened non-blocking, a byte limit, and (async)
 //!   off the async workers within the check's time budget;
+//! - [`net`]: why a connection failed, in plain words;
 //! - [`offload`]: blocking work (a parser that reads files) on a dedicated
 //!   thread, abandoned at a deadline, so a stuck call never holds a tokio
 //!   worker and never delays the runner;
 //! - [`limit`]: byte limits enforced while reading (HTTP bodies, streams,
 //!   rolling tails of process output);
-//! - [`process`]: children in their own process group, killed as a group.
+//! - [`process`]: children in their own process group, killed as a group;
+//! - [`text`]: how a matched snippet is shown in a finding.
 //!
 //! Support never prints, never decides a check's status and never imports
 //! kinds: kinds turn its typed errors into findings.
 
 pub mod fs;
 pub mod limit;
+pub mod net;
 pub mod offload;
 pub mod process;
+pub mod text;

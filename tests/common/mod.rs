@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
+#![allow(clippy::disallowed_macros, reason = "a skipped test says so on stderr")]
 
 use std::path::PathBuf;
 

@@ -1,6 +1,7 @@
 //! Unit tests of the compose rules on small synthetic projects.
 
 use super::*;
+use crate::compose::LoadOptions;
 
 fn lint_files(files: &[(&str, &str)], disable: &[&str]) -> Vec<Finding> {
     let dir = tempfile::tempdir().unwrap();

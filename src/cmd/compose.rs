@@ -1,16 +1,17 @@
 //! `readyctl compose config`: print the merged, interpolated model in the
-//! canonical form `docker compose config` prints ([`super::canonical`]), so a
+//! canonical form `docker compose config` prints ([`crate::compose::canonical`]), so a
 //! user sees exactly what readyctl checks, and `--services` / `--profiles`
 //! like compose. Values of secret-looking variables are masked (with a note
 //! on stderr) unless `--show-secrets` is given; URL credentials always are.
 
 use crate::cli::{ComposeArgs, ComposeFormat};
+use crate::cmd::out::{err, errln, out};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::exit;
 
 /// Runs `readyctl compose config`; returns the exit code.
 pub fn run(args: &ComposeArgs, ecolor: bool) -> u8 {
-    let opts = super::LoadOptions {
+    let opts = crate::compose::LoadOptions {
         files: args.file.clone(),
         env_files: args.env_file.clone(),
         process_env: true,
@@ -20,10 +21,10 @@ pub fn run(args: &ComposeArgs, ecolor: bool) -> u8 {
         no_interpolate: args.no_interpolate,
         workdir: None,
     };
-    let project = match super::load(&opts) {
+    let project = match crate::compose::load(&opts) {
         Ok(p) => p,
         Err(d) => {
-            eprint!("{}", render(&d, ecolor));
+            err!("{}", render(&d, ecolor));
             return exit::USAGE;
         }
     };
@@ -37,7 +38,7 @@ pub fn run(args: &ComposeArgs, ecolor: bool) -> u8 {
         for e in &project.model_errors {
             d.push(e.clone());
         }
-        eprint!("{}", render(&d, ecolor));
+        err!("{}", render(&d, ecolor));
         return exit::USAGE;
     }
     if !project.interp_errors.is_empty() {
@@ -55,19 +56,19 @@ pub fn run(args: &ComposeArgs, ecolor: bool) -> u8 {
                     .hint("set the variable in the env file or the environment, or give it a default with ${VAR:-default}; write $$ for a literal $"),
             );
         }
-        eprint!("{}", render(&d, ecolor));
+        err!("{}", render(&d, ecolor));
         return exit::USAGE;
     }
     if args.services {
         let names: Vec<&str> = project.services().map(|(n, _)| n.as_str()).collect();
-        print!(
+        out!(
             "{}",
             names.iter().map(|n| format!("{n}\n")).collect::<String>()
         );
         return exit::OK;
     }
     if args.profiles {
-        print!(
+        out!(
             "{}",
             project
                 .all_profiles
@@ -77,9 +78,9 @@ pub fn run(args: &ComposeArgs, ecolor: bool) -> u8 {
         );
         return exit::OK;
     }
-    let json = super::canonical::model(
+    let json = crate::compose::canonical::model(
         &project,
-        super::canonical::Canon {
+        crate::compose::canonical::Canon {
             no_interpolate: args.no_interpolate,
         },
     );
@@ -88,7 +89,7 @@ pub fn run(args: &ComposeArgs, ecolor: bool) -> u8 {
         ComposeFormat::Yaml => match serde_saphyr::to_string(&json) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("error: cannot render the model as YAML: {e}");
+                errln!("error: cannot render the model as YAML: {e}");
                 return exit::USAGE;
             }
         },
@@ -96,7 +97,7 @@ pub fn run(args: &ComposeArgs, ecolor: bool) -> u8 {
     let out = if args.no_interpolate {
         out
     } else {
-        super::canonical::escape_dollars(&out)
+        crate::compose::canonical::escape_dollars(&out)
     };
     let out = if args.show_secrets {
         out
@@ -104,20 +105,20 @@ pub fn run(args: &ComposeArgs, ecolor: bool) -> u8 {
         let secrets = secret_values(&project);
         let masked = crate::redact::Redactor::with_values(secrets).mask(&out);
         if masked != out {
-            eprintln!(
+            errln!(
                 "readyctl: values of secret-looking variables are masked as {}; --show-secrets prints them",
                 crate::redact::MASK
             );
         }
         masked
     };
-    print!("{out}");
+    out!("{out}");
     exit::OK
 }
 
 /// Values of secret-looking `environment` and `build.args` entries, as
 /// printed (with `$` escaped, since the output is matched after escaping).
-fn secret_values(p: &super::Project) -> Vec<String> {
+fn secret_values(p: &crate::compose::Project) -> Vec<String> {
     let mut out = Vec::new();
     for (_, svc) in p.services() {
         let maps = [
@@ -127,13 +128,13 @@ fn secret_values(p: &super::Project) -> Vec<String> {
         for m in maps
             .into_iter()
             .flatten()
-            .filter_map(super::yaml::Node::as_map)
+            .filter_map(crate::compose::yaml::Node::as_map)
         {
             for (k, v) in m {
                 if crate::redact::looks_secret(k)
                     && let Some(t) = v.scalar_text()
                 {
-                    out.push(super::canonical::escape_dollars(&t));
+                    out.push(crate::compose::canonical::escape_dollars(&t));
                     out.push(t);
                 }
             }

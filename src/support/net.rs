@@ -1,0 +1,25 @@
+//! Network connection errors in plain words, the same for every kind.
+
+/// A plain reason for a failed connection.
+pub fn describe_connect_error(address: &str, e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::ConnectionRefused => format!("{address}: connection refused (nothing listens there)"),
+        K::TimedOut => format!("{address}: connection timed out"),
+        K::HostUnreachable | K::NetworkUnreachable => format!("{address}: host unreachable"),
+        _ if e.to_string().contains("failed to lookup")
+            || e.to_string().contains("Name or service not known") =>
+        {
+            format!("{address}: host name does not resolve")
+        }
+        _ => format!("{address}: cannot connect: {e}"),
+    }
+}
+
+/// Splits `host:port` (with `[v6]:port`), `None` when malformed.
+pub fn split_host_port(s: &str) -> Option<(String, u16)> {
+    let (host, port) = s.rsplit_once(':')?;
+    let port = port.parse().ok()?;
+    let host = host.trim_matches(['[', ']']);
+    (!host.is_empty()).then(|| (host.to_string(), port))
+}
