@@ -60,6 +60,7 @@ pub enum Command {
     /// Print a check kind's documentation, with an example.
     Explain {
         /// The kind, e.g. `file`, `redis`, `http`.
+        #[arg(value_parser = KindName)]
         kind: String,
     },
     /// List the check kinds readyctl knows.
@@ -372,6 +373,34 @@ fn parse_positive(s: &str) -> Result<usize, String> {
 }
 
 /// Severities as a closed list, so shell completions offer them.
+/// Any text (`explain` answers an unknown kind with a did-you-mean of its
+/// own), while offering the registry's kind names to shell completions.
+#[derive(Debug, Clone, Copy)]
+struct KindName;
+
+impl clap::builder::TypedValueParser for KindName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            crate::kinds::REGISTRY
+                .iter()
+                .map(|k| clap::builder::PossibleValue::new(k.name)),
+        ))
+    }
+}
+
 fn severity_parser() -> impl clap::builder::TypedValueParser<Value = Severity> {
     use clap::builder::TypedValueParser as _;
     clap::builder::PossibleValuesParser::new(Severity::ALL.map(Severity::as_str))

@@ -166,7 +166,7 @@ Half of the checklist is "this command passes": `poetry run mypy`,
             .with_findings(vec![
                 Finding::new(format!("`{shown}` did not exit within its timeout"))
                     .code("command/timed-out")
-                    .hint(last_lines(&output_text(&output), 5)),
+                    .hint(both_tails(&output.stdout.text(), &output.stderr.text(), 5)),
             ]);
         };
         let stdout = output.stdout.text();
@@ -177,14 +177,7 @@ Half of the checklist is "this command passes": `poetry run mypy`,
             let shown_code = code
                 .map(|c| c.to_string())
                 .unwrap_or_else(|| "none (killed by a signal)".into());
-            let tail = last_lines(
-                if stderr.trim().is_empty() {
-                    &stdout
-                } else {
-                    &stderr
-                },
-                5,
-            );
+            let tail = both_tails(&stdout, &stderr, 5);
             findings.push(
                 Finding::new(format!("`{shown}` exited with {shown_code}"))
                     .expected_actual(self.exit_code.to_string(), shown_code)
@@ -203,7 +196,8 @@ Half of the checklist is "this command passes": `poetry run mypy`,
                 if re.is_match(text) != must {
                     let what = if must { "does not match" } else { "matches" };
                     findings.push(
-                        Finding::new(format!("{name} {what} /{p}/")).hint(last_lines(text, 5)),
+                        Finding::new(format!("{name} {what} /{p}/"))
+                            .hint(labelled(name, text, 5).unwrap_or_else(|| "(no output)".into())),
                     );
                 }
             }
@@ -215,16 +209,34 @@ Half of the checklist is "this command passes": `poetry run mypy`,
     }
 }
 
-fn output_text(f: &crate::support::process::Finished) -> String {
-    let err = f.stderr.text();
-    if err.trim().is_empty() {
-        f.stdout.text()
+/// The last lines of both streams, each labelled, in the order a reader
+/// wants them: stdout (a linter's findings) then stderr (warnings, errors).
+/// A stream with no output is left out; both empty: "(no output)".
+fn both_tails(stdout: &str, stderr: &str, n: usize) -> String {
+    let parts: Vec<String> = [("stdout", stdout), ("stderr", stderr)]
+        .into_iter()
+        .filter_map(|(name, text)| labelled(name, text, n))
+        .collect();
+    if parts.is_empty() {
+        "(no output)".into()
     } else {
-        err
+        parts.join("\n")
     }
 }
 
-fn last_lines(text: &str, n: usize) -> String {
+/// `stdout (last 3 lines):` and the lines, or `None` when the stream is empty.
+fn labelled(name: &str, text: &str, n: usize) -> Option<String> {
+    let lines = last_lines(text, n)?;
+    let count = lines.lines().count();
+    let what = if count == 1 {
+        "last line".to_string()
+    } else {
+        format!("last {count} lines")
+    };
+    Some(format!("{name} ({what}):\n{lines}"))
+}
+
+fn last_lines(text: &str, n: usize) -> Option<String> {
     let lines: Vec<&str> = text.trim_end().lines().collect();
     let from = lines.len().saturating_sub(n);
     // Each shown line clipped: one endless line (`cat /dev/zero`) must not
@@ -241,11 +253,7 @@ fn last_lines(text: &str, n: usize) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    if tail.is_empty() {
-        "(no output)".into()
-    } else {
-        format!("last output:\n{tail}")
-    }
+    (!tail.trim().is_empty()).then_some(tail)
 }
 
 #[cfg(test)]
@@ -276,6 +284,27 @@ mod tests {
                 .unwrap_or_default()
                 .contains("oops")
         );
+    }
+
+    /// Regression: a failing command showed only stderr's last line, so a
+    /// linter's findings on stdout were hidden behind an `npm WARN`.
+    #[tokio::test]
+    async fn a_failure_shows_both_streams_labelled() {
+        let cx = RunContext::for_root(".");
+        let o = spec(
+            "run: [sh, -c, 'echo E501 line too long; echo npm WARN deprecated >&2; exit 1']\n",
+        )
+        .run(&cx)
+        .await;
+        assert_eq!(o.status(), Status::Fail);
+        assert_eq!(
+            o.findings[0].hint.as_deref(),
+            Some(
+                "stdout (last line):\nE501 line too long\nstderr (last line):\nnpm WARN deprecated"
+            )
+        );
+        let o = spec("run: [sh, -c, 'exit 2']\n").run(&cx).await;
+        assert_eq!(o.findings[0].hint.as_deref(), Some("(no output)"));
     }
 
     #[tokio::test]

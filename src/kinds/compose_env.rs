@@ -693,6 +693,7 @@ impl ComposeEnvCheck {
                 continue;
             };
             if let Some(field) = fields.iter().find(|f| f.name == norm(key))
+                && !(source.ignore_empty && value.is_empty())
                 && let Some(want) = type_problem(field, &value)
             {
                 let actual = if secret(key) {
@@ -824,6 +825,8 @@ struct Source {
     delimiter: String,
     /// Names the settings module reads itself with `os.getenv`.
     reads: Vec<String>,
+    /// `env_ignore_empty`: an empty value is unset, so its type is not checked.
+    ignore_empty: bool,
     /// `compose_env/settings-unread` findings: what the reader could not follow.
     notes: Vec<crate::report::Finding>,
 }
@@ -838,6 +841,7 @@ impl ComposeEnvCheck {
             case_sensitive: self.case_sensitive,
             delimiter: self.nested_delimiter.clone(),
             reads: Vec::new(),
+            ignore_empty: false,
             notes: Vec::new(),
         };
         let err = |m: String| Box::new(Outcome::error(m));
@@ -874,6 +878,7 @@ impl ComposeEnvCheck {
                 err(m)
             })?;
             src.case_sensitive = model.config.case_sensitive;
+            src.ignore_empty = model.config.env_ignore_empty;
             src.delimiter = model
                 .config
                 .env_nested_delimiter

@@ -272,6 +272,21 @@ pub fn weakness(value: &str, rule: &SecretRule) -> Option<String> {
     if KNOWN_WEAK.contains(&lower.as_str()) || rule.deny.iter().any(|d| d == v) {
         return Some("is a well-known default value".into());
     }
+    // Framework placeholders that pass a length rule: Django's generated
+    // `django-insecure-…` key, `dev-…-change-me`, the FastAPI template's `changethis`.
+    if lower.starts_with("django-insecure-")
+        || [
+            "changeme",
+            "change-me",
+            "change_me",
+            "changethis",
+            "change-this",
+        ]
+        .iter()
+        .any(|p| lower.contains(p))
+    {
+        return Some("is a framework placeholder, not a secret".into());
+    }
     if v.chars().count() < rule.min_length {
         return Some(format!(
             "is shorter than {} characters ({})",

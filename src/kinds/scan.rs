@@ -78,6 +78,9 @@ fallbacks" are searches people forget to run.
 
 ## Findings
 - `forbidden pattern`: one per match, at file:line:column, quoting the match.
+- `scan/no-files`: `path` and `include` select no file (or only binary or
+  oversized ones): nothing was scanned, so the check fails rather than pass
+  on an empty tree.
 "#;
 
     fn validate(&self) -> Vec<SpecProblem> {
@@ -118,6 +121,9 @@ fallbacks" are searches people forget to run.
             let mut findings = Vec::new();
             let mut total = 0usize;
             let mut files = 0usize;
+            // Files the globs select, readable or not: zero means the include
+            // globs (or `path`) point at nothing, and the scan proves nothing.
+            let mut selected = 0usize;
             let mut capped: Vec<String> = Vec::new();
             for entry in ignore::WalkBuilder::new(&base)
                 .require_git(false)
@@ -135,6 +141,7 @@ fallbacks" are searches people forget to run.
                 if (has_include && !include.is_match(&rel)) || exclude.is_match(&rel) {
                     continue;
                 }
+                selected += 1;
                 // Over the limit, swapped for a FIFO, unreadable: skipped.
                 let limit = crate::support::fs::Limit::regular(MAX_SCAN_FILE_BYTES);
                 let Ok(bytes) = crate::support::fs::read_sync(entry.path(), limit) else {
@@ -170,10 +177,10 @@ fallbacks" are searches people forget to run.
                     }
                 }
             }
-            (findings, total, files, capped)
+            (findings, total, files, selected, capped)
         };
         let result = crate::support::offload::run(cx.timeout, walk).await;
-        let Ok((findings, total, files, capped)) = result else {
+        let Ok((findings, total, files, selected, capped)) = result else {
             return Outcome::error(format!(
                 "the scan did not finish within {}",
                 humantime::format_duration(cx.timeout)
@@ -187,6 +194,31 @@ fallbacks" are searches people forget to run.
                 capped.join(", ")
             )
         };
+        if files == 0 {
+            let under = self
+                .path
+                .as_deref()
+                .map(|p| format!(" under {}", p.display()))
+                .unwrap_or_default();
+            let globs = if self.include.is_empty() {
+                String::new()
+            } else {
+                format!(" matches {}", self.include.join(", "))
+            };
+            let message = if selected == 0 {
+                format!("no file{under}{globs}: nothing was scanned")
+            } else {
+                format!(
+                    "the {selected} file(s){under}{globs} are binary or larger than {} MiB: nothing was scanned",
+                    MAX_SCAN_FILE_BYTES / (1024 * 1024)
+                )
+            };
+            return Outcome::fail(message.clone()).with_findings(vec![
+                Finding::new(message)
+                    .code("scan/no-files")
+                    .hint("check `path` and `include` against the tree (globs are relative to --root, e.g. src/**/*.py)"),
+            ]);
+        }
         if total == 0 {
             return Outcome::pass(format!("no match for /{}/ in {files} files", self.pattern));
         }
@@ -316,5 +348,28 @@ mod tests {
         assert_eq!(o.status(), Status::Fail);
         assert_eq!(o.findings.len(), 1, "{:?}", o.findings);
         assert_eq!(o.findings[0].location().as_deref(), Some("src/a.py:2:8"));
+    }
+
+    /// Regression (issue 20): include globs that match no file passed with
+    /// "no match … in 0 files".
+    #[tokio::test]
+    async fn a_scan_that_selects_no_file_fails_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("app.py"), "x = 1\n").unwrap();
+        let cx = RunContext::for_root(dir.path());
+        let o = spec("include: ['src/**/*.py']\npattern: 'localhost'\n")
+            .run(&cx)
+            .await;
+        assert_eq!(o.status(), Status::Fail, "{o:?}");
+        assert_eq!(
+            o.message,
+            "no file matches src/**/*.py: nothing was scanned"
+        );
+        assert_eq!(o.findings[0].code.as_deref(), Some("scan/no-files"));
+        // The same scan over a tree it does select passes.
+        let o = spec("include: ['**/*.py']\npattern: 'localhost'\n")
+            .run(&cx)
+            .await;
+        assert_eq!(o.status(), Status::Pass, "{o:?}");
     }
 }

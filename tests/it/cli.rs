@@ -876,6 +876,137 @@ fn validate_checks_target_schemes_ports_and_tls_modes_at_load_time() {
     assert!(!err.contains("s3cretPW"), "{err}");
 }
 
+/// Regression (issue 20): a failing command showed only stderr's last line
+/// (a linter printing to stdout and `npm WARN` to stderr showed only the
+/// warning) and printed the command line twice.
+#[test]
+fn a_failing_command_shows_stdout_and_stderr_labelled_and_the_command_once() {
+    let (dir, cat) = catalogue(
+        "version: 1\nchecks:\n  - id: lint\n    kind: command\n    title: lint passes\n    run: [sh, -c, 'echo \"src/a.py:3: E501 line too long\"; echo \"npm WARN deprecated x\" >&2; exit 1']\n",
+    );
+    let out = readyctl()
+        .args(["check", "-v", "--catalog"])
+        .arg(&cat)
+        .arg("--root")
+        .arg(dir.path())
+        .env("COLUMNS", "200")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("sh -c echo").count(), 1, "{text}");
+    let so = text.find("stdout (last line):").expect("stdout labelled");
+    let lint = text
+        // The command line itself holds the text too: the output comes after it.
+        .rfind("src/a.py:3: E501 line too long")
+        .expect("stdout shown");
+    let se = text.find("stderr (last line):").expect("stderr labelled");
+    let warn = text.rfind("npm WARN deprecated x").expect("stderr shown");
+    assert!(so < lint && lint < se && se < warn, "{text}");
+}
+
+/// Regression (issue 20): completion offered no kind names for `explain`.
+/// The names come from `readyctl kinds`, and an unknown kind still gets
+/// `explain`'s own did-you-mean rather than a bare clap rejection.
+#[test]
+fn completions_offer_every_kind_name_for_explain() {
+    let kinds = readyctl().arg("kinds").output().unwrap();
+    let kinds = String::from_utf8_lossy(&kinds.stdout).into_owned();
+    let names: Vec<&str> = kinds
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(names.len() > 10, "{kinds}");
+    for shell in ["bash", "zsh"] {
+        let out = readyctl().args(["completions", shell]).output().unwrap();
+        let s = String::from_utf8_lossy(&out.stdout);
+        let explain = match shell {
+            "bash" => s.split("readyctl__subcmd__explain)").nth(1).unwrap_or(""),
+            _ => s.split(":kind -- ").nth(1).unwrap_or(""),
+        };
+        let explain = explain.lines().take(2).collect::<Vec<_>>().join("\n");
+        for n in &names {
+            assert!(
+                explain
+                    .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                    .any(|w| w == *n),
+                "{shell}: `{n}` not offered for explain:\n{explain}"
+            );
+        }
+    }
+    readyctl()
+        .args(["explain", "redsi"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `redis`?"));
+}
+
+/// Regression (issue 20): a scan whose include globs matched no file passed
+/// ("no match … in 0 files").
+#[test]
+fn a_scan_that_matches_no_file_fails_with_a_plain_reason() {
+    let (dir, cat) = catalogue(
+        "version: 1\nchecks:\n  - id: no-localhost\n    kind: scan\n    title: no localhost URLs\n    include: ['backend/**/*.py']\n    pattern: 'http://localhost'\n",
+    );
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/app.py"), "URL = 'http://localhost'\n").unwrap();
+    let out = readyctl()
+        .args(["check", "--format", "json", "--catalog"])
+        .arg(&cat)
+        .arg("--root")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &report["checks"][0];
+    assert_eq!(c["status"], "fail", "{c:#}");
+    assert_eq!(
+        c["message"],
+        "no file matches backend/**/*.py: nothing was scanned"
+    );
+    assert_eq!(c["findings"][0]["code"], "scan/no-files");
+}
+
+/// Regression (issue 20): a missing bind mount beside the compose file got
+/// the hint "create ./x (relative to )": the project directory relative to
+/// itself is empty.
+#[test]
+fn a_missing_mount_hint_names_the_project_directory() {
+    let (dir, cat) = catalogue(
+        "version: 1\nchecks:\n  - id: compose.lint\n    kind: compose\n    title: compose lint\n    files: [compose.yaml]\n",
+    );
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    image: nginx:1.27\n    restart: always\n    healthcheck: {test: [CMD, 'true']}\n    volumes: ['./nginx.conf:/etc/nginx/nginx.conf:ro']\n",
+    )
+    .unwrap();
+    let out = readyctl()
+        .args(["check", "--format", "json", "--catalog"])
+        .arg(&cat)
+        .arg("--root")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hints: Vec<&str> = report["checks"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["hint"].as_str())
+        .collect();
+    assert!(
+        hints
+            .iter()
+            .any(|h| h.contains("./nginx.conf (relative to the project directory)")),
+        "{report:#}"
+    );
+    assert!(
+        hints.iter().all(|h| !h.contains("relative to )")),
+        "{hints:?}"
+    );
+}
+
 /// `readyctl list | head -1` and friends: a reader that goes away is not an
 /// error. Before, the print macros panicked with "failed printing to stdout".
 #[test]

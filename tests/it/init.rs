@@ -82,7 +82,12 @@ fn init_writes_a_valid_catalogue_that_finds_the_live_services() {
     }
     let cat = root.join("readyctl.yml");
     let text = std::fs::read_to_string(&cat).unwrap();
-    assert!(text.contains("url: \"postgres://127.0.0.1:"), "{text}");
+    // The password is a placeholder resolved at run time, never the value.
+    assert!(
+        text.contains("url: \"postgres://postgres:${POSTGRES_PASSWORD}@127.0.0.1:"),
+        "{text}"
+    );
+    assert!(!text.contains("changeme"), "{text}");
     assert!(text.contains("kind: env_file"), "{text}");
 
     readyctl()
@@ -159,7 +164,7 @@ fn init_on_the_fixture_deployment_finds_its_published_services() {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     for want in [
         "postgres:",
-        "url: \"postgres://127.0.0.1:5432\"",
+        "url: \"postgres://dotmac:${POSTGRES_PASSWORD}@127.0.0.1:5432/dotmac_prod\"",
         "id: postgres.port",
         "id: nginx.port",
     ] {
@@ -260,4 +265,312 @@ fn init_reads_the_override_file_tags_service_checks_live_and_lints_compose() {
             assert_eq!(c["status"], "pass", "a false alarm on this stack: {c:#}");
         }
     }
+}
+
+/// `init --stdout` on a fixture stack, the catalogue saved beside a temp dir,
+/// then `validate` and a files-only run: (catalogue text, JSON report).
+fn init_and_check(stack: &str, env: &[(&str, &str)]) -> (String, Value) {
+    let root = common::fixture(stack);
+    let mut cmd = readyctl();
+    cmd.args(["init", "--stdout", "--root"]).arg(&root);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cat = dir.path().join("readyctl.yml");
+    std::fs::write(&cat, &text).unwrap();
+    readyctl()
+        .args(["validate", "--catalog"])
+        .arg(&cat)
+        .arg("--root")
+        .arg(&root)
+        .assert()
+        .success();
+    let out = readyctl()
+        .args([
+            "check",
+            "--skip-tag",
+            "live",
+            "--format",
+            "json",
+            "--catalog",
+        ])
+        .arg(&cat)
+        .arg("--root")
+        .arg(&root)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (text, report)
+}
+
+/// Every (check id, finding code or "-", first words of the message) of a report.
+fn findings(report: &Value) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for c in report["checks"].as_array().unwrap() {
+        for f in c["findings"].as_array().into_iter().flatten() {
+            out.push((
+                c["id"].as_str().unwrap().to_string(),
+                f["code"].as_str().unwrap_or("-").to_string(),
+                f["message"].as_str().unwrap_or("").to_string(),
+            ));
+        }
+    }
+    out
+}
+
+fn no_secret_values(text: &str, env_file: &std::path::Path) {
+    for line in std::fs::read_to_string(env_file).unwrap().lines() {
+        if let Some((k, v)) = line.split_once('=') {
+            let v = v.split(" #").next().unwrap().trim().trim_matches('"');
+            if !readyctl_secretish(k) || v.is_empty() {
+                continue;
+            }
+            // As a URL password, a token, or any value of 16+ characters
+            // (short ones such as "postgres" also name users and services).
+            for bad in [format!(":{v}@"), format!("token: \"{v}\"")] {
+                assert!(
+                    !text.contains(&bad),
+                    "the catalogue copies {k}'s value:\n{text}"
+                );
+            }
+            if v.len() >= 16 {
+                assert!(
+                    !text.contains(v),
+                    "the catalogue copies {k}'s value:\n{text}"
+                );
+            }
+        }
+    }
+}
+
+fn readyctl_secretish(k: &str) -> bool {
+    ["PASSWORD", "SECRET", "KEY", "AUTH", "SALT"]
+        .iter()
+        .any(|w| k.contains(w))
+}
+
+/// Stack (a), modelled on fastapi/full-stack-fastapi-template: the override
+/// file is merged, the backend's pydantic settings class is found and used,
+/// and the files-only run reports the template's real defects only.
+/// Regressions guarded: a one-shot `prestart` job got no-restart/no-healthcheck;
+/// `list[AnyUrl] | str` with a comma list and an empty `HttpUrl | None` under
+/// `env_ignore_empty` were wrong-type; `changethis` passed as a secret.
+#[test]
+fn init_on_an_override_stack_checks_settings_and_reports_only_true_findings() {
+    let (text, report) = init_and_check("init-override", &[]);
+    for want in [
+        "files: [\"compose.yml\", \"compose.override.yml\"]",
+        "settings: \"backend/app/core/config.py:Settings\"",
+        "ignore: [\"STACK_NAME\", \"DOCKER_IMAGE_BACKEND\", \"DOCKER_IMAGE_FRONTEND\"]",
+        "url: \"postgres://postgres:${POSTGRES_PASSWORD}@127.0.0.1:5432/app\"",
+        "url: \"/api/v1/utils/health-check/\"",
+        "id: mailcatcher.port-1025",
+    ] {
+        assert!(text.contains(want), "missing `{want}`:\n{text}");
+    }
+    assert!(!text.contains("changethis"), "{text}");
+    no_secret_values(&text, &common::fixture("init-override/.env"));
+    let got = findings(&report);
+    let codes: Vec<(&str, &str)> = got
+        .iter()
+        .map(|(id, code, _)| (id.as_str(), code.as_str()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("compose.lint", "compose/exposed-datastore"),
+            ("compose.lint", "compose/no-healthcheck"),
+            ("compose.lint", "compose/no-healthcheck"),
+            ("compose.lint", "compose/no-healthcheck"),
+            ("compose.lint", "compose/image-latest"),
+            ("compose.lint", "compose/no-restart"),
+            ("compose.lint", "compose/no-healthcheck"),
+            ("compose.env-prestart", "compose_env/unknown"),
+            ("compose.env-backend", "compose_env/unknown"),
+            ("env.env", "-"),
+            ("env.env", "-"),
+            ("env.env", "-"),
+            ("env.env", "-"),
+        ],
+        "{got:#?}"
+    );
+    assert!(
+        got.iter().all(|(_, _, m)| !m.contains("`prestart` has no")),
+        "{got:#?}"
+    );
+    assert!(got[7].2.contains("DOMAIN"), "{got:#?}");
+    let env: Vec<&str> = got[9..].iter().map(|(_, _, m)| m.as_str()).collect();
+    assert_eq!(
+        env,
+        [
+            "SECRET_KEY is a framework placeholder, not a secret",
+            "FIRST_SUPERUSER_PASSWORD is a framework placeholder, not a secret",
+            "SMTP_PASSWORD is empty",
+            "POSTGRES_PASSWORD is a framework placeholder, not a secret",
+        ]
+    );
+}
+
+/// The reference: pydantic-settings itself loads the fixture's settings
+/// class from the environment compose gives `backend` (as readyctl's compose
+/// model resolves it) — so `compose_env` passing those values is right.
+#[test]
+fn the_override_stacks_backend_environment_loads_in_pydantic_settings() {
+    let Some(python) = common::service("READYCTL_TEST_PYTHON") else {
+        return;
+    };
+    let root = common::fixture("init-override");
+    let out = readyctl()
+        .args(["compose", "config", "--format", "json"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let model: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let env = model["services"]["backend"]["environment"]
+        .as_object()
+        .unwrap();
+    let mut cmd = std::process::Command::new(python);
+    cmd.env_clear().current_dir(root.join("backend")).args([
+        "-c",
+        "from app.core.config import Settings\n\
+             s = Settings(_env_file=None)\n\
+             print(len(s.BACKEND_CORS_ORIGINS), s.SENTRY_DSN)",
+    ]);
+    for (k, v) in env {
+        cmd.env(k, v.as_str().unwrap_or(""));
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "pydantic-settings refused the environment: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "4 None");
+    // And readyctl agrees: no wrong-type on the same service.
+    let (_, report) = init_and_check("init-override", &[]);
+    assert!(
+        findings(&report)
+            .iter()
+            .all(|(_, code, _)| code != "compose_env/wrong-type"),
+        "{report:#}"
+    );
+}
+
+/// Stack (b), modelled on immich: services `extends` hwaccel files and a
+/// `backup` service runs only under a profile. Regression guarded: immich's
+/// postgres image declares its own HEALTHCHECK, so no no-healthcheck.
+#[test]
+fn init_on_a_profiles_and_extends_stack_leaves_inactive_profiles_out() {
+    let (text, report) = init_and_check("init-profiles", &[]);
+    assert!(
+        text.contains("(extends: hwaccel.transcoding.yml, hwaccel.ml.yml)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# `backup` starts only with --profile backup"),
+        "{text}"
+    );
+    assert!(!text.contains("id: backup"), "{text}");
+    assert!(text.contains("id: compose.env-immich-server"), "{text}");
+    // Only published ports get live checks; the unpublished datastores say so.
+    assert!(
+        text.contains("# `database` (PostgreSQL) publishes no port"),
+        "{text}"
+    );
+    no_secret_values(&text, &common::fixture("init-profiles/.env"));
+    let got = findings(&report);
+    assert_eq!(
+        got,
+        [(
+            "env.env".to_string(),
+            "-".to_string(),
+            "DB_PASSWORD is a well-known default value".to_string()
+        )],
+        "{got:#?}"
+    );
+    // With the profile on (COMPOSE_PROFILES, as docker compose reads it), the
+    // backup service is in and the note is gone.
+    let (text, _) = init_and_check("init-profiles", &[("COMPOSE_PROFILES", "backup")]);
+    assert!(
+        text.contains("Profiles active (COMPOSE_PROFILES): backup"),
+        "{text}"
+    );
+    assert!(!text.contains("starts only with --profile"), "{text}");
+}
+
+/// Stack (c), modelled on Langfuse v3 plus Vault: vault, redis (password from
+/// `--requirepass ${REDIS_AUTH}`), postgres and MinIO health checks, secrets as
+/// placeholders; the files-only run finds the upstream placeholders.
+#[test]
+fn init_on_a_vault_and_minio_stack_writes_service_checks_with_placeholders() {
+    let (text, report) = init_and_check("init-vault-minio", &[]);
+    for want in [
+        "url: \"redis://default:${REDIS_AUTH}@127.0.0.1:6379\"",
+        "url: \"postgres://postgres:${POSTGRES_PASSWORD}@127.0.0.1:5432/postgres\"",
+        "token: \"${VAULT_TOKEN:-}\"",
+        "id: vault.unsealed\n    kind: vault",
+        "id: redis.server\n    kind: redis",
+        "auth_required: true",
+        "id: minio.health\n    kind: http",
+        "url: /minio/health/live",
+        "id: postgres.server\n    kind: postgres",
+        "version: \">=17\"",
+    ] {
+        assert!(text.contains(want), "missing `{want}`:\n{text}");
+    }
+    // MinIO's API (container 9000) is published on 9090: the health check's target.
+    assert!(
+        text.contains("  minio:\n    url: \"http://127.0.0.1:9090\""),
+        "{text}"
+    );
+    no_secret_values(&text, &common::fixture("init-vault-minio/.env"));
+    let checks = report["checks"].as_array().unwrap();
+    assert!(
+        checks
+            .iter()
+            .all(|c| !["tcp", "postgres", "redis", "vault", "http"]
+                .contains(&c["kind"].as_str().unwrap())),
+        "a live check ran with --skip-tag live"
+    );
+    let got = findings(&report);
+    let env: Vec<&str> = got
+        .iter()
+        .filter(|(id, _, _)| id == "env.env")
+        .map(|(_, _, m)| m.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        env,
+        [
+            "POSTGRES_PASSWORD",
+            "ENCRYPTION_KEY",
+            "CLICKHOUSE_PASSWORD",
+            "MINIO_ROOT_PASSWORD",
+            "NEXTAUTH_SECRET"
+        ]
+    );
+    let lint: Vec<&str> = got
+        .iter()
+        .filter(|(id, _, _)| id == "compose.lint")
+        .map(|(_, c, _)| c.as_str())
+        .collect();
+    assert_eq!(
+        lint,
+        ["compose/no-healthcheck", "compose/default-credential"],
+        "{got:#?}"
+    );
 }

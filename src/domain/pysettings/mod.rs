@@ -68,6 +68,8 @@ pub struct Config {
     pub env_file: Vec<String>,
     /// `populate_by_name` / `validate_by_name`: the field name works beside its alias.
     pub populate_by_name: bool,
+    /// `env_ignore_empty`: an empty value counts as unset (the default applies).
+    pub env_ignore_empty: bool,
 }
 
 impl Default for Config {
@@ -79,6 +81,7 @@ impl Default for Config {
             extra: "forbid".into(),
             env_file: Vec::new(),
             populate_by_name: false,
+            env_ignore_empty: false,
         }
     }
 }

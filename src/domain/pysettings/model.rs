@@ -228,6 +228,20 @@ impl Ty {
         }
     }
 
+    /// Complex, and a value that is not JSON is an error. pydantic-settings
+    /// lets JSON decoding fail for a union (`_field_is_complex`:
+    /// `allow_parse_failure`) and hands the raw text to pydantic, which takes
+    /// it when a member is a plain string (`list[AnyUrl] | str`).
+    fn needs_json(&self) -> bool {
+        match self {
+            Ty::Optional(t) => t.needs_json(),
+            Ty::Union(ts) => {
+                ts.iter().any(Ty::complex) && !ts.iter().any(|t| matches!(t.strip(), Ty::Str))
+            }
+            t => t.complex(),
+        }
+    }
+
     fn url_type(&self) -> Option<String> {
         match self.strip() {
             Ty::Formatted(_, "uri" | "multi-host-uri", name) => Some(name.to_string()),
@@ -652,6 +666,10 @@ impl Reader {
                     Some(Value::Bool(b)) => cfg.case_sensitive = b,
                     _ => bad(self),
                 },
+                "env_ignore_empty" => match v {
+                    Some(Value::Bool(b)) => cfg.env_ignore_empty = b,
+                    _ => bad(self),
+                },
                 "extra" => match v {
                     Some(Value::String(s)) => cfg.extra = s,
                     _ => bad(self),
@@ -797,7 +815,7 @@ impl Reader {
             has_default: spec.has_default,
             required,
             aliases: Vec::new(),
-            complex: ty.complex() || spec.aliases.iter().any(|(_, deep)| *deep),
+            complex: ty.needs_json() || spec.aliases.iter().any(|(_, deep)| *deep),
             wildcard: false,
             secret,
             file: owner.file.clone(),

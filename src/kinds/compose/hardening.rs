@@ -106,12 +106,48 @@ fn is_vault(svc: &Node) -> bool {
     vault_prefix(svc).is_some()
 }
 
+/// Published images known to declare a `HEALTHCHECK` of their own, which a
+/// compose file rightly does not repeat: readyctl does not pull images, so
+/// this is a list, each entry checked against the image's Dockerfile
+/// (immich-app/base-images `postgres/Dockerfile`: `HEALTHCHECK … healthcheck.sh`;
+/// immich's server and machine-learning images likewise).
+const IMAGES_WITH_HEALTHCHECK: &[&str] = &[
+    "ghcr.io/immich-app/postgres",
+    "ghcr.io/immich-app/immich-server",
+    "ghcr.io/immich-app/immich-machine-learning",
+];
+
+fn image_declares_healthcheck(svc: &Node) -> bool {
+    let img = svc.get("image").and_then(Node::as_str).unwrap_or_default();
+    let repo = img.split('@').next().unwrap_or_default();
+    let repo = match repo.rsplit_once(':') {
+        Some((r, tag)) if !tag.contains('/') => r,
+        _ => repo,
+    };
+    IMAGES_WITH_HEALTHCHECK.contains(&repo)
+}
+
+/// A service another one waits for with `condition: service_completed_successfully`
+/// is a one-shot job (migrations, seeding): it is meant to exit, so neither a
+/// restart policy nor a healthcheck applies.
+fn one_shot(cx: &Cx, name: &str) -> bool {
+    cx.services().any(|(_, other)| {
+        other
+            .get("depends_on")
+            .and_then(|d| d.get(name))
+            .and_then(|d| d.get("condition"))
+            .and_then(Node::as_str)
+            == Some("service_completed_successfully")
+    })
+}
+
 pub(super) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     for (name, svc) in cx.services() {
         if cx.on("compose/image-latest") {
             image_tag(name, svc, out);
         }
-        if cx.on("compose/no-restart") {
+        let one_shot = one_shot(cx, name);
+        if cx.on("compose/no-restart") && !one_shot {
             let has = svc.get("restart").is_some()
                 || svc
                     .get("deploy")
@@ -126,6 +162,8 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             }
         }
         if cx.on("compose/no-healthcheck")
+            && !one_shot
+            && !image_declares_healthcheck(svc)
             && svc.get("healthcheck").is_none()
             && super::image::image_healthcheck(cx, name, svc).is_none()
         {

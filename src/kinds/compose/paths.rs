@@ -72,6 +72,17 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     }
 }
 
+/// The directory a relative path resolves against, as a hint names it: the
+/// project directory itself is `""` relative to itself, which read as
+/// "relative to )".
+fn base_shown(rel: String) -> String {
+    if rel.is_empty() || rel == "." {
+        "the project directory".into()
+    } else {
+        rel
+    }
+}
+
 /// Whether a path's last component looks like a file name.
 pub(crate) fn looks_like_file(p: &str) -> bool {
     let base = p.trim_end_matches('/').rsplit('/').next().unwrap_or(p);
@@ -147,7 +158,7 @@ fn mounts(cx: &Cx, name: &str, svc: &Node, out: &mut Vec<Finding>) {
         if full.exists() {
             continue;
         }
-        let base = cx.rel(&project.base_dir(&node.loc));
+        let base = base_shown(cx.rel(&project.base_dir(&node.loc)));
         let is_file = looks_like_file(&src) || looks_like_file(&target);
         let (code, msg, hint) = if strict {
             (
@@ -207,7 +218,7 @@ fn service_files(cx: &Cx, name: &str, svc: &Node, out: &mut Vec<Finding>) {
                 .expected_actual(format!("{} to exist", cx.rel(&full)), "missing")
                 .hint(format!(
                     "create {written} (relative to {}) or fix the path",
-                    cx.rel(&project.base_dir(&node.loc))
+                    base_shown(cx.rel(&project.base_dir(&node.loc)))
                 )),
             );
         }
