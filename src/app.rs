@@ -40,11 +40,11 @@ pub fn main() -> u8 {
             out!("{}", crate::cmd::schema::render());
             exit::OK
         }
-        Command::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "readyctl", &mut std::io::stdout());
-            exit::OK
-        }
+        Command::Completions {
+            shell,
+            catalog,
+            root,
+        } => crate::cmd::completions::main(shell, catalog.as_deref(), &root, ecolor),
         Command::Man { dir: None } => {
             let pages = crate::cmd::man::pages();
             out!("{}", pages[0].1);

@@ -74,6 +74,14 @@ pub enum Command {
         /// The shell.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+        /// Also offer this catalogue's check ids (for `--only`, `--skip`,
+        /// `attest`) and tags (`--tag`, `--skip-tag`); regenerate the script
+        /// when the catalogue changes.
+        #[arg(long = "catalog", visible_alias = "catalogue", value_name = "PATH")]
+        catalog: Option<PathBuf>,
+        /// Root of the deployment the catalogue reads (for `${VAR}` from its env files).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        root: PathBuf,
     },
     /// Print the man page (roff) on stdout, or write one per subcommand into a directory.
     Man {

@@ -4,6 +4,7 @@
 
 pub mod attest;
 pub mod check;
+pub mod completions;
 pub mod compose;
 pub mod diff;
 pub mod explain;

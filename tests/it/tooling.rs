@@ -80,3 +80,56 @@ fn schema_lists_every_registered_kind_with_its_own_fields() {
     let errs: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
     assert!(errs.iter().any(|e| e.contains("auth_requird")), "{errs:#?}");
 }
+
+/// `completions --catalog`: the script offers the catalogue's check ids for
+/// `--only` and its tags for `--tag` (baked in: a static script cannot read
+/// the catalogue when the user presses Tab). Ids come from `list`, not from
+/// this test.
+#[test]
+fn completions_with_a_catalogue_offer_its_check_ids_and_tags() {
+    let list = readyctl()
+        .args(["list", "--format", "json", "--catalog", "checks"])
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert!(rows.len() > 50);
+    let out = readyctl()
+        .args(["completions", "bash", "--catalog", "checks"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let script = String::from_utf8(out.stdout).unwrap();
+    let offered = |flag: &str| -> Vec<String> {
+        let case = script
+            .split(&format!("{flag})"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no {flag} case"));
+        let words = case.split('"').nth(1).unwrap_or("");
+        words.split_whitespace().map(str::to_string).collect()
+    };
+    let only = offered("--only");
+    let tags = offered("--tag");
+    for r in rows {
+        let id = r["id"].as_str().unwrap().to_string();
+        assert!(only.contains(&id), "--only does not offer {id}");
+        for t in r["tags"].as_array().unwrap() {
+            assert!(
+                tags.contains(&t.as_str().unwrap().to_string()),
+                "--tag lacks {t}"
+            );
+        }
+    }
+    // Without --catalog the script is the same for everyone: no ids in it.
+    let plain = readyctl().args(["completions", "bash"]).output().unwrap();
+    let first = rows[0]["id"].as_str().unwrap();
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains(first));
+    // A broken catalogue is a located error, not a script.
+    let (_dir, bad) = common::catalogue("version: 1\nchecks:\n  - id: x\n    kind: nope\n");
+    readyctl()
+        .args(["completions", "bash", "--catalog"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stdout("");
+}
