@@ -424,7 +424,7 @@ never set `VAULT__ENABLED: "true"`: the app starts with defaults or refuses to s
 | `service` | string or list | the service to check, or candidate names: the first one the project defines (`[openbao, vault]`) |
 | `select` | map | instead of `service`: every service whose `name`, `image`, `dockerfile`, `target` or `command` (words joined by spaces) matches these regexes, e.g. `{command: '^celery\b'}` for the Celery workers |
 | `settings` | `path.py[:Class]` | the pydantic-settings class, read from source (class default `Settings`) |
-| `schema` | path | pydantic settings JSON Schema |
+| `schema` | path | pydantic settings JSON Schema; next to `settings`, used only when the settings source is not in the deployment |
 | `schema_command` | list | argv printing the JSON Schema (no shell; run in the deployment root within the timeout) |
 | `nested_delimiter` | string | pydantic-settings `env_nested_delimiter` (default `__`) |
 | `prefix` | string | pydantic-settings `env_prefix` |
@@ -845,7 +845,16 @@ impl ComposeEnvCheck {
             notes: Vec::new(),
         };
         let err = |m: String| Box::new(Outcome::error(m));
-        if let Some(schema) = &self.schema {
+        // `settings:` and `schema:` together: the source when the deployment
+        // has it (the real repository), else the exported schema (a
+        // deployment that ships only the schema). One catalogue serves both.
+        let use_source = self.settings.as_ref().is_some_and(|spec| {
+            self.schema.is_none()
+                || cx
+                    .path(crate::domain::pysettings::split_spec(spec).0)
+                    .is_file()
+        });
+        if let Some(schema) = self.schema.as_ref().filter(|_| !use_source) {
             let shown = cx.display_path(schema);
             let text = std::fs::read_to_string(cx.path(schema))
                 .map_err(|e| err(format!("cannot read the settings schema {shown}: {e}")))?;
@@ -866,7 +875,7 @@ impl ComposeEnvCheck {
                 &self.nested_delimiter,
             )?);
         }
-        if let Some(spec) = &self.settings {
+        if let Some(spec) = self.settings.as_ref().filter(|_| use_source) {
             let (path, class) = crate::domain::pysettings::split_spec(spec);
             let full = cx.path(path);
             let shown = cx.display_path(path);
