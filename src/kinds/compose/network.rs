@@ -132,7 +132,11 @@ fn dependencies(cx: &Cx, name: &str, svc: &Node, out: &mut Vec<Finding>) {
 /// status codes 501/503 of `/v1/sys/health`, exit 2 of `vault status`),
 /// `None` when the test is too clever to judge.
 fn health_passes_sealed(test: &Node) -> Option<bool> {
-    let words = super::command_words(test)?;
+    let mut words = super::command_words(test)?;
+    // A string `test:` is run by the shell, as CMD-SHELL.
+    if let Value::Str(s) = &test.value {
+        words = vec!["CMD-SHELL".to_string(), s.clone()];
+    }
     let (kind, rest) = words.split_first()?;
     let line = match kind.as_str() {
         "CMD" => rest.join(" "),
@@ -555,6 +559,21 @@ mod tests {
             hit
         );
         assert_eq!(sealed(r#"["CMD", "bao", "status"]"#, "server"), hit);
+        assert_eq!(
+            sealed(
+                "wget -q --spider localhost:8200/v1/sys/health || exit 1",
+                "server"
+            ),
+            hit
+        );
+        // A process check passes on a sealed server.
+        assert!(
+            sealed(
+                r#"["CMD-SHELL", "pgrep vault > /dev/null || exit 1"]"#,
+                "server"
+            )
+            .is_empty()
+        );
         // Tolerant of sealed and uninitialised servers: fine.
         assert!(sealed(r#"["CMD", "wget", "-q", "--spider", "http://localhost:8200/v1/sys/health?uninitcode=200&sealedcode=200"]"#, "server").is_empty());
         // Only sealed tolerated: a fresh server still answers 501.
