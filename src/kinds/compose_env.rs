@@ -16,6 +16,7 @@ use super::project::{finding_at as at, load_project};
 use super::spec::{ValueRule, describe, mismatch};
 use super::{CheckKind, Outcome, RunContext, SpecProblem};
 use crate::compose::yaml::{Loc, Node};
+use crate::domain::pysettings::value::{Place, VType, ValueProblem, value_problem};
 use crate::domain::selector::{ServiceFacts, ServiceRef, ServiceSelector};
 use crate::report::Finding;
 
@@ -103,6 +104,16 @@ pub struct Field {
     pub aliases: Vec<String>,
     /// The pydantic URL type (`PostgresDsn`, …) when read from source: its schemes apply.
     pub url_type: Option<String>,
+    /// How pydantic validates a value, when read from the settings source
+    /// (then it decides, not `ty`/`choices`/`format`).
+    pub value: Option<VType>,
+    /// Set below a model through the delimiter (`DATABASE__PORT`), which
+    /// pydantic-settings decodes a little differently from a top-level field.
+    pub nested: bool,
+    /// Where the field is defined (`settings.py`, line), for findings.
+    pub defined_at: Option<(String, usize)>,
+    /// The field as written (`trusted_hosts: list[str]`), for findings.
+    pub annotation: Option<String>,
 }
 
 /// The fields of a settings class read from source, as `compose_env` uses them.
@@ -137,6 +148,14 @@ pub fn fields_from_settings(m: &crate::domain::pysettings::SettingsModel) -> Vec
             wildcard: n.wildcard,
             aliases: n.aliases.clone(),
             url_type: n.url_type.clone(),
+            value: n.value.clone(),
+            nested: n.path.contains('.'),
+            defined_at: Some((n.file.display().to_string(), n.line)),
+            annotation: Some(format!(
+                "{}: {}",
+                n.path.rsplit('.').next().unwrap_or(&n.path),
+                n.annotation
+            )),
         })
         .collect()
 }
@@ -242,6 +261,10 @@ fn walk(
             wildcard: false,
             aliases: Vec::new(),
             url_type: None,
+            value: None,
+            nested: depth > 0,
+            defined_at: None,
+            annotation: None,
         });
         if target.get("properties").is_some() {
             walk(root, target, &full, delim, is_required, depth + 1, out);
@@ -692,23 +715,21 @@ impl ComposeEnvCheck {
             let Some(value) = node.scalar_text() else {
                 continue;
             };
-            if let Some(field) = fields.iter().find(|f| f.name == norm(key))
+            let field = fields
+                .iter()
+                .find(|f| !f.wildcard && f.name == norm(key))
+                .or_else(|| {
+                    fields.iter().find(|f| {
+                        f.wildcard
+                            && norm(key).starts_with(&f.name)
+                            && norm(key).len() > f.name.len()
+                    })
+                });
+            if let Some(field) = field
                 && !(source.ignore_empty && value.is_empty())
-                && let Some(want) = type_problem(field, &value)
+                && let Some(f) = value_finding(service, key, &value, node, field)
             {
-                let actual = if secret(key) {
-                    "(secret value)".to_string()
-                } else {
-                    format!("{value:?}")
-                };
-                findings.push(
-                    at(
-                        &node.loc,
-                        "compose_env/wrong-type",
-                        format!("service `{}`: {key} must be {want}", service),
-                    )
-                    .expected_actual(want, actual),
-                );
+                findings.push(f);
             }
         }
         let mut must: Vec<(String, Option<&ValueRule>)> = fields
@@ -785,6 +806,77 @@ impl ComposeEnvCheck {
         }
         findings
     }
+}
+
+/// The finding for a value `Settings()` refuses: pydantic-settings' JSON
+/// decoding (`not-json`) or pydantic's validation (`wrong-type`). Either
+/// stops `Settings()`, so the process that builds it does not start.
+fn value_finding(
+    service: &str,
+    key: &str,
+    value: &str,
+    node: &Node,
+    field: &Field,
+) -> Option<Finding> {
+    let problem = match &field.value {
+        Some(vt) => {
+            let place = if field.wildcard {
+                Place::DictKey
+            } else if field.nested {
+                Place::Nested
+            } else {
+                Place::Top
+            };
+            value_problem(vt, value, place)?
+        }
+        None => ValueProblem::Invalid(type_problem(field, value)?),
+    };
+    let secret = crate::redact::looks_secret(key)
+        || matches!(field.value, Some(VType::Secret { .. }))
+        || matches!(&field.value, Some(VType::Optional(t)) if matches!(**t, VType::Secret { .. }));
+    let actual = if secret {
+        "(secret value)".to_string()
+    } else {
+        format!("{value:?}")
+    };
+    let what = field
+        .annotation
+        .as_deref()
+        .map(|a| format!("`{a}`"))
+        .unwrap_or_else(|| "this field".into());
+    let mut f = match problem {
+        ValueProblem::NotJson { error, suggestion } => {
+            let hint = match &suggestion {
+                Some(j) if !secret => format!("write it as JSON: {key}='{j}'"),
+                _ => "write the value as JSON: a list is [\"a\",\"b\"], a dict {\"k\":\"v\"}".to_string(),
+            };
+            let comma = if value.contains(',') && !value.trim_start().starts_with(['[', '{']) {
+                " (a comma-separated list is not JSON)"
+            } else {
+                ""
+            };
+            at(
+                &node.loc,
+                "compose_env/not-json",
+                format!(
+                    "service `{service}`: {key} must be JSON{comma}: pydantic-settings decodes {what} with json.loads ({error}), and Settings() stops with SettingsError \"error parsing value for field\": the process does not start"
+                ),
+            )
+            .expected_actual(suggestion.filter(|_| !secret).unwrap_or_else(|| "JSON".into()), actual)
+            .hint(hint)
+        }
+        ValueProblem::Invalid(want) => at(
+            &node.loc,
+            "compose_env/wrong-type",
+            format!("service `{service}`: {key} must be {want}: pydantic rejects it for {what}, and Settings() raises ValidationError: the process does not start"),
+        )
+        .expected_actual(want, actual),
+    };
+    f = f.severity(crate::report::Severity::Critical);
+    if let Some((file, line)) = &field.defined_at {
+        f = f.related(file.clone(), Some(*line as u32), format!("field {what}"));
+    }
+    Some(f)
 }
 
 /// What a selector sees of a compose service.
@@ -893,7 +985,16 @@ impl ComposeEnvCheck {
                 .env_nested_delimiter
                 .clone()
                 .unwrap_or_else(|| self.nested_delimiter.clone());
-            src.fields.extend(fields_from_settings(&model));
+            let mut fields = fields_from_settings(&model);
+            for f in &mut fields {
+                if let Some((file, _)) = &mut f.defined_at {
+                    *file = std::path::Path::new(file.as_str())
+                        .strip_prefix(&cx.root)
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|_| shown_for(&full, &shown, file));
+                }
+            }
+            src.fields.extend(fields);
             src.reads = model.env_reads.iter().map(|r| r.name.clone()).collect();
             for n in &model.notes {
                 let file = n
@@ -915,6 +1016,15 @@ impl ComposeEnvCheck {
             }
         }
         Ok(src)
+    }
+}
+
+/// A settings file outside the root, shown as the check names it.
+fn shown_for(full: &std::path::Path, shown: &str, file: &str) -> String {
+    if std::path::Path::new(file) == full {
+        shown.to_string()
+    } else {
+        file.to_string()
     }
 }
 
@@ -1081,6 +1191,10 @@ mod tests {
             wildcard: false,
             aliases: Vec::new(),
             url_type: None,
+            value: None,
+            nested: false,
+            defined_at: None,
+            annotation: None,
         };
         assert!(
             type_problem(&b, "true").is_none()

@@ -337,7 +337,7 @@ fn a_missing_class_names_the_ones_there() {
 }
 
 /// Values as pydantic parses them: for each, `compose_env` reports
-/// `wrong-type` exactly when `Settings()` rejects the value.
+/// `wrong-type` or `not-json` exactly when `Settings()` rejects the value.
 #[test]
 fn value_checks_agree_with_pydantic_on_every_case() {
     let Some(py) = common::service("READYCTL_TEST_PYTHON") else {
@@ -415,11 +415,10 @@ fn value_checks_agree_with_pydantic_on_every_case() {
     for (i, (k, v)) in cases.iter().enumerate() {
         let verdict = o["probes"][format!("{k}={v}")].as_str().unwrap_or("?");
         let check = &report["checks"][i];
-        let flagged = check["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["code"] == "compose_env/wrong-type");
+        let flagged =
+            check["findings"].as_array().unwrap().iter().any(|f| {
+                f["code"] == "compose_env/wrong-type" || f["code"] == "compose_env/not-json"
+            });
         if flagged != verdict.starts_with("rejected") {
             wrong.push(format!(
                 "{k}={v:?}: pydantic {verdict}, readyctl {}",

@@ -70,6 +70,8 @@ pub struct Config {
     pub populate_by_name: bool,
     /// `env_ignore_empty`: an empty value counts as unset (the default applies).
     pub env_ignore_empty: bool,
+    /// `env_parse_enums`: an enum field also takes its members' names.
+    pub env_parse_enums: bool,
 }
 
 impl Default for Config {
@@ -82,6 +84,7 @@ impl Default for Config {
             env_file: Vec::new(),
             populate_by_name: false,
             env_ignore_empty: false,
+            env_parse_enums: false,
         }
     }
 }
@@ -122,6 +125,10 @@ pub struct EnvName {
     pub wildcard: bool,
     /// `SecretStr`/`SecretBytes`: the value is a secret.
     pub secret: bool,
+    /// How pydantic validates a value for it (for a `wildcard`, the dict's
+    /// value type); `None` where the source does not say (an `AliasPath`).
+    #[serde(skip)]
+    pub value: Option<value::VType>,
     /// Where the field is defined.
     pub file: PathBuf,
     /// 1-based line of the field.
