@@ -799,6 +799,7 @@ impl ComposeEnvCheck {
                 }
             }
         }
+        findings.extend(validator_findings(service, env, &anchor, source, &norm));
         for (loc, msg) in &project.interp_errors {
             if env.values().any(|n| n.loc == *loc) {
                 findings.push(at(loc, "compose_env/interpolation-error", msg.clone()));
@@ -879,6 +880,119 @@ fn value_finding(
     Some(f)
 }
 
+/// `compose_env/validator-rejects`: a `@field_validator` of the settings
+/// class raises on this environment (pydantic-settings validates defaults
+/// too, so an unset field is judged by its default), e.g. DotMac's
+/// `validate_secret_key`: with `ENVIRONMENT=production`, an empty or short
+/// `SECRET_KEY` makes `Settings()` raise at import.
+fn validator_findings(
+    service: &str,
+    env: &IndexMap<String, Node>,
+    anchor: &Loc,
+    source: &Source,
+    norm: &dyn Fn(&str) -> String,
+) -> Vec<Finding> {
+    let lookup = |names: &[String]| -> Option<(&String, &Node, String)> {
+        env.iter().find_map(|(k, n)| {
+            let text = n.scalar_text()?;
+            (names.iter().any(|x| norm(x) == norm(k)) && !(source.ignore_empty && text.is_empty()))
+                .then_some((k, n, text))
+        })
+    };
+    let mut out = Vec::new();
+    for rule in &source.rules {
+        let guard_at = match &rule.guard {
+            None => None,
+            Some(g) => match lookup(&g.names) {
+                Some((k, n, text)) if text == g.value => {
+                    Some(Some((k.clone(), n.loc.clone(), g.value.clone())))
+                }
+                Some(_) => continue,
+                None if g.default.as_deref() == Some(g.value.as_str()) => Some(None),
+                None => continue,
+            },
+        };
+        let set = lookup(&rule.names);
+        let Some(value) = set
+            .as_ref()
+            .map(|(_, _, t)| t.clone())
+            .or_else(|| rule.default.clone())
+        else {
+            continue;
+        };
+        let Some((raise, check)) = rule
+            .raises
+            .iter()
+            .find_map(|r| r.when.iter().find(|c| c.holds(&value)).map(|c| (r, c)))
+        else {
+            continue;
+        };
+        let key = set
+            .as_ref()
+            .map(|(k, _, _)| (*k).clone())
+            .unwrap_or_else(|| {
+                rule.names
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| rule.field.to_uppercase())
+            });
+        use crate::domain::pysettings::RuleCheck;
+        let why = match (check, &set) {
+            (RuleCheck::Empty, None) => "is not set (its default is empty)".to_string(),
+            (RuleCheck::Empty, Some(_)) => "is empty".to_string(),
+            (RuleCheck::OneOf(_), None) => {
+                "is not set, and its default is a value the validator refuses".to_string()
+            }
+            (RuleCheck::OneOf(_), Some(_)) => "is a placeholder the validator refuses".to_string(),
+            (RuleCheck::ShorterThan(n), None) => {
+                format!("is not set, and its default is shorter than {n} characters")
+            }
+            (RuleCheck::ShorterThan(n), Some(_)) => format!("is shorter than {n} characters"),
+        };
+        let when = match (&rule.guard, &guard_at) {
+            (Some(_), Some(Some((k, _, v)))) => format!(" while {k} is {v}"),
+            (Some(g), _) => format!(
+                " while {} is {} (its default)",
+                g.names.first().cloned().unwrap_or_else(|| g.field.clone()),
+                g.value
+            ),
+            _ => String::new(),
+        };
+        let msg = raise
+            .message
+            .as_ref()
+            .map(|m| format!(" ({m:?})"))
+            .unwrap_or_default();
+        let loc = set
+            .as_ref()
+            .map(|(_, n, _)| n.loc.clone())
+            .unwrap_or_else(|| anchor.clone());
+        let file = rule.file.display().to_string();
+        let mut f = at(
+            &loc,
+            "compose_env/validator-rejects",
+            format!(
+                "service `{service}`: {key} {why}{when}: `{}` raises ValueError{msg}, so Settings() fails and the process does not start",
+                rule.validator
+            ),
+        )
+        .severity(crate::report::Severity::Critical)
+        .hint(format!("set {key} in the service's environment to a value `{}` accepts", rule.validator))
+        .related(file, Some(raise.line as u32), format!("`{}` raises here", rule.validator));
+        if let Some(Some((k, gloc, _))) = &guard_at
+            && gloc.line > 0
+        {
+            f = f.related(
+                gloc.file.to_string(),
+                Some(gloc.line),
+                format!("{k} makes the validator apply"),
+            );
+        }
+        out.push(f);
+    }
+    out
+}
+
 /// What a selector sees of a compose service.
 fn facts(name: &str, svc: &Node) -> ServiceFacts {
     let words = |n: &Node| -> Option<String> {
@@ -921,6 +1035,8 @@ struct Source {
     ignore_empty: bool,
     /// `compose_env/settings-unread` findings: what the reader could not follow.
     notes: Vec<crate::report::Finding>,
+    /// The settings class's readable `@field_validator` raises (file shown relative to the root).
+    rules: Vec<crate::domain::pysettings::ValidatorRule>,
 }
 
 /// Bound on a `schema_command`'s output: a settings schema is kilobytes.
@@ -935,6 +1051,7 @@ impl ComposeEnvCheck {
             reads: Vec::new(),
             ignore_empty: false,
             notes: Vec::new(),
+            rules: Vec::new(),
         };
         let err = |m: String| Box::new(Outcome::error(m));
         // `settings:` and `schema:` together: the source when the deployment
@@ -996,6 +1113,20 @@ impl ComposeEnvCheck {
             }
             src.fields.extend(fields);
             src.reads = model.env_reads.iter().map(|r| r.name.clone()).collect();
+            src.rules = model.rules.clone();
+            for r in &mut src.rules {
+                r.file = r
+                    .file
+                    .strip_prefix(&cx.root)
+                    .map(std::path::Path::to_path_buf)
+                    .unwrap_or_else(|_| {
+                        std::path::PathBuf::from(shown_for(
+                            &full,
+                            &shown,
+                            &r.file.display().to_string(),
+                        ))
+                    });
+            }
             for n in &model.notes {
                 let file = n
                     .file

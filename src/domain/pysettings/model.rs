@@ -12,7 +12,10 @@ use serde_json::Value;
 
 use super::syntax::{self, ClassDef, Expr, FieldDef, Module};
 use super::value::{Constraints, ModelField, VType};
-use super::{Config, EnvName, EnvRead, Note, ReadError, SettingsModel};
+use super::{
+    Config, EnvName, EnvRead, Note, ReadError, RuleCheck, RuleGuard, RuleRaise, SettingsModel,
+    ValidatorRule,
+};
 
 /// Larger Python files are not settings modules; refuse rather than hold them.
 const MAX_FILE: u64 = 8 * 1024 * 1024;
@@ -93,6 +96,7 @@ pub fn read(file: &Path, class: Option<&str>) -> Result<SettingsModel, ReadError
             .collect();
     }
     out.notes.dedup();
+    let rules = r.validator_rules(&cref, &out.names);
     Ok(SettingsModel {
         file: file.to_path_buf(),
         class: class_name,
@@ -101,6 +105,7 @@ pub fn read(file: &Path, class: Option<&str>) -> Result<SettingsModel, ReadError
         names: out.names,
         notes: out.notes,
         env_reads: env_reads(file, &r.texts[file]),
+        rules,
     })
 }
 
@@ -926,6 +931,110 @@ impl Reader {
                 line: f.line,
             });
         }
+    }
+
+    /// The readable `@field_validator` raises on top-level string fields of
+    /// `c` and its bases.
+    fn validator_rules(&mut self, c: &ClassRef, names: &[EnvName]) -> Vec<ValidatorRule> {
+        let fields = self.fields(c);
+        let index = |n: &str| fields.iter().position(|(_, f)| f.name == n);
+        let env_names = |path: &str| -> Vec<String> {
+            names
+                .iter()
+                .filter(|n| n.path == path && !n.wildcard)
+                .map(|n| n.name.clone())
+                .collect()
+        };
+        let mut chain = Vec::new();
+        self.mro(c, &mut chain, 0);
+        let mut out = Vec::new();
+        for k in chain {
+            let Some(def) = self.class(&k).cloned() else {
+                continue;
+            };
+            for v in &def.validators {
+                if v.mode != "after" && v.mode != "before" {
+                    continue;
+                }
+                for field in &v.fields {
+                    let Some(i) = index(field) else { continue };
+                    let (owner, f) = fields[i].clone();
+                    // `not v` and `len(v)` mean emptiness and length for a str only.
+                    if !matches!(self.ty(&owner, &f.annotation, 0), Ty::Str) {
+                        continue;
+                    }
+                    let spec = self.field_spec(&owner, &f);
+                    let default = match &spec.default {
+                        Some(Value::String(s)) => Some(s.clone()),
+                        _ => None,
+                    };
+                    let guard = match &v.guard {
+                        None => None,
+                        Some((g, value)) => {
+                            // info.data holds only the fields validated before this one.
+                            let Some(j) = index(g).filter(|j| *j < i) else {
+                                continue;
+                            };
+                            let Some(Value::String(value)) = self.literal_value(&k, value) else {
+                                continue;
+                            };
+                            let (gowner, gf) = fields[j].clone();
+                            let gspec = self.field_spec(&gowner, &gf);
+                            Some(RuleGuard {
+                                field: g.clone(),
+                                names: env_names(g),
+                                value,
+                                default: match gspec.default {
+                                    Some(Value::String(s)) => Some(s),
+                                    _ => None,
+                                },
+                            })
+                        }
+                    };
+                    let raises: Vec<RuleRaise> = v
+                        .raises
+                        .iter()
+                        .map(|r| RuleRaise {
+                            when: r
+                                .when
+                                .iter()
+                                .filter_map(|c| match c {
+                                    syntax::Cond::Falsy => Some(RuleCheck::Empty),
+                                    syntax::Cond::In(xs) => Some(RuleCheck::OneOf(
+                                        xs.iter()
+                                            .filter_map(|x| match x {
+                                                Expr::Str(s) => Some(s.clone()),
+                                                _ => None,
+                                            })
+                                            .collect(),
+                                    )),
+                                    syntax::Cond::LenLt(n) => {
+                                        usize::try_from(*n).ok().map(RuleCheck::ShorterThan)
+                                    }
+                                })
+                                .collect(),
+                            line: r.line,
+                            message: r.message.clone(),
+                        })
+                        .filter(|r| !r.when.is_empty())
+                        .collect();
+                    if raises.is_empty() {
+                        continue;
+                    }
+                    out.push(ValidatorRule {
+                        validator: format!("{}.{}", def.name, v.name),
+                        field: field.clone(),
+                        names: env_names(field),
+                        default,
+                        guard,
+                        raises,
+                        file: k.file.clone(),
+                        line: v.line,
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// The validation shape of a type (see [`VType`]); `parse_enums`:
