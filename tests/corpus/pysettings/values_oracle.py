@@ -8,8 +8,9 @@ the module's class is instantiated with exactly that environment (no env
 file) and the answer is printed as a JSON list, one entry per case:
   {"verdict": "accepted"} or
   {"verdict": "rejected", "fields": [top-level field names], "error": "..."}
-plus "owners": for each variable of the case, the top-level field that
-pydantic-settings' own EnvSettingsSource maps it to (null: none).
+plus "owners": for each variable of the case (and every name the source
+reads, upper-case), the top-level field that pydantic-settings' own
+EnvSettingsSource maps it to (null: none).
 """
 
 import json
@@ -74,7 +75,10 @@ saved = dict(os.environ)
 for env in cases:
     os.environ.clear()
     os.environ.update(env)
-    entry = {"owners": {k: owner(k) for k in env}}
+    # Every name pydantic-settings reads (upper-case), then the case's own.
+    owners = {e.upper(): f for e, f in env_names.items()}
+    owners.update({k: owner(k) for k in env})
+    entry = {"owners": owners}
     try:
         Settings(_env_file=None)
         entry["verdict"] = "accepted"

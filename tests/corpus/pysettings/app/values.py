@@ -15,8 +15,10 @@ from pydantic import (
     PostgresDsn,
     RedisDsn,
     SecretStr,
+    ValidationInfo,
     conint,
     constr,
+    field_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -110,3 +112,44 @@ class Flat(BaseSettings):
     mode: Mode = Mode.FAST
     level: Level = Level.LOW
     hosts: list[str] = []
+
+
+class Env(str, Enum):
+    DEV = "dev"
+    PROD = "prod"
+
+
+class Guarded(BaseSettings):
+    """@field_validator raises: guarded by an earlier field, unguarded, and
+    guarded by a later field (which pydantic's info.data does not hold yet)."""
+
+    model_config = SettingsConfigDict(env_prefix="G_")
+
+    env: Env = Env.DEV
+    secret: str = ""
+    token: str = "tok"
+    early: str = ""
+    stage: Env = Env.DEV
+
+    @field_validator("secret")
+    def check_secret(cls, v: str, info: ValidationInfo) -> str:
+        """Required in production."""
+        if info.data.get("env") == Env.PROD:
+            if not v or v in ("", "change-me"):
+                raise ValueError("secret is required in production")
+            if len(v) < 8:
+                raise ValueError("secret must be at least 8 characters")
+        return v
+
+    @field_validator("token")
+    def check_token(cls, v: str) -> str:
+        if v in ("change-me", "x"):
+            raise ValueError("placeholder token")
+        return v
+
+    @field_validator("early")
+    def check_early(cls, v: str, info: ValidationInfo) -> str:
+        if info.data.get("stage") == Env.PROD:
+            if not v:
+                raise ValueError("never raised: stage is validated after early")
+        return v
