@@ -403,9 +403,31 @@ dynamic to read). Fields flatten like pydantic-settings reads them: nested model
 become `DATABASE__HOST` with the `__` delimiter, the prefix is prepended, aliases
 replace field names (`PARENT__ALIAS` below a nested model), names compare
 case-insensitively unless `case_sensitive`; fields without a default are required.
-Values are checked with pydantic's parsing: JSON for lists, dicts and models
-(a comma-separated list is an error), enum and `Literal` members
-case-sensitively, pydantic's boolean words, integers, numbers and URLs.
+Every value the service gets (its `environment:` after interpolation, and
+its `env_file:` entries) is checked as pydantic-settings and pydantic check
+it when `Settings()` is built. With `settings:` (read from source): lists,
+sets, tuples, dicts and nested models (also inside `Optional`/`Union`) are
+decoded with `json.loads` first — `TRUSTED_HOSTS=a.com,b.com` is not JSON and
+`Settings()` stops with a `SettingsError` (a JSON `null` means unset; a
+union with `str` takes the raw text; a dict key set as `LABELS__TEAM=1` is
+decoded too, so `1` is a number there) — then the decoded items are checked
+against their types (`list[int]` refuses `["x"]`, `tuple[str, int]` its
+length, a model its fields); `Enum` members compare by value exactly (an
+`IntEnum` takes `"1"`, `env_parse_enums` adds the member names), `Literal`
+values exactly (`Literal[1]` refuses the text `1`); pydantic's boolean words,
+integers (`1_000`, `5.0`), numbers, URL and DSN schemes; the constraints
+`Field(ge/gt/le/lt/multiple_of, min_length/max_length, pattern)`, `conint`,
+`constr`, `conlist`, `PositiveInt`… and `Annotated[…, Field(…)]`, on plain
+fields and on `SecretStr`. And the class's own `@field_validator`s where they
+are plain enough to read: leading `if not v …: raise`, `if v in (…): raise`,
+`if len(v) < n: raise`, optionally under `if info.data.get("environment") ==
+Environment.PRODUCTION:` — judged with the field's default when the service
+does not set it, since pydantic-settings validates defaults (DotMac's Celery
+workers run with `ENVIRONMENT=production` and no `SECRET_KEY`, so
+`validate_secret_key` makes the import fail). `tests/it/settings_values.rs`
+compares these verdicts with the real pydantic-settings on ~780 generated
+cases. With `schema:`, the JSON Schema's types, enums and formats are checked
+(no item types, constraints or validators).
 With `settings:`, the class's own `model_config` decides prefix, delimiter and
 case, and variables the module reads itself (`os.getenv("X")` in a default
 factory) are not reported as unknown.
@@ -468,7 +490,9 @@ missing keys at the service's `environment:`.
 - `compose_env/renamed`: a key listed in `renamed`.
 - `compose_env/missing`: a required key, or a key in `values`, is not set (a required key that an `unknown` finding already suggests is not reported twice).
 - `compose_env/wrong-value`: a value differs from `values` (secret values are not shown).
-- `compose_env/wrong-type`: a value pydantic would reject: not JSON for a list/dict/model field, not an enum or `Literal` member (case-sensitive), not a boolean word, integer, number or URL.
+- `compose_env/not-json` (critical): a list/set/tuple/dict/model field's value is not JSON, so pydantic-settings' `json.loads` fails and `Settings()` raises `SettingsError` before validation: the process does not start. The hint gives the JSON form (`TRUSTED_HOSTS='["a.com","b.com"]'`); the finding names the settings line of the field.
+- `compose_env/wrong-type` (critical): a value pydantic's validation refuses (`ValidationError` in `Settings()`): not an enum or `Literal` member (case-sensitive), not a boolean word, integer, number or URL of the field's scheme, outside its `ge`/`le`/length/`pattern` constraints, or JSON whose items do not fit; names the settings line of the field.
+- `compose_env/validator-rejects` (critical): a `@field_validator` of the settings class raises on the value the service gives the field, or on its default when the service does not set it (`SECRET_KEY is not set … while ENVIRONMENT is production: Settings.validate_secret_key raises ValueError`); names the validator's `raise` line and the compose line of the guarding variable.
 - `compose_env/settings-unread` (information, never fails the check): something in the settings source readyctl could not read statically (a custom `settings_customise_sources`, a computed `model_config`, a type from a module it cannot open), at its line.
 - `compose_env/interpolation-error`: the value's `${VAR:?msg}` failed.
 "#;
@@ -766,6 +790,18 @@ impl ComposeEnvCheck {
                             .expected_actual(exp.clone(), "unset")
                             .hint(format!("add `{key}: {exp}` to the service's environment"));
                     }
+                    // A list/dict field: say the value must be JSON, since a
+                    // comma-separated list (what operators write, and what
+                    // DotMac's own error message suggests) stops Settings().
+                    if let Some(field) = fields.iter().find(|f| f.name == norm(&key))
+                        && let Some(shape) = json_shape(field)
+                    {
+                        let h = f.hint.take().unwrap_or_default();
+                        f = f.hint(format!(
+                            "{h}; {key} is `{}`: pydantic-settings reads it as JSON, e.g. {key}: '{shape}' (a comma-separated list stops Settings())",
+                            field.annotation.as_deref().unwrap_or("a list or dict")
+                        ));
+                    }
                     findings.push(f);
                 }
                 Some((name, node)) => {
@@ -991,6 +1027,22 @@ fn validator_findings(
         out.push(f);
     }
     out
+}
+
+/// An example JSON value for a list or dict field read from source.
+fn json_shape(field: &Field) -> Option<&'static str> {
+    let mut t = field.value.as_ref()?;
+    while let VType::Optional(inner) = t {
+        t = inner;
+    }
+    match t {
+        VType::List { item, .. } => Some(match **item {
+            VType::Int { .. } | VType::Float { .. } => "[1,2]",
+            _ => r#"["a.example.com","b.example.com"]"#,
+        }),
+        VType::Dict { .. } => Some(r#"{"key":"value"}"#),
+        _ => None,
+    }
 }
 
 /// What a selector sees of a compose service.

@@ -508,3 +508,69 @@ fn dotmac_service_environments_get_the_verdict_pydantic_gives() {
         assert_eq!(t["fields"], serde_json::json!(["secret_key"]), "{t}");
     }
 }
+
+/// DotMac's production validator advises `TRUSTED_HOSTS=api.example.com,www.example.com`
+/// (settings.py): the real pydantic-settings refuses that text for the
+/// `list[str]` field, and readyctl says `not-json` with the JSON form.
+#[test]
+fn dotmacs_own_trusted_hosts_advice_is_refused_by_pydantic_and_by_readyctl() {
+    let Some(py) = common::service("READYCTL_TEST_PYTHON") else {
+        return;
+    };
+    let dir = common::fixture("dotmac-real/b2470133/src/dotmac/platform");
+    let src = std::fs::read_to_string(dir.join("settings.py")).unwrap();
+    let advice = regex::Regex::new(r"TRUSTED_HOSTS=([^\s)\x22]+)")
+        .unwrap()
+        .captures(&src)
+        .expect("the validator's advice")[1]
+        .to_string();
+    assert!(advice.contains(','), "{advice}");
+    let case = vec![("TRUSTED_HOSTS".to_string(), advice.clone())];
+    let theirs = oracle(
+        &py,
+        &dir,
+        "settings",
+        "Settings",
+        std::slice::from_ref(&case),
+    );
+    assert_eq!(
+        theirs[0]["fields"],
+        serde_json::json!(["trusted_hosts"]),
+        "{}",
+        theirs[0]
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("compose.yml"),
+        format!(
+            "services:\n  app:\n    image: a:1\n    environment:\n      TRUSTED_HOSTS: {}\n",
+            yaml(&advice)
+        ),
+    )
+    .unwrap();
+    let (_c, cat) = common::catalogue(&format!(
+        "version: 1\nchecks:\n  - id: t\n    kind: compose_env\n    title: t\n    severity: high\n    files: [compose.yml]\n    process_env: false\n    service: app\n    settings: {}:Settings\n",
+        dir.join("settings.py").display()
+    ));
+    let out = common::readyctl()
+        .args(["check", "-c"])
+        .arg(&cat)
+        .arg("--root")
+        .arg(tmp.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(assert_same_verdicts(&[case], &theirs, &report), 1);
+    let f = &report["checks"][0]["findings"][0];
+    assert_eq!(f["code"], "compose_env/not-json", "{f}");
+    assert_eq!(f["severity"], "critical");
+    assert_eq!(
+        f["expected"], r#"["api.example.com","www.example.com"]"#,
+        "{f}"
+    );
+    assert_eq!(
+        f["related"][0]["line"], 463,
+        "the field's line in settings.py: {f}"
+    );
+}
