@@ -14,11 +14,13 @@ use serde::Deserialize;
 
 use super::project::{finding_at as at, load_project};
 use super::spec::{ValueRule, describe, mismatch};
-use super::{CheckKind, Outcome, RunContext, SpecProblem};
+use super::{CheckKind, Code, Outcome, RunContext, SpecProblem};
 use crate::compose::yaml::{Loc, Node};
 use crate::domain::pysettings::value::{Place, VType, ValueProblem, value_problem};
 use crate::domain::selector::{ServiceFacts, ServiceRef, ServiceSelector};
 use crate::report::Finding;
+use crate::report::Severity;
+use crate::report::codes::Level;
 
 /// What a service's environment must look like.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -388,6 +390,47 @@ pub fn suggestions<'a>(key: &str, candidates: &'a [String], delim: &str) -> Vec<
 impl CheckKind for ComposeEnvCheck {
     const NAME: &'static str = "compose_env";
     const SUMMARY: &'static str = "a compose service's environment against the app's settings (pydantic-settings source, its schema, or inline lists)";
+    const CODES: &'static [Code] = &[
+        Code::fail(
+            "compose_env/unknown",
+            "a key the app does not read, with a did-you-mean (`DATABASE__NAME` → `DATABASE__DATABASE`, `JWT_SECRET` → `AUTH__JWT_SECRET_KEY`)",
+        ),
+        Code::fail(
+            "compose_env/renamed",
+            "a key listed in `renamed`: the application no longer reads it",
+        ),
+        Code::fail(
+            "compose_env/missing",
+            "a required key, or a key in `values`, is not set (a required key that an `unknown` finding already suggests is not reported twice)",
+        ),
+        Code::fail(
+            "compose_env/wrong-value",
+            "a value differs from `values` (secret values are not shown)",
+        ),
+        Code {
+            code: "compose_env/not-json",
+            level: Level::Graded(Severity::Critical),
+            summary: "a list/set/tuple/dict/model field's value is not JSON, so pydantic-settings' `json.loads` fails and `Settings()` raises `SettingsError` before validation: the process does not start. The hint gives the JSON form (`TRUSTED_HOSTS='[\"a.com\",\"b.com\"]'`); the finding names the settings line of the field",
+        },
+        Code {
+            code: "compose_env/wrong-type",
+            level: Level::Graded(Severity::Critical),
+            summary: "a value pydantic's validation refuses (`ValidationError` in `Settings()`): not an enum or `Literal` member (case-sensitive), not a boolean word, integer, number or URL of the field's scheme, outside its `ge`/`le`/length/`pattern` constraints, or JSON whose items do not fit; names the settings line of the field (with `schema:`: the schema's types, enums and formats only)",
+        },
+        Code {
+            code: "compose_env/validator-rejects",
+            level: Level::Graded(Severity::Critical),
+            summary: "a `@field_validator` of the settings class raises on the value the service gives the field, or on its default when the service does not set it (`SECRET_KEY is not set … while ENVIRONMENT is production: Settings.validate_secret_key raises ValueError`); names the validator's `raise` line and the compose line of the guarding variable",
+        },
+        Code::info(
+            "compose_env/settings-unread",
+            "something in the settings source readyctl could not read statically (a custom `settings_customise_sources`, a computed `model_config`, a type from a module it cannot open), at its line",
+        ),
+        Code::fail(
+            "compose_env/interpolation-error",
+            "the value's `${VAR:?msg}` failed",
+        ),
+    ];
     const DOCS: &'static str = r#"# compose_env
 
 ## What it checks
@@ -485,16 +528,6 @@ Unknown keys are reported only when the accepted set is known (`settings`, `sche
 ## Findings
 Each points at the compose line (file:line:column) that sets the key, or for
 missing keys at the service's `environment:`.
-- `compose_env/unknown`: a key the app does not read, with a did-you-mean
-  (`DATABASE__NAME` → `DATABASE__DATABASE`, `JWT_SECRET` → `AUTH__JWT_SECRET_KEY`).
-- `compose_env/renamed`: a key listed in `renamed`.
-- `compose_env/missing`: a required key, or a key in `values`, is not set (a required key that an `unknown` finding already suggests is not reported twice).
-- `compose_env/wrong-value`: a value differs from `values` (secret values are not shown).
-- `compose_env/not-json` (critical): a list/set/tuple/dict/model field's value is not JSON, so pydantic-settings' `json.loads` fails and `Settings()` raises `SettingsError` before validation: the process does not start. The hint gives the JSON form (`TRUSTED_HOSTS='["a.com","b.com"]'`); the finding names the settings line of the field.
-- `compose_env/wrong-type` (critical): a value pydantic's validation refuses (`ValidationError` in `Settings()`): not an enum or `Literal` member (case-sensitive), not a boolean word, integer, number or URL of the field's scheme, outside its `ge`/`le`/length/`pattern` constraints, or JSON whose items do not fit; names the settings line of the field.
-- `compose_env/validator-rejects` (critical): a `@field_validator` of the settings class raises on the value the service gives the field, or on its default when the service does not set it (`SECRET_KEY is not set … while ENVIRONMENT is production: Settings.validate_secret_key raises ValueError`); names the validator's `raise` line and the compose line of the guarding variable.
-- `compose_env/settings-unread` (information, never fails the check): something in the settings source readyctl could not read statically (a custom `settings_customise_sources`, a computed `model_config`, a type from a module it cannot open), at its line.
-- `compose_env/interpolation-error`: the value's `${VAR:?msg}` failed.
 "#;
 
     fn validate(&self) -> Vec<SpecProblem> {
