@@ -12,6 +12,8 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -64,6 +66,7 @@ pub struct Capped<S> {
     inner: S,
     read: u64,
     max: u64,
+    tripped: Option<Arc<AtomicBool>>,
 }
 
 impl<S> Capped<S> {
@@ -73,7 +76,16 @@ impl<S> Capped<S> {
             inner,
             read: 0,
             max,
+            tripped: None,
         }
+    }
+
+    /// Sets `flag` when the limit is reached. Protocol clients wrap the
+    /// read error in their own words (or only time out afterwards), so the
+    /// caller learns from the flag, not the error, that the cap ended it.
+    pub fn with_tripwire(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.tripped = Some(flag);
+        self
     }
 
     /// The error a capped read returns (its text reaches the check's reason).
@@ -92,6 +104,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for Capped<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         if self.read >= self.max {
+            if let Some(flag) = &self.tripped {
+                flag.store(true, Ordering::Relaxed);
+            }
             return Poll::Ready(Err(Self::over_limit(self.max)));
         }
         let before = buf.filled().len();

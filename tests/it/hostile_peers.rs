@@ -1,0 +1,217 @@
+//! Hostile peers that speak just enough of a protocol to get past the
+//! handshake, then send what no real server does: an endless bulk string, an
+//! enormous or deeply nested reply, an endless JSON body, headers that never
+//! end. Real servers cannot be made to do this, so these are tokio listeners
+//! in the test process (the measured process is readyctl alone).
+//!
+//! Each hostile check must fail with a plain reason within its timeout, the
+//! run's peak memory (`/usr/bin/time -v`) must stay under
+//! [`PEAK_RSS_KIB`](crate::hostile_bounds::PEAK_RSS_KIB), and a healthy
+//! check in the same run still passes.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::hostile_bounds::{PEAK_RSS_KIB, Run, check, report, timed};
+
+/// Each hostile check's timeout: long enough for an unbounded reader to eat
+/// gigabytes from loopback.
+const TIMEOUT_S: u64 = 5;
+
+static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+});
+
+/// Writes `head`, then `unit` over and over until the peer goes away.
+async fn endless<W: AsyncWriteExt + Unpin>(w: &mut W, head: &[u8], unit: &[u8]) {
+    if w.write_all(head).await.is_err() {
+        return;
+    }
+    let chunk: Vec<u8> = unit.iter().copied().cycle().take(64 * 1024).collect();
+    while w.write_all(&chunk).await.is_ok() {}
+}
+
+/// Starts a TCP listener serving every connection with `serve`; its port.
+fn listen<F, Fut>(serve: F) -> u16
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.set_nonblocking(true).unwrap();
+    let port = l.local_addr().unwrap().port();
+    RT.spawn(async move {
+        let l = tokio::net::TcpListener::from_std(l).unwrap();
+        while let Ok((s, _)) = l.accept().await {
+            tokio::spawn(serve(s));
+        }
+    });
+    port
+}
+
+/// Runs `catalogue` (with a healthy `ok` check appended) under
+/// `/usr/bin/time -v`; asserts the run's bounds and returns the report.
+fn run_hostile(mut catalogue: String) -> (Value, Run) {
+    let dir = tempfile::tempdir().unwrap();
+    catalogue.push_str("  - {id: ok, kind: file, title: t, path: readyctl.yml}\n");
+    let cat = dir.path().join("readyctl.yml");
+    std::fs::write(&cat, &catalogue).unwrap();
+    let rep = dir.path().join("r.json");
+    let r = timed(&[
+        "check",
+        "--catalog",
+        cat.to_str().unwrap(),
+        "--root",
+        dir.path().to_str().unwrap(),
+        "--concurrency",
+        "16",
+        "--report-json",
+        rep.to_str().unwrap(),
+    ]);
+    for bad in ["panicked", "memory allocation", "stack overflow"] {
+        assert!(!r.stderr.contains(bad), "{bad}:\n{}", r.stderr);
+    }
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let j = report(&rep);
+    assert_eq!(check(&j, "ok")["status"], "pass");
+    assert!(
+        r.took < Duration::from_secs(TIMEOUT_S + 4),
+        "took {:?}",
+        r.took
+    );
+    assert!(r.peak_kib < PEAK_RSS_KIB, "peak {} KiB", r.peak_kib);
+    eprintln!("peak RSS {} KiB, {:?}", r.peak_kib, r.took);
+    (j, r)
+}
+
+/// Asserts `id` failed (not passed, not a crash) with a one-line reason
+/// naming 127.0.0.1 and containing `words`, within its timeout.
+fn assert_plain(j: &Value, id: &str, words: &str) {
+    let c = check(j, id);
+    let m = c["message"].as_str().unwrap_or_default();
+    assert_eq!(c["status"], "fail", "{id}: {c}");
+    assert!(m.contains(words), "{id}: {m}");
+    assert!(m.contains("127.0.0.1"), "{id} does not say where: {m}");
+    assert!(!m.contains('\n') && m.len() < 400, "{id}: {m}");
+    for unclear in ["Error {", "Custom {", "kind: ", "Os {"] {
+        assert!(!m.contains(unclear), "{id}: {m}");
+    }
+    let ms = c["duration_ms"].as_f64().unwrap();
+    assert!(
+        ms <= (TIMEOUT_S * 1000 + 500) as f64,
+        "{id} took {ms} ms, past its timeout"
+    );
+    eprintln!("{id:>24}  {ms:>6.0} ms  {m}");
+}
+
+// ---- Redis ---------------------------------------------------------------
+
+/// Reads one RESP command (an array of bulk strings) from `buf`; returns its
+/// upper-cased name and the bytes it took.
+fn resp_command(buf: &[u8]) -> Option<(String, usize)> {
+    fn line(buf: &[u8], at: usize) -> Option<(&[u8], usize)> {
+        let end = buf[at..].windows(2).position(|w| w == b"\r\n")? + at;
+        Some((&buf[at..end], end + 2))
+    }
+    let (head, mut at) = line(buf, 0)?;
+    let n: usize = std::str::from_utf8(head.strip_prefix(b"*")?)
+        .ok()?
+        .parse()
+        .ok()?;
+    let mut name = String::new();
+    for i in 0..n {
+        let (len, next) = line(buf, at)?;
+        let len: usize = std::str::from_utf8(len.strip_prefix(b"$")?)
+            .ok()?
+            .parse()
+            .ok()?;
+        if buf.len() < next + len + 2 {
+            return None;
+        }
+        if i == 0 {
+            name = String::from_utf8_lossy(&buf[next..next + len]).to_ascii_uppercase();
+        }
+        at = next + len + 2;
+    }
+    Some((name, at))
+}
+
+/// A peer that answers Redis correctly until `hostile` names the command it
+/// answers with `head` followed by `unit` forever.
+fn redis_peer(hostile: &'static str, head: &'static [u8], unit: &'static [u8]) -> u16 {
+    listen(move |mut s| async move {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            while let Some((name, used)) = resp_command(&buf) {
+                buf.drain(..used);
+                if name == hostile {
+                    endless(&mut s, head, unit).await;
+                    return;
+                }
+                let info = "# Server\r\nredis_version:7.2.0\r\n";
+                let answer = match name.as_str() {
+                    "PING" => "+PONG\r\n".to_string(),
+                    "INFO" => format!("${}\r\n{info}\r\n", info.len()),
+                    _ => "+OK\r\n".to_string(),
+                };
+                if s.write_all(answer.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+            match s.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    })
+}
+
+#[test]
+fn hostile_redis_replies_fail_plainly_with_bounded_memory() {
+    let cases: [(&str, &str, &[u8], &[u8]); 5] = [
+        // A bulk string declared at 1 GiB and streamed at loopback speed.
+        (
+            "info-endless-bulk",
+            "INFO",
+            b"$1073741824\r\n",
+            b"redis_version:7\r\n",
+        ),
+        // An array declared at 2 billion tiny elements, each a ~60-byte value.
+        ("config-huge-array", "CONFIG", b"*2000000000\r\n", b":1\r\n"),
+        // RESP3 nulls, three bytes each: the most values per byte.
+        (
+            "config-array-of-nulls",
+            "CONFIG",
+            b"*2000000000\r\n",
+            b"_\r\n",
+        ),
+        ("info-deeply-nested", "INFO", b"", b"*1\r\n"),
+        ("ping-endless-line", "PING", b"+", b"PONG"),
+    ];
+    let mut cat = String::from("version: 1\nchecks:\n");
+    for (id, cmd, head, unit) in cases {
+        let port = redis_peer(cmd, head, unit);
+        cat.push_str(&format!(
+            "  - {{id: {id}, kind: redis, title: t, url: \"redis://127.0.0.1:{port}\", config: {{maxmemory: 256mb}}, timeout: {TIMEOUT_S}s}}\n"
+        ));
+    }
+    let (j, _) = run_hostile(cat);
+    for id in [
+        "info-endless-bulk",
+        "config-huge-array",
+        "config-array-of-nulls",
+        "ping-endless-line",
+    ] {
+        assert_plain(&j, id, "sent more than 1 MiB");
+    }
+    // redis-rs refuses nesting past 100 levels itself, at once.
+    assert_plain(&j, "info-deeply-nested", "not the Redis protocol");
+}
