@@ -135,6 +135,102 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Capped<S> {
     }
 }
 
+/// An HTTP/1 response stream (headers, then a JSON body) whose reads fail
+/// once the body has opened more than `max` JSON objects. A client that
+/// deserializes into typed models (bollard) turns `{}` — 3 bytes — into a
+/// model of up to ~3 KB, so a byte limit alone does not bound memory; an
+/// object count does. Braces inside strings are not counted. One response
+/// per stream (every Docker API request has its own connection).
+#[derive(Debug)]
+pub struct JsonObjects<S> {
+    inner: S,
+    max: u64,
+    objects: u64,
+    /// The last bytes of the header, until the blank line that ends it.
+    head: u32,
+    in_body: bool,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl<S> JsonObjects<S> {
+    /// Wraps `inner`, allowing `max` JSON objects in the body.
+    pub fn new(inner: S, max: u64) -> Self {
+        JsonObjects {
+            inner,
+            max,
+            objects: 0,
+            head: 0,
+            in_body: false,
+            in_string: false,
+            escaped: false,
+        }
+    }
+
+    /// The error a read past the budget returns.
+    pub fn over_budget(max: u64) -> io::Error {
+        io::Error::other(format!(
+            "the answer holds more than {max} JSON objects; readyctl stopped reading"
+        ))
+    }
+
+    fn scan(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if !self.in_body {
+                self.head = (self.head << 8) | u32::from(b);
+                self.in_body = self.head == u32::from_be_bytes(*b"\r\n\r\n");
+                continue;
+            }
+            match (self.in_string, self.escaped, b) {
+                (true, true, _) => self.escaped = false,
+                (true, false, b'\\') => self.escaped = true,
+                (true, false, b'"') => self.in_string = false,
+                (false, _, b'"') => self.in_string = true,
+                (false, _, b'{') => self.objects += 1,
+                _ => {}
+            }
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for JsonObjects<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.objects > self.max {
+            return Poll::Ready(Err(Self::over_budget(self.max)));
+        }
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = &r {
+            let this = &mut *self;
+            this.scan(&buf.filled()[before..]);
+            if self.objects > self.max {
+                return Poll::Ready(Err(Self::over_budget(self.max)));
+            }
+        }
+        r
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for JsonObjects<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
 /// The last `max` bytes pushed into it, and how many came in all.
 #[derive(Debug, Clone)]
 pub struct Tail {
@@ -209,6 +305,23 @@ mod tests {
         assert_eq!(t.text(), "6789");
         assert!(t.truncated());
         assert_eq!(t.total, 16);
+    }
+
+    #[tokio::test]
+    async fn json_objects_are_counted_in_the_body_only_outside_strings() {
+        let ok = b"HTTP/1.1 200 OK\r\nX: {{{\r\n\r\n[{\"a\":\"{{{\\\"{\"},{}]";
+        let mut out = Vec::new();
+        JsonObjects::new(&ok[..], 2)
+            .read_to_end(&mut out)
+            .await
+            .unwrap();
+        assert_eq!(out, ok);
+        let many = [&b"HTTP/1.1 200 OK\r\n\r\n["[..], &b"{},".repeat(10)].concat();
+        let e = JsonObjects::new(&many[..], 9)
+            .read_to_end(&mut Vec::new())
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("more than 9 JSON objects"), "{e}");
     }
 
     #[tokio::test]

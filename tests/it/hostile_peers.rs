@@ -215,3 +215,114 @@ fn hostile_redis_replies_fail_plainly_with_bounded_memory() {
     // redis-rs refuses nesting past 100 levels itself, at once.
     assert_plain(&j, "info-deeply-nested", "not the Redis protocol");
 }
+
+// ---- Docker Engine API ---------------------------------------------------
+
+/// What a hostile daemon does after answering `/version` honestly.
+#[derive(Clone, Copy)]
+enum Daemon {
+    /// `200`, then `[{},{},…]` forever (each `{}` a ~750-byte model in bollard).
+    EmptyObjects,
+    /// `200`, then one endless string.
+    EndlessString,
+    /// A header line that never ends (also for `/version`).
+    EndlessHeader,
+}
+
+/// Reads a request head; `None` when the peer went away.
+async fn request_head<S: AsyncReadExt + Unpin>(s: &mut S) -> Option<String> {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+        match s.read(&mut buf).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+    Some(String::from_utf8_lossy(&seen).into_owned())
+}
+
+async fn daemon<S: AsyncReadExt + AsyncWriteExt + Unpin>(mut s: S, how: Daemon) {
+    while let Some(head) = request_head(&mut s).await {
+        let json = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n";
+        match how {
+            Daemon::EndlessHeader => {
+                endless(&mut s, b"HTTP/1.1 200 OK\r\nX-Padding: ", b"a").await;
+                return;
+            }
+            _ if head.contains("/version") => {
+                let body = r#"{"Version":"27.0.0","ApiVersion":"1.45","MinAPIVersion":"1.24"}"#;
+                let _ = s
+                    .write_all(
+                        format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                            body.len()
+                        )
+                        .as_bytes(),
+                    )
+                    .await;
+            }
+            Daemon::EmptyObjects => {
+                endless(&mut s, format!("{json}[").as_bytes(), b"{},").await;
+                return;
+            }
+            Daemon::EndlessString => {
+                endless(&mut s, format!("{json}[{{\"Id\":\"").as_bytes(), b"a").await;
+                return;
+            }
+        }
+    }
+}
+
+fn docker_tcp(how: Daemon) -> u16 {
+    listen(move |s| daemon(s, how))
+}
+
+fn docker_unix(dir: &std::path::Path, how: Daemon) -> std::path::PathBuf {
+    let sock = dir.join("docker.sock");
+    let l = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    l.set_nonblocking(true).unwrap();
+    RT.spawn(async move {
+        let l = tokio::net::UnixListener::from_std(l).unwrap();
+        while let Ok((s, _)) = l.accept().await {
+            tokio::spawn(daemon(s, how));
+        }
+    });
+    sock
+}
+
+#[test]
+fn hostile_docker_daemons_fail_plainly_with_bounded_memory() {
+    let socks = tempfile::tempdir().unwrap();
+    let objects = docker_tcp(Daemon::EmptyObjects);
+    let string = docker_tcp(Daemon::EndlessString);
+    let header = docker_tcp(Daemon::EndlessHeader);
+    let unix = docker_unix(socks.path(), Daemon::EmptyObjects);
+    let swarm = docker_tcp(Daemon::EmptyObjects);
+    let t = format!("timeout: {TIMEOUT_S}s");
+    let cat = format!(
+        r#"version: 1
+checks:
+  - {{id: empty-objects, kind: docker, title: t, host: "tcp://127.0.0.1:{objects}", names: [app], {t}}}
+  - {{id: endless-string, kind: docker, title: t, host: "tcp://127.0.0.1:{string}", names: [app], {t}}}
+  - {{id: endless-header, kind: docker, title: t, host: "tcp://127.0.0.1:{header}", names: [app], {t}}}
+  - {{id: unix-objects, kind: docker, title: t, host: "unix://{}", names: [app], {t}}}
+  - {{id: swarm-objects, kind: swarm, title: t, host: "tcp://127.0.0.1:{swarm}", stack: app, {t}}}
+"#,
+        unix.display()
+    );
+    let (j, _) = run_hostile(cat);
+    for id in ["empty-objects", "swarm-objects"] {
+        assert_plain(&j, id, "more than 100000 JSON objects");
+    }
+    assert_plain(&j, "endless-string", "sent more than 16 MiB");
+    assert_plain(&j, "endless-header", "not valid HTTP");
+    // The socket is named by its path.
+    let c = check(&j, "unix-objects");
+    assert_eq!(c["status"], "fail", "{c}");
+    let m = c["message"].as_str().unwrap();
+    assert!(
+        m.contains("docker.sock") && m.contains("more than 100000 JSON objects"),
+        "{m}"
+    );
+}
