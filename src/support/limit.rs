@@ -206,10 +206,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for JsonObjects<S> {
         let r = Pin::new(&mut self.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = &r {
             let this = &mut *self;
+            // Past the budget, the next read fails (a read that filled
+            // bytes must not also fail).
             this.scan(&buf.filled()[before..]);
-            if self.objects > self.max {
-                return Poll::Ready(Err(Self::over_budget(self.max)));
-            }
         }
         r
     }
