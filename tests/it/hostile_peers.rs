@@ -94,11 +94,17 @@ fn run_hostile(mut catalogue: String) -> (Value, Run) {
 /// Asserts `id` failed (not passed, not a crash) with a one-line reason
 /// naming 127.0.0.1 and containing `words`, within its timeout.
 fn assert_plain(j: &Value, id: &str, words: &str) {
+    let m = assert_fails_with(j, id, words);
+    assert!(m.contains("127.0.0.1"), "{id} does not say where: {m}");
+}
+
+/// [`assert_plain`] for a reason about a document (the check's URL is in
+/// the report beside it); returns the reason.
+fn assert_fails_with(j: &Value, id: &str, words: &str) -> String {
     let c = check(j, id);
     let m = c["message"].as_str().unwrap_or_default();
     assert_eq!(c["status"], "fail", "{id}: {c}");
     assert!(m.contains(words), "{id}: {m}");
-    assert!(m.contains("127.0.0.1"), "{id} does not say where: {m}");
     assert!(!m.contains('\n') && m.len() < 400, "{id}: {m}");
     for unclear in ["Error {", "Custom {", "kind: ", "Os {"] {
         assert!(!m.contains(unclear), "{id}: {m}");
@@ -109,6 +115,7 @@ fn assert_plain(j: &Value, id: &str, words: &str) {
         "{id} took {ms} ms, past its timeout"
     );
     eprintln!("{id:>24}  {ms:>6.0} ms  {m}");
+    m.to_string()
 }
 
 // ---- Redis ---------------------------------------------------------------
@@ -325,4 +332,50 @@ checks:
         m.contains("docker.sock") && m.contains("more than 100000 JSON objects"),
         "{m}"
     );
+}
+
+// ---- http JSON assertions ------------------------------------------------
+
+/// An HTTP server answering every request with `body` (JSON).
+fn http_body(body: &'static [u8]) -> u16 {
+    listen(move |mut s| async move {
+        if request_head(&mut s).await.is_none() {
+            return;
+        }
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        let _ = s.write_all(head.as_bytes()).await;
+        let _ = s.write_all(body).await;
+    })
+}
+
+#[test]
+fn huge_and_deep_json_bodies_within_the_body_cap_are_refused_not_parsed() {
+    // Just under the 4 MiB body cap: 1.4 million empty objects (~110 MiB
+    // parsed, each), and a million levels of nesting.
+    let many: &'static [u8] = format!("[{}{{}}]", "{},".repeat(1_390_000))
+        .leak()
+        .as_bytes();
+    let deep: &'static [u8] = format!("{}{}", "[".repeat(2_000_000), "]".repeat(2_000_000))
+        .leak()
+        .as_bytes();
+    let many_port = http_body(many);
+    let deep_port = http_body(deep);
+    let mut cat = String::from("version: 1\nchecks:\n");
+    // Twenty at once: the process-wide budget, not only each document's.
+    for i in 0..20 {
+        cat.push_str(&format!(
+            "  - {{id: many-{i}, kind: http, title: t, url: \"http://127.0.0.1:{many_port}/\", expect: {{json: [{{path: \"$[0]\", exists: true}}]}}, timeout: {TIMEOUT_S}s}}\n"
+        ));
+    }
+    cat.push_str(&format!(
+        "  - {{id: deep, kind: http, title: t, url: \"http://127.0.0.1:{deep_port}/\", expect: {{json: [{{path: \"$[0]\", exists: true}}]}}, timeout: {TIMEOUT_S}s}}\n"
+    ));
+    let (j, _) = run_hostile(cat);
+    for i in 0..20 {
+        assert_fails_with(&j, &format!("many-{i}"), "more than 500000 values");
+    }
+    assert_fails_with(&j, "deep", "nested deeper than 64 levels");
 }
