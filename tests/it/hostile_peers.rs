@@ -379,3 +379,46 @@ fn huge_and_deep_json_bodies_within_the_body_cap_are_refused_not_parsed() {
     }
     assert_fails_with(&j, "deep", "nested deeper than 64 levels");
 }
+
+// ---- PostgreSQL ----------------------------------------------------------
+
+/// A peer that refuses TLS, accepts the startup with AuthenticationOk, then
+/// sends a ParameterStatus declared at 2 GiB and streams it forever.
+fn postgres_peer() -> u16 {
+    listen(|mut s| async move {
+        let mut buf = [0u8; 4096];
+        let Ok(n) = s.read(&mut buf).await else {
+            return;
+        };
+        // SSLRequest (length 8, code 80877103): no TLS here, then the startup.
+        if n >= 8 && buf[4..8] == [0x04, 0xd2, 0x16, 0x2f] {
+            if s.write_all(b"N").await.is_err() || s.read(&mut buf).await.is_err() {
+                return;
+            }
+        }
+        endless(
+            &mut s,
+            b"R\x00\x00\x00\x08\x00\x00\x00\x00S\x7f\xff\xff\xffserver_version\x00",
+            b"16.0",
+        )
+        .await;
+    })
+}
+
+#[test]
+fn a_postgres_message_declared_at_2_gib_fails_plainly_with_bounded_memory() {
+    let plain = postgres_peer();
+    let prefer = postgres_peer();
+    let cat = format!(
+        r#"version: 1
+checks:
+  - {{id: pg-plain, kind: postgres, title: t, url: "postgres://app:pw-hostile@127.0.0.1:{plain}/app?sslmode=disable", timeout: {TIMEOUT_S}s}}
+  - {{id: pg-prefer, kind: postgres, title: t, url: "postgres://app:pw-hostile@127.0.0.1:{prefer}/app", timeout: {TIMEOUT_S}s}}
+"#
+    );
+    let (j, r) = run_hostile(cat);
+    for id in ["pg-plain", "pg-prefer"] {
+        assert_plain(&j, id, "sent more than 64 MiB");
+    }
+    assert!(!r.stdout.contains("pw-hostile"));
+}
