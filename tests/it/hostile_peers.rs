@@ -391,10 +391,11 @@ fn postgres_peer() -> u16 {
             return;
         };
         // SSLRequest (length 8, code 80877103): no TLS here, then the startup.
-        if n >= 8 && buf[4..8] == [0x04, 0xd2, 0x16, 0x2f] {
-            if s.write_all(b"N").await.is_err() || s.read(&mut buf).await.is_err() {
-                return;
-            }
+        if n >= 8
+            && buf[4..8] == [0x04, 0xd2, 0x16, 0x2f]
+            && (s.write_all(b"N").await.is_err() || s.read(&mut buf).await.is_err())
+        {
+            return;
         }
         endless(
             &mut s,
