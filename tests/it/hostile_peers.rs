@@ -423,3 +423,38 @@ checks:
     }
     assert!(!r.stdout.contains("pw-hostile"));
 }
+
+// ---- TLS -----------------------------------------------------------------
+
+/// A TLS 1.2 peer: a plain ServerHello, then a Certificate message declared
+/// at 16 MiB (a chain of ~10,000 certificates) streamed record by record.
+fn huge_chain_peer() -> u16 {
+    listen(|mut s| async move {
+        let mut buf = [0u8; 4096];
+        if s.read(&mut buf).await.is_err() {
+            return;
+        }
+        let mut hello = vec![
+            0x16, 0x03, 0x03, 0x00, 0x2a, 0x02, 0x00, 0x00, 0x26, 0x03, 0x03,
+        ];
+        hello.extend_from_slice(&[0x11; 32]); // server random
+        hello.extend_from_slice(&[0x00, 0xc0, 0x2f, 0x00]); // no session id, ECDHE-RSA-AES128-GCM, no compression
+        // One record opening the Certificate message, then endless records.
+        hello.extend_from_slice(&[0x16, 0x03, 0x03, 0x40, 0x00, 0x0b, 0xff, 0xff, 0xff]);
+        let mut record = vec![0x30; 0x4000 - 4];
+        record.extend_from_slice(&[0x16, 0x03, 0x03, 0x40, 0x00]);
+        endless(&mut s, &hello, &record).await;
+    })
+}
+
+#[test]
+fn an_enormous_certificate_chain_fails_plainly_not_as_a_non_tls_port() {
+    let port = huge_chain_peer();
+    let cat = format!(
+        "version: 1\nchecks:\n  - {{id: huge-chain, kind: tls, title: t, address: \"127.0.0.1:{port}\", timeout: {TIMEOUT_S}s}}\n"
+    );
+    let (j, _) = run_hostile(cat);
+    let m = assert_fails_with(&j, "huge-chain", "certificate chain");
+    assert!(m.contains("127.0.0.1"), "{m}");
+    assert!(!m.contains("not a TLS port"), "{m}");
+}
