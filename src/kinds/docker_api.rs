@@ -203,7 +203,11 @@ pub fn describe_error(host: &str, e: &bollard::errors::Error) -> String {
                 over_limit(e).unwrap_or_default()
             )
         }
-        _ => match io_kind(e) {
+        // The transport's own connect error (`transparent`: no source).
+        _ => match io_kind(e).or(match e {
+            E::IOError { err } => Some(err.kind()),
+            _ => None,
+        }) {
             Some(std::io::ErrorKind::PermissionDenied) => permission_denied(&shown),
             Some(std::io::ErrorKind::ConnectionRefused) => format!(
                 "Docker daemon not answering at {shown}: connection refused (the socket exists but no daemon listens; is dockerd running?)"
