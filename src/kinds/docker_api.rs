@@ -93,7 +93,89 @@ pub fn connect(host: &str) -> Result<Docker, String> {
             shown_host(host)
         ));
     }
-    Docker::connect_with_host(host).map_err(|e| describe_error(host, &e))
+    let endpoint = match (socket_path(host), host.strip_prefix("tcp://")) {
+        (Some(path), _) => Endpoint::Unix(path.into()),
+        (None, Some(addr)) => Endpoint::Tcp(addr.trim_end_matches('/').to_string()),
+        (None, None) => match host.strip_prefix("http://") {
+            Some(addr) => Endpoint::Tcp(addr.trim_end_matches('/').to_string()),
+            // https://: bollard's own TLS client (not capped; rare for a daemon).
+            None => return Docker::connect_with_host(host).map_err(|e| describe_error(host, &e)),
+        },
+    };
+    Docker::connect_with_custom_transport(
+        move |req| request(endpoint.clone(), req),
+        Some("http://docker"),
+        120,
+        bollard::API_DEFAULT_VERSION,
+    )
+    .map_err(|e| describe_error(host, &e))
+}
+
+/// Most bytes one Docker API answer may be: `GET /containers/json?all=1` on
+/// a host with a thousand containers is ~2.5 MB.
+pub const MAX_ANSWER_BYTES: u64 = crate::support::limit::MAX_STREAM_BYTES;
+
+/// Most JSON objects one answer may hold. bollard deserializes into typed
+/// models of up to ~3 KB (`ContainerInspectResponse`), so `[{},{},…]`
+/// costs ~250 times its size: the count, not the bytes, bounds memory. A
+/// thousand containers are ~15,000 objects.
+pub const MAX_ANSWER_OBJECTS: u64 = 100_000;
+
+/// Where the daemon listens (`unix://` or `tcp://`/`http://`).
+#[derive(Debug, Clone)]
+enum Endpoint {
+    Unix(std::path::PathBuf),
+    Tcp(String),
+}
+
+/// One request on its own connection, read through
+/// [`Capped`](crate::support::limit::Capped) and
+/// [`JsonObjects`](crate::support::limit::JsonObjects): bollard reads whole
+/// answers before parsing them, so the limits sit on the socket under it.
+async fn request(
+    endpoint: Endpoint,
+    req: bollard::BollardRequest,
+) -> Result<hyper::Response<hyper::body::Incoming>, bollard::errors::Error> {
+    use crate::support::limit::{Capped, JsonObjects};
+    let (mut parts, body) = req.into_parts();
+    // The request target is origin-form (`/v1.47/containers/json`), as
+    // dockerd's own clients send it; the Host header names the daemon.
+    let target = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".to_string());
+    let host = match &endpoint {
+        Endpoint::Unix(_) => "docker".to_string(),
+        Endpoint::Tcp(a) => a.clone(),
+    };
+    parts.uri = target
+        .parse()
+        .map_err(|e: hyper::http::uri::InvalidUri| std::io::Error::other(e.to_string()))?;
+    if let Ok(h) = hyper::header::HeaderValue::from_str(&host) {
+        parts.headers.insert(hyper::header::HOST, h);
+    }
+    let req = hyper::Request::from_parts(parts, body);
+    macro_rules! send {
+        ($stream:expr) => {{
+            let io = hyper_util::rt::TokioIo::new(JsonObjects::new(
+                Capped::new($stream, MAX_ANSWER_BYTES),
+                MAX_ANSWER_OBJECTS,
+            ));
+            let (mut sender, conn) = hyper::client::conn::http1::handshake(io).await?;
+            // The connection ends with the answer's body (or its error).
+            tokio::spawn(conn);
+            sender.send_request(req).await?
+        }};
+    }
+    Ok(match endpoint {
+        Endpoint::Unix(path) => send!(tokio::net::UnixStream::connect(path).await?),
+        Endpoint::Tcp(addr) => {
+            let s = tokio::net::TcpStream::connect(addr).await?;
+            let _ = s.set_nodelay(true);
+            send!(s)
+        }
+    })
 }
 
 fn permission_denied(path: &str) -> String {
@@ -115,7 +197,17 @@ pub fn describe_error(host: &str, e: &bollard::errors::Error) -> String {
             message,
         } => format!("Docker daemon at {shown} answered HTTP {status_code}: {message}"),
         E::RequestTimeoutError => format!("Docker daemon at {shown} did not answer in time"),
-        _ => match io_kind(e) {
+        _ if over_limit(e).is_some() => {
+            format!(
+                "Docker daemon at {shown}: {}",
+                over_limit(e).unwrap_or_default()
+            )
+        }
+        // The transport's own connect error (`transparent`: no source).
+        _ => match io_kind(e).or(match e {
+            E::IOError { err } => Some(err.kind()),
+            _ => None,
+        }) {
             Some(std::io::ErrorKind::PermissionDenied) => permission_denied(&shown),
             Some(std::io::ErrorKind::ConnectionRefused) => format!(
                 "Docker daemon not answering at {shown}: connection refused (the socket exists but no daemon listens; is dockerd running?)"
@@ -132,6 +224,20 @@ pub fn describe_error(host: &str, e: &bollard::errors::Error) -> String {
             },
         },
     }
+}
+
+/// The limit's own words when a read stopped at [`MAX_ANSWER_BYTES`] or
+/// [`MAX_ANSWER_OBJECTS`] (hyper and bollard wrap them).
+fn over_limit(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let text = err.to_string();
+        if text.contains("readyctl stopped reading") {
+            return Some(text);
+        }
+        cur = err.source();
+    }
+    None
 }
 
 fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {

@@ -518,6 +518,13 @@ A request that does not complete (`refused`, `timed out`, `TLS failure`,
             body,
             elapsed,
         };
+        // A turn to hold the parsed body, so concurrent checks cannot
+        // multiply the per-document bound (support::json).
+        let _turn = if self.needs_json() {
+            crate::support::json::admit(crate::support::json::shape(&resp.body)).await
+        } else {
+            None
+        };
         let (findings, captures) = self.evaluate(&resp);
         let ms = elapsed.as_secs_f64() * 1000.0;
         let mut out = Outcome::from_findings(
@@ -563,6 +570,14 @@ async fn read_body(mut resp: reqwest::Response) -> Result<String, reqwest::Error
 }
 
 impl HttpCheck {
+    /// Whether judging the answer parses its body as JSON.
+    fn needs_json(&self) -> bool {
+        !self.expect.json.is_empty()
+            || self.capture.values().any(|c| {
+                matches!(c, Capture::Path(_)) || matches!(c, Capture::Spec(s) if s.json.is_some())
+            })
+    }
+
     /// Checks every expectation on `r`; returns findings and captured values.
     pub fn evaluate(&self, r: &Response) -> (Vec<Finding>, Vec<(String, String)>) {
         let mut f = Vec::new();
@@ -619,19 +634,21 @@ impl HttpCheck {
                     .expected_actual(format!("matches `{m}`"), excerpt(&r.body)),
             );
         }
-        let needs_json = !self.expect.json.is_empty()
-            || self.capture.values().any(|c| {
-                matches!(c, Capture::Path(_)) || matches!(c, Capture::Spec(s) if s.json.is_some())
-            });
+        let needs_json = self.needs_json();
         let json: Option<Value> = if needs_json {
-            match serde_json::from_str(&r.body) {
+            use crate::support::json::{self, Refused};
+            match json::parse(&r.body, json::shape(&r.body)) {
                 Ok(v) => Some(v),
-                Err(e) => {
+                Err(Refused::Invalid(e)) => {
                     f.push(
                         Finding::new(format!("body is not JSON: {e}"))
                             .code("http/json")
                             .expected_actual("a JSON body", excerpt(&r.body)),
                     );
+                    None
+                }
+                Err(e) => {
+                    f.push(Finding::new(e.to_string()).code("http/json"));
                     None
                 }
             }

@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
@@ -268,9 +270,15 @@ checks:
                 if let Some(pw) = live.url.password() {
                     cx.redactor.add(decode(pw));
                 }
-                let out = self.run_live(cx, &live).await;
-                // redis-rs turns certificate verification off for
-                // `rediss://…#insecure`: allowed, but never silently.
+                let over = Arc::new(AtomicBool::new(false));
+                let out = self.run_live(cx, &live, &over).await;
+                // However redis-rs words the broken stream (or a timeout
+                // after it), the reason is the cap.
+                if over.load(Ordering::Relaxed) && out.status() != crate::report::Status::Pass {
+                    return too_large(&address(&live.url));
+                }
+                // `rediss://…#insecure` turns certificate verification off:
+                // allowed, but never silently.
                 if live.url.scheme() == "rediss"
                     && live.url.fragment() == Some("insecure")
                     && out.status() == crate::report::Status::Pass
@@ -709,7 +717,7 @@ impl RedisCheck {
         Outcome::pass(ok)
     }
 
-    async fn run_live(&self, cx: &RunContext, live: &Live) -> Outcome {
+    async fn run_live(&self, cx: &RunContext, live: &Live, over: &Arc<AtomicBool>) -> Outcome {
         crate::tls::install_provider();
         let addr = address(&live.url);
         let user = match live.url.username() {
@@ -732,8 +740,8 @@ impl RedisCheck {
 
         // A plain TCP connect first, so "nothing listens" and "no route" are
         // told apart from "listens but does not speak Redis".
-        match tokio::time::timeout(left(), tokio::net::TcpStream::connect(&addr)).await {
-            Ok(Ok(_)) => {}
+        let tcp = match tokio::time::timeout(left(), tokio::net::TcpStream::connect(&addr)).await {
+            Ok(Ok(s)) => s,
             Ok(Err(e)) => {
                 return unreachable(crate::support::net::describe_connect_error(&addr, &e));
             }
@@ -743,10 +751,6 @@ impl RedisCheck {
                     fmt_d(budget)
                 ));
             }
-        }
-        let client = match self.client(&live.url, live.ca_file.as_deref(), cx) {
-            Ok(c) => c,
-            Err(e) => return Outcome::error(e),
         };
         let cfg = redis::AsyncConnectionConfig::new()
             .set_connection_timeout(Some(left()))
@@ -757,17 +761,22 @@ impl RedisCheck {
                 fmt_d(budget)
             ))
         };
-        let mut con = match tokio::time::timeout(
+        let conn = match tokio::time::timeout(
             left(),
-            client.get_multiplexed_async_connection_with_config(&cfg),
+            open(&live.url, live.ca_file.as_deref(), tcp, cfg, over),
         )
         .await
         {
             Err(_) => return no_answer(),
-            Ok(Err(e)) if e.is_timeout() => return no_answer(),
-            Ok(Err(e)) => return connect_failure(&addr, &user, &live.url, &e),
+            Ok(Err(OpenError::Setup(e))) => return Outcome::error(e),
+            Ok(Err(OpenError::Tls(e))) => {
+                return unreachable(format!("TLS with {addr} failed: {}", tls_reason(&e)));
+            }
+            Ok(Err(OpenError::Redis(e))) if e.is_timeout() => return no_answer(),
+            Ok(Err(OpenError::Redis(e))) => return connect_failure(&addr, &user, &live.url, &e),
             Ok(Ok(c)) => c,
         };
+        let mut con = conn.con.clone();
         let pong: Result<String, _> =
             match tokio::time::timeout(left(), redis::cmd("PING").query_async(&mut con)).await {
                 Err(_) => return no_answer(),
@@ -781,6 +790,14 @@ impl RedisCheck {
         let info: String =
             match tokio::time::timeout(left(), redis::cmd("INFO").query_async(&mut con)).await {
                 Ok(Ok(s)) => s,
+                Ok(Err(e))
+                    if e.kind() == redis::ErrorKind::Parse
+                        || e.to_string().contains("Parse error") =>
+                {
+                    return unreachable(format!(
+                        "{addr} answered INFO with bytes that are not the Redis protocol (RESP)"
+                    ));
+                }
                 Ok(Err(e)) => {
                     return Outcome::fail(format!("INFO failed on {addr}: {}", plain(&e)));
                 }
@@ -866,67 +883,196 @@ impl RedisCheck {
             );
         }
         if self.auth_required == Some(true) {
-            facts.auth_required = Some(self.probe_unauthenticated(cx, live, left()).await);
+            facts.auth_required = Some(self.probe_unauthenticated(live, left(), over).await);
         }
         self.judge(&facts, &RedisConf::default())
-    }
-
-    fn client(
-        &self,
-        u: &url::Url,
-        ca: Option<&Path>,
-        cx: &RunContext,
-    ) -> Result<redis::Client, String> {
-        let _ = cx;
-        match ca {
-            Some(ca) if u.scheme() == "rediss" => {
-                // redis-rs trusts only the roots it is given: give it the
-                // same store as every other kind (system roots plus the CA file).
-                let pem = crate::tls::trust_roots_pem(ca)?;
-                redis::Client::build_with_tls(
-                    u.as_str(),
-                    redis::TlsCertificates {
-                        client_tls: None,
-                        root_cert: Some(pem),
-                    },
-                )
-                .map_err(|e| format!("invalid Redis TLS settings: {}", plain(&e)))
-            }
-            _ => redis::Client::open(u.as_str())
-                .map_err(|e| format!("invalid Redis URL: {}", plain(&e))),
-        }
     }
 
     /// A second connection without credentials: `Ok(true)` when it is refused with NOAUTH.
     async fn probe_unauthenticated(
         &self,
-        cx: &RunContext,
         live: &Live,
         left: Duration,
+        over: &Arc<AtomicBool>,
     ) -> Result<bool, String> {
         let mut anon = live.url.clone();
         let _ = anon.set_username("");
         let _ = anon.set_password(None);
-        let client = self.client(&anon, live.ca_file.as_deref(), cx)?;
         let cfg = redis::AsyncConnectionConfig::new()
             .set_connection_timeout(Some(left))
             .set_response_timeout(Some(left));
         let attempt = async {
-            let mut con = client
-                .get_multiplexed_async_connection_with_config(&cfg)
-                .await?;
-            redis::cmd("PING").query_async::<String>(&mut con).await
+            let tcp = tokio::net::TcpStream::connect(address(&anon))
+                .await
+                .map_err(|e| format!("the unauthenticated probe could not connect: {e}"))?;
+            let conn = match open(&anon, live.ca_file.as_deref(), tcp, cfg, over).await {
+                Ok(c) => c,
+                Err(OpenError::Redis(e)) => return Ok(Err(e)),
+                Err(OpenError::Setup(e)) => return Err(e),
+                Err(OpenError::Tls(e)) => {
+                    return Err(format!(
+                        "the unauthenticated probe failed TLS: {}",
+                        tls_reason(&e)
+                    ));
+                }
+            };
+            let mut con = conn.con.clone();
+            Ok(redis::cmd("PING").query_async::<String>(&mut con).await)
         };
         match tokio::time::timeout(left, attempt).await {
-            Ok(Ok(_)) => Ok(false),
-            Ok(Err(e)) if is_noauth(&e) => Ok(true),
-            Ok(Err(e)) => Err(format!(
+            Ok(Ok(Ok(_))) => Ok(false),
+            Ok(Ok(Err(e))) if is_noauth(&e) => Ok(true),
+            Ok(Ok(Err(e))) => Err(format!(
                 "the unauthenticated probe failed for another reason than NOAUTH: {}",
                 plain(&e)
             )),
+            Ok(Err(e)) => Err(e),
             Err(_) => Err("the unauthenticated probe timed out".to_string()),
         }
     }
+}
+
+/// Most bytes one Redis connection may receive. A real server's `INFO` is a
+/// few KiB and `CONFIG GET` of a few keys less; redis-rs reads a reply whole
+/// before parsing it and turns every element into a value of ~60 bytes, so
+/// a reply of tiny elements costs up to ~20 times its size: the cap is small.
+pub const MAX_REPLY_BYTES: u64 = 1024 * 1024;
+
+/// A redis-rs connection over a socket readyctl opened and capped.
+struct Conn {
+    con: redis::aio::MultiplexedConnection,
+    driver: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        self.driver.abort();
+    }
+}
+
+/// Why [`open`] failed.
+enum OpenError {
+    /// A setting readyctl cannot use (the check is an `error`).
+    Setup(String),
+    /// The TLS handshake failed.
+    Tls(std::io::Error),
+    /// redis-rs's own setup (AUTH, SELECT) failed.
+    Redis(redis::RedisError),
+}
+
+/// Speaks Redis over `tcp` through [`Capped`](crate::support::limit::Capped):
+/// redis-rs would open its own socket with no limit on what it buffers, so
+/// readyctl connects (and makes the TLS connection, over the cap, for
+/// `rediss://`) and hands redis-rs the stream. `over` is set when the server
+/// sent more than [`MAX_REPLY_BYTES`].
+async fn open(
+    u: &url::Url,
+    ca: Option<&Path>,
+    tcp: tokio::net::TcpStream,
+    cfg: redis::AsyncConnectionConfig,
+    over: &Arc<AtomicBool>,
+) -> Result<Conn, OpenError> {
+    use redis::IntoConnectionInfo as _;
+    let info = u
+        .as_str()
+        .into_connection_info()
+        .map_err(|e| OpenError::Setup(format!("invalid Redis URL: {}", plain(&e))))?;
+    let info = info.redis_settings().clone();
+    let _ = tcp.set_nodelay(true);
+    let stream =
+        crate::support::limit::Capped::new(tcp, MAX_REPLY_BYTES).with_tripwire(over.clone());
+    let (con, driver) = if u.scheme() == "rediss" {
+        let config = tls_config(ca, u.fragment() == Some("insecure")).map_err(OpenError::Setup)?;
+        let host = u.host_str().unwrap_or_default().trim_matches(['[', ']']);
+        let name = rustls_pki_types::ServerName::try_from(host.to_string())
+            .map_err(|e| OpenError::Setup(format!("`{host}` is not a TLS server name: {e}")))?;
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(name, stream)
+            .await
+            .map_err(OpenError::Tls)?;
+        let (con, driver) = redis::aio::MultiplexedConnection::new_with_config(&info, tls, cfg)
+            .await
+            .map_err(OpenError::Redis)?;
+        (con, tokio::spawn(driver))
+    } else {
+        let (con, driver) = redis::aio::MultiplexedConnection::new_with_config(&info, stream, cfg)
+            .await
+            .map_err(OpenError::Redis)?;
+        (con, tokio::spawn(driver))
+    };
+    Ok(Conn { con, driver })
+}
+
+/// The one trust store (system roots plus `ca_file`); with `insecure`
+/// (`rediss://…#insecure`) any certificate is accepted, but the handshake's
+/// signatures are still checked.
+fn tls_config(ca: Option<&Path>, insecure: bool) -> Result<rustls::ClientConfig, String> {
+    crate::tls::install_provider();
+    let roots = Arc::new(crate::tls::trust_roots(ca)?);
+    let config = rustls::ClientConfig::builder();
+    if !insecure {
+        return Ok(config.with_root_certificates(roots).with_no_client_auth());
+    }
+    let inner = rustls::client::WebPkiServerVerifier::builder(roots)
+        .build()
+        .map_err(|e| format!("cannot set up TLS verification: {e}"))?;
+    Ok(config
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AnyCertificate(inner)))
+        .with_no_client_auth())
+}
+
+/// `#insecure`: the certificate is not judged; signatures are.
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::client::WebPkiServerVerifier>);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls_pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls_pki_types::CertificateDer<'_>],
+        _server_name: &rustls_pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls_pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls_pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls_pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}
+
+/// A TLS handshake error in one line.
+fn tls_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    crate::redact::mask_shapes(text.lines().next().unwrap_or_default())
+}
+
+/// The server sent more than [`MAX_REPLY_BYTES`].
+fn too_large(addr: &str) -> Outcome {
+    unreachable(format!(
+        "{addr} sent more than {} of replies on one connection (a real server's INFO is a few KiB); readyctl stopped reading",
+        crate::support::fs::human_bytes(MAX_REPLY_BYTES)
+    ))
 }
 
 fn unreachable(message: String) -> Outcome {

@@ -350,6 +350,12 @@ pub async fn handshake(
         let text = e.to_string();
         if require13 && (text.contains("ProtocolVersion") || text.contains("protocol version")) {
             format!("{address}: the server does not accept TLS 1.3 (required: min_protocol 1.3)")
+        } else if text.contains("HandshakePayloadTooLarge") {
+            // rustls's own bound (64 KiB per handshake message): a chain of
+            // thousands of certificates, not a port that speaks no TLS.
+            format!(
+                "{address}: TLS handshake failed: the server's handshake message (its certificate chain) is larger than the 64 KiB a TLS client accepts; readyctl stopped reading"
+            )
         } else if text.contains("corrupt message") || text.contains("InvalidContentType") {
             format!("{address}: TLS handshake failed: the server did not answer with TLS (not a TLS port?)")
         } else if e.kind() == std::io::ErrorKind::ConnectionReset {

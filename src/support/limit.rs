@@ -12,6 +12,8 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -64,6 +66,7 @@ pub struct Capped<S> {
     inner: S,
     read: u64,
     max: u64,
+    tripped: Option<Arc<AtomicBool>>,
 }
 
 impl<S> Capped<S> {
@@ -73,7 +76,16 @@ impl<S> Capped<S> {
             inner,
             read: 0,
             max,
+            tripped: None,
         }
+    }
+
+    /// Sets `flag` when the limit is reached. Protocol clients wrap the
+    /// read error in their own words (or only time out afterwards), so the
+    /// caller learns from the flag, not the error, that the cap ended it.
+    pub fn with_tripwire(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.tripped = Some(flag);
+        self
     }
 
     /// The error a capped read returns (its text reaches the check's reason).
@@ -92,6 +104,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for Capped<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         if self.read >= self.max {
+            if let Some(flag) = &self.tripped {
+                flag.store(true, Ordering::Relaxed);
+            }
             return Poll::Ready(Err(Self::over_limit(self.max)));
         }
         let before = buf.filled().len();
@@ -105,6 +120,101 @@ impl<S: AsyncRead + Unpin> AsyncRead for Capped<S> {
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for Capped<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// An HTTP/1 response stream (headers, then a JSON body) whose reads fail
+/// once the body has opened more than `max` JSON objects. A client that
+/// deserializes into typed models (bollard) turns `{}` — 3 bytes — into a
+/// model of up to ~3 KB, so a byte limit alone does not bound memory; an
+/// object count does. Braces inside strings are not counted. One response
+/// per stream (every Docker API request has its own connection).
+#[derive(Debug)]
+pub struct JsonObjects<S> {
+    inner: S,
+    max: u64,
+    objects: u64,
+    /// The last bytes of the header, until the blank line that ends it.
+    head: u32,
+    in_body: bool,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl<S> JsonObjects<S> {
+    /// Wraps `inner`, allowing `max` JSON objects in the body.
+    pub fn new(inner: S, max: u64) -> Self {
+        JsonObjects {
+            inner,
+            max,
+            objects: 0,
+            head: 0,
+            in_body: false,
+            in_string: false,
+            escaped: false,
+        }
+    }
+
+    /// The error a read past the budget returns.
+    pub fn over_budget(max: u64) -> io::Error {
+        io::Error::other(format!(
+            "the answer holds more than {max} JSON objects; readyctl stopped reading"
+        ))
+    }
+
+    fn scan(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if !self.in_body {
+                self.head = (self.head << 8) | u32::from(b);
+                self.in_body = self.head == u32::from_be_bytes(*b"\r\n\r\n");
+                continue;
+            }
+            match (self.in_string, self.escaped, b) {
+                (true, true, _) => self.escaped = false,
+                (true, false, b'\\') => self.escaped = true,
+                (true, false, b'"') => self.in_string = false,
+                (false, _, b'"') => self.in_string = true,
+                (false, _, b'{') => self.objects += 1,
+                _ => {}
+            }
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for JsonObjects<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.objects > self.max {
+            return Poll::Ready(Err(Self::over_budget(self.max)));
+        }
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = &r {
+            let this = &mut *self;
+            // Past the budget, the next read fails (a read that filled
+            // bytes must not also fail).
+            this.scan(&buf.filled()[before..]);
+        }
+        r
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for JsonObjects<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -194,6 +304,23 @@ mod tests {
         assert_eq!(t.text(), "6789");
         assert!(t.truncated());
         assert_eq!(t.total, 16);
+    }
+
+    #[tokio::test]
+    async fn json_objects_are_counted_in_the_body_only_outside_strings() {
+        let ok = b"HTTP/1.1 200 OK\r\nX: {{{\r\n\r\n[{\"a\":\"{{{\\\"{\"},{}]";
+        let mut out = Vec::new();
+        JsonObjects::new(&ok[..], 2)
+            .read_to_end(&mut out)
+            .await
+            .unwrap();
+        assert_eq!(out, ok);
+        let many = [&b"HTTP/1.1 200 OK\r\n\r\n["[..], &b"{},".repeat(10)].concat();
+        let e = JsonObjects::new(&many[..], 9)
+            .read_to_end(&mut Vec::new())
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("more than 9 JSON objects"), "{e}");
     }
 
     #[tokio::test]

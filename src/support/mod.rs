@@ -9,6 +9,7 @@
 //! - [`offload`]: blocking work (a parser that reads files) on a dedicated
 //!   thread, abandoned at a deadline, so a stuck call never holds a tokio
 //!   worker and never delays the runner;
+//! - [`json`]: JSON from peers parsed within a value and depth budget;
 //! - [`limit`]: byte limits enforced while reading (HTTP bodies, streams,
 //!   rolling tails of process output);
 //! - [`process`]: children in their own process group, killed as a group;
@@ -22,6 +23,7 @@
 
 pub mod display;
 pub mod fs;
+pub mod json;
 pub mod limit;
 pub mod net;
 pub mod offload;

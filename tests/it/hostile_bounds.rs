@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Peak resident memory allowed for any run here (a debug build idles at ~20 MiB).
-const PEAK_RSS_KIB: u64 = 200 * 1024;
+pub const PEAK_RSS_KIB: u64 = 200 * 1024;
 
 fn mkfifo(p: &Path) {
     assert!(
@@ -17,17 +17,17 @@ fn mkfifo(p: &Path) {
     );
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    took: Duration,
-    peak_kib: u64,
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub took: Duration,
+    pub peak_kib: u64,
 }
 
 /// Runs readyctl under `/usr/bin/time -v` and returns its exit, output,
 /// wall time and peak RSS.
-fn timed(args: &[&str]) -> Run {
+pub fn timed(args: &[&str]) -> Run {
     let bin = assert_cmd::cargo::cargo_bin!("readyctl");
     let t = Instant::now();
     let out = Command::new("/usr/bin/time")
@@ -56,11 +56,11 @@ fn timed(args: &[&str]) -> Run {
     }
 }
 
-fn report(path: &Path) -> serde_json::Value {
+pub fn report(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("report written")).unwrap()
 }
 
-fn check<'a>(r: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+pub fn check<'a>(r: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     r["checks"]
         .as_array()
         .unwrap()

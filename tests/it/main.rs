@@ -23,6 +23,7 @@ mod fuzz_regressions;
 mod hostile_bounds;
 mod hostile_files;
 mod hostile_input;
+mod hostile_peers;
 mod hostile_redirect;
 mod hostile_render;
 mod hostile_services;
