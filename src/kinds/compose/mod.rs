@@ -18,6 +18,7 @@
 
 mod hardening;
 mod image;
+mod installs;
 mod network;
 mod paths;
 mod stack;
@@ -78,6 +79,14 @@ rules! {
         "the script the built stage runs has no execute bit in the image (no COPY --chmod, no later RUN chmod, no x in the repository)";
     "compose/command-rejected", "command the entrypoint rejects", Critical,
         "the service's command is passed to an entrypoint script whose `case \"$1\"` dispatch does not accept it: the container exits at once";
+    "compose/console-script-not-on-path", "console script not on PATH", Critical,
+        "the image runs a Python console script (celery, uvicorn, …) that `pip install --target/--prefix` put outside PATH (the copy into site-packages leaves DIR/bin behind): `not found`, the container or its healthcheck fails";
+    "compose/program-not-a-dependency", "program not among the dependencies", Critical,
+        "the image runs a Python server or tool (gunicorn, …) that the dependencies it installs (pyproject.toml, requirements files) do not include: `not found`";
+    "compose/run-on-deleted-path", "RUN on a path a builder deleted", Critical,
+        "a RUN chmod/chown names a file that a builder stage deleted (`find … -name '*.py' -delete`) before its output was copied in: the RUN fails, the image does not build";
+    "compose/build-context-secrets", "secrets in the build context", Medium,
+        "env files or keys sit in a build context without .dockerignore (sent to the builder), or a whole-context COPY puts them (and .git/node_modules) into the image";
     "compose/entrypoint-unreadable", "entrypoint dispatch not understood", Info,
         "an entrypoint script dispatches on $1 in a way this reader does not follow, so the command is not judged";
     "compose/proxy-unknown-host", "proxy to an unknown host", Critical,
