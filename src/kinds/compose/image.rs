@@ -51,7 +51,6 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Finding>) {
     let mut unreadable_seen: HashSet<PathBuf> = HashSet::new();
     // A missing entrypoint fails the build once, whichever service builds it.
     let mut missing_seen: HashSet<(String, u32)> = HashSet::new();
-    let mut installs = super::installs::Judge::default();
     for (name, svc) in cx.services() {
         let Some(build) = svc.get("build") else {
             continue;
@@ -59,15 +58,9 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Finding>) {
         let Some(b) = resolve(cx, name, build, out) else {
             continue;
         };
-        // The stage readyctl tells the service to build is judged too.
-        let mut scratch = Vec::new();
-        let sink = if cx.on("compose/build-last-stage") {
-            &mut *out
-        } else {
-            &mut scratch
-        };
-        let suggested = last_stage(cx, name, svc, &b, sink);
-        installs.service(cx, name, svc, &b, suggested, out);
+        if cx.on("compose/build-last-stage") {
+            last_stage(cx, name, svc, &b, out);
+        }
         let program_sources = program(
             cx,
             name,
@@ -84,6 +77,24 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             sources(cx, name, &b, &program_sources, out);
         }
     }
+}
+
+/// Every active service's local build, with the stage `build-last-stage`
+/// says it should build instead (when one is clear), for the rule families
+/// that look inside what is built.
+pub(super) fn builds<'a>(cx: &Cx<'a>) -> Vec<(&'a String, &'a Node, Build, Option<usize>)> {
+    let mut out = Vec::new();
+    for (name, svc) in cx.services() {
+        let Some(b) = svc
+            .get("build")
+            .and_then(|build| resolve(cx, name, build, &mut Vec::new()))
+        else {
+            continue;
+        };
+        let suggested = last_stage(cx, name, svc, &b, &mut Vec::new());
+        out.push((name, svc, b, suggested));
+    }
+    out
 }
 
 fn resolve(cx: &Cx, name: &str, build: &Node, out: &mut Vec<Finding>) -> Option<Build> {

@@ -102,14 +102,22 @@ enum Site {
 
 /// Findings across services: one per place in a shared file.
 #[derive(Default)]
-pub(super) struct Judge {
+struct Judge {
     seen: HashSet<(String, String, u32)>,
     stages_seen: HashSet<(String, usize)>,
     contexts_seen: HashSet<String>,
 }
 
+/// Runs the rules over every service's build.
+pub(super) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    let mut judge = Judge::default();
+    for (name, svc, b, suggested) in super::image::builds(cx) {
+        judge.service(cx, name, svc, &b, suggested, out);
+    }
+}
+
 impl Judge {
-    pub(super) fn service(
+    fn service(
         &mut self,
         cx: &Cx,
         name: &str,
