@@ -1015,3 +1015,279 @@ fn context_secrets(cx: &Cx, name: &str, b: &Build, out: &mut Vec<Finding>) {
             .related(&b.df_shown, None, "the Dockerfile built from it"),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{RULES, lint};
+    use crate::compose::LoadOptions;
+    use crate::report::Finding;
+
+    const MINE: &[&str] = &[
+        "compose/console-script-not-on-path",
+        "compose/program-not-a-dependency",
+        "compose/run-on-deleted-path",
+        "compose/build-context-secrets",
+    ];
+
+    /// The findings of this file's rules on a project made of `files`.
+    fn lint_files(files: &[(&str, &str)]) -> Vec<(String, String, u32)> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut paths = Vec::new();
+        for (name, text) in files {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, text).unwrap();
+            if name.ends_with(".yml") {
+                paths.push(p);
+            }
+        }
+        let project = crate::compose::load(&LoadOptions {
+            files: paths,
+            display_base: Some(dir.path().to_path_buf()),
+            profiles: vec!["*".to_string()],
+            ..Default::default()
+        })
+        .unwrap();
+        let disable: Vec<String> = RULES
+            .iter()
+            .map(|r| r.code.to_string())
+            .filter(|c| !MINE.contains(&c.as_str()))
+            .collect();
+        let f: Vec<Finding> = lint(&project, &[], &disable);
+        f.iter()
+            .map(|f| {
+                (
+                    f.code.clone().unwrap_or_default(),
+                    f.file.clone().unwrap_or_default(),
+                    f.line.unwrap_or(0),
+                )
+            })
+            .collect()
+    }
+
+    const COMPOSE: &str = "services:\n  worker:\n    build: .\n    command: celery -A app worker\n";
+
+    /// The DotMac layout: `pip install --target`, copied into site-packages.
+    const TARGET: &str = "FROM python:3.12-slim AS deps\nCOPY requirements.txt ./\nRUN pip install --no-cache-dir --target=/install -r requirements.txt\nFROM python:3.12-slim\nWORKDIR /app\nCOPY --from=deps /install /usr/local/lib/python3.12/site-packages\nCOPY app ./app\nHEALTHCHECK CMD celery -A app inspect ping || exit 1\n";
+
+    fn code(c: &str) -> String {
+        format!("compose/{c}")
+    }
+
+    #[test]
+    fn pip_target_copied_into_site_packages_loses_console_scripts() {
+        let got = lint_files(&[
+            ("c.yml", COMPOSE),
+            ("Dockerfile", TARGET),
+            ("requirements.txt", "celery[redis]==5.3.6\n"),
+            ("app/x.py", ""),
+        ]);
+        assert_eq!(
+            got,
+            [
+                (code("console-script-not-on-path"), "Dockerfile".into(), 8),
+                (code("console-script-not-on-path"), "c.yml".into(), 4),
+            ]
+        );
+    }
+
+    #[test]
+    fn console_scripts_installed_some_other_way_are_no_finding() {
+        let req = ("requirements.txt", "celery==5.3.6\n");
+        for (why, df) in [
+            (
+                "--prefix copied to /usr/local puts bin/ on PATH",
+                "FROM python:3.12 AS deps\nRUN pip install --prefix=/install celery\nFROM python:3.12-slim\nCOPY --from=deps /install /usr/local\n",
+            ),
+            (
+                "a venv with PATH",
+                "FROM python:3.12 AS deps\nRUN python -m venv /venv && /venv/bin/pip install celery\nFROM python:3.12-slim\nCOPY --from=deps /venv /venv\nENV PATH=/venv/bin:$PATH\n",
+            ),
+            (
+                "PATH set to the target's bin",
+                "FROM python:3.12 AS deps\nRUN pip install --target=/install celery\nFROM python:3.12-slim\nCOPY --from=deps /install /opt/deps\nENV PYTHONPATH=/opt/deps PATH=/opt/deps/bin:$PATH\n",
+            ),
+            (
+                "a plain pip install in the final stage",
+                "FROM python:3.12 AS deps\nRUN pip install --target=/install celery\nFROM python:3.12-slim\nCOPY --from=deps /install /usr/local/lib/python3.12/site-packages\nRUN pip install -r requirements.txt\n",
+            ),
+            (
+                "an apt package that names it",
+                "FROM python:3.12 AS deps\nRUN pip install --target=/install kombu\nFROM debian:12\nCOPY --from=deps /install /usr/lib/python3/dist-packages\nRUN apt-get update && apt-get install -y celery\n",
+            ),
+            (
+                "a base image that brings its own programs",
+                "FROM python:3.12 AS deps\nRUN pip install --target=/install celery\nFROM tiangolo/uvicorn-gunicorn:python3.11\nCOPY --from=deps /install /usr/local/lib/python3.11/site-packages\n",
+            ),
+        ] {
+            let got = lint_files(&[("c.yml", COMPOSE), ("Dockerfile", df), req]);
+            assert!(got.is_empty(), "{why}: {got:?}");
+        }
+        // `python -m celery` needs no console script.
+        let got = lint_files(&[
+            (
+                "c.yml",
+                "services:\n  worker:\n    build: .\n    command: python -m celery -A app worker\n",
+            ),
+            (
+                "Dockerfile",
+                &TARGET.replace("HEALTHCHECK CMD celery", "HEALTHCHECK CMD python -m celery"),
+            ),
+            req,
+            ("app/x.py", ""),
+        ]);
+        assert!(got.is_empty(), "{got:?}");
+    }
+
+    /// An entrypoint script dispatching on `$1`, as DotMac's.
+    const SCRIPT: &str = "#!/bin/sh\nset -e\ncase \"${1:-api}\" in\n  api)\n    exec gunicorn app:app\n    ;;\n  migrate)\n    exec alembic upgrade head\n    ;;\n  *)\n    echo unknown; exit 1\n    ;;\nesac\n";
+
+    const POETRY: &str = "FROM python:3.12-slim AS deps\nCOPY pyproject.toml ./\nRUN pip install poetry && poetry export -f requirements.txt --output requirements.txt --without dev && pip install --target=/install -r requirements.txt\nFROM python:3.12-slim AS api\nCOPY --from=deps /install /usr/local/lib/python3.12/site-packages\nCOPY --chmod=755 entrypoint.sh /entrypoint.sh\nENTRYPOINT [\"/entrypoint.sh\"]\nCMD [\"api\"]\n";
+
+    #[test]
+    fn an_arm_that_execs_an_undeclared_server_is_not_a_dependency() {
+        let compose = "services:\n  api:\n    build: .\n";
+        let got = lint_files(&[
+            ("c.yml", compose),
+            ("Dockerfile", POETRY),
+            ("entrypoint.sh", SCRIPT),
+            (
+                "pyproject.toml",
+                "[tool.poetry.dependencies]\npython = \"^3.12\"\nuvicorn = \"*\"\nalembic = \"*\"\n[tool.poetry.group.dev.dependencies]\ngunicorn = \"*\"\n",
+            ),
+        ]);
+        assert_eq!(
+            got,
+            [(code("program-not-a-dependency"), "entrypoint.sh".into(), 5)]
+        );
+        // Declared: then it is only off PATH. The `migrate` arm is not what the CMD selects.
+        let got = lint_files(&[
+            ("c.yml", compose),
+            ("Dockerfile", POETRY),
+            ("entrypoint.sh", SCRIPT),
+            (
+                "pyproject.toml",
+                "[tool.poetry.dependencies]\npython = \"^3.12\"\ngunicorn = \"^22\"\n",
+            ),
+        ]);
+        assert_eq!(
+            got,
+            [(
+                code("console-script-not-on-path"),
+                "entrypoint.sh".into(),
+                5
+            )]
+        );
+        // Dependencies that cannot be read (dynamic) are not judged.
+        let got = lint_files(&[
+            ("c.yml", compose),
+            ("Dockerfile", &POETRY.replace("--prefix", "")),
+            ("entrypoint.sh", SCRIPT),
+            (
+                "pyproject.toml",
+                "[project]\nname = \"x\"\ndynamic = [\"dependencies\"]\n",
+            ),
+        ]);
+        assert_eq!(
+            got,
+            [(
+                code("console-script-not-on-path"),
+                "entrypoint.sh".into(),
+                5
+            )],
+            "known console script, unknown dependency list: only the PATH finding"
+        );
+    }
+
+    const DELETED: &str = "FROM python:3.12-slim AS builder\nWORKDIR /build\nCOPY src ./src\nRUN python -m compileall -b src && find src -name \"*.py\" -delete\nFROM python:3.12-slim\nWORKDIR /app\nCOPY --from=builder /build/src ./src\nCOPY --from=builder /build/other.ini ./\nRUN ln -s /app/src/cli.py /usr/local/bin/cli && chmod +x /app/src/cli.py\n";
+
+    #[test]
+    fn chmod_of_a_file_the_builder_deleted_fails_the_build() {
+        let compose = "services:\n  api:\n    build: .\n";
+        let got = lint_files(&[
+            ("c.yml", compose),
+            ("Dockerfile", DELETED),
+            ("src/cli.py", ""),
+        ]);
+        assert_eq!(got, [(code("run-on-deleted-path"), "Dockerfile".into(), 9)]);
+        for (why, df) in [
+            (
+                "a .pyc the build keeps",
+                DELETED.replace("/app/src/cli.py\n", "/app/src/cli.pyc\n"),
+            ),
+            (
+                "a find this reader does not follow",
+                DELETED.replace(
+                    "-name \"*.py\" -delete",
+                    "-name \"*.py\" ! -name cli.py -delete",
+                ),
+            ),
+            (
+                "the file brought back before the RUN",
+                DELETED.replace("RUN ln", "COPY src/cli.py ./src/cli.py\nRUN ln"),
+            ),
+            (
+                "something after the find in the builder",
+                DELETED.replace(
+                    "\nFROM python:3.12-slim\nWORKDIR /app",
+                    "\nRUN touch src/cli.py\nFROM python:3.12-slim\nWORKDIR /app",
+                ),
+            ),
+        ] {
+            let got = lint_files(&[("c.yml", compose), ("Dockerfile", &df), ("src/cli.py", "")]);
+            assert!(got.is_empty(), "{why}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn secrets_in_a_context_without_dockerignore() {
+        let compose = "services:\n  api:\n    build: .\n";
+        let specific = "FROM python:3.12-slim\nCOPY app.py ./\n";
+        let whole = "FROM node:20\nCOPY . .\n";
+        let c = ("c.yml", compose);
+        // An operator's .env beside the compose file: sent with the context.
+        let got = lint_files(&[
+            c,
+            ("Dockerfile", specific),
+            ("app.py", ""),
+            (".env", "SECRET_KEY=x\n"),
+        ]);
+        assert_eq!(got, [(code("build-context-secrets"), "c.yml".into(), 3)]);
+        // Excluded, or only examples: nothing.
+        for files in [
+            vec![
+                c,
+                ("Dockerfile", specific),
+                ("app.py", ""),
+                (".env", "S=x\n"),
+                (".dockerignore", ".env*\n"),
+            ],
+            vec![
+                c,
+                ("Dockerfile", specific),
+                ("app.py", ""),
+                (".env.example", "S=\n"),
+            ],
+            vec![
+                c,
+                ("Dockerfile", specific),
+                ("app.py", ""),
+                ("node_modules/x/i.js", ""),
+            ],
+        ] {
+            let got = lint_files(&files);
+            assert!(got.is_empty(), "{files:?}: {got:?}");
+        }
+        // node_modules copied by `COPY . .` without a .dockerignore goes into the image.
+        let got = lint_files(&[c, ("Dockerfile", whole), ("node_modules/x/i.js", "")]);
+        assert_eq!(got, [(code("build-context-secrets"), "c.yml".into(), 3)]);
+        // A .dockerignore that leaves .env.production in, with COPY . .: into the image.
+        let got = lint_files(&[
+            c,
+            ("Dockerfile", whole),
+            (".dockerignore", "node_modules\n"),
+            (".env.production", "S=x\n"),
+        ]);
+        assert_eq!(got, [(code("build-context-secrets"), "c.yml".into(), 3)]);
+    }
+}
