@@ -1108,6 +1108,14 @@ mod tests {
                 "FROM python:3.12 AS deps\nRUN pip install --target=/install celery\nFROM python:3.12-slim\nCOPY --from=deps /install /opt/deps\nENV PYTHONPATH=/opt/deps PATH=/opt/deps/bin:$PATH\n",
             ),
             (
+                "PATH extended with the landing directory",
+                "FROM python:3.12 AS deps\nRUN pip install --target=/install celery\nFROM python:3.12-slim\nCOPY --from=deps /install /usr/local/lib/python3.12/site-packages\nENV PATH=\"${PATH}:/usr/local/lib/python3.12/site-packages/bin\"\n",
+            ),
+            (
+                "the scripts copied to /usr/local/bin as well",
+                "FROM python:3.12 AS deps\nRUN pip install --target=/install celery\nFROM python:3.12-slim\nCOPY --from=deps /install /usr/local/lib/python3.12/site-packages\nCOPY --from=deps /install/bin /usr/local/bin\n",
+            ),
+            (
                 "a plain pip install in the final stage",
                 "FROM python:3.12 AS deps\nRUN pip install --target=/install celery\nFROM python:3.12-slim\nCOPY --from=deps /install /usr/local/lib/python3.12/site-packages\nRUN pip install -r requirements.txt\n",
             ),
