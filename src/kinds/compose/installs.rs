@@ -1092,6 +1092,39 @@ mod tests {
     }
 
     #[test]
+    fn a_passthrough_entrypoint_runs_the_command_and_requirements_decide_dependencies() {
+        let df = TARGET.replace(
+            "HEALTHCHECK CMD celery -A app inspect ping || exit 1\n",
+            "COPY --chmod=755 entrypoint.sh /entrypoint.sh\nENTRYPOINT [\"/entrypoint.sh\"]\n",
+        );
+        let script = (
+            "entrypoint.sh",
+            "#!/bin/sh\nset -e\nwait_for_db\nexec \"$@\"\n",
+        );
+        // `exec "$@"` runs the compose command: celery, installed but off PATH.
+        let got = lint_files(&[
+            ("c.yml", COMPOSE),
+            ("Dockerfile", &df),
+            script,
+            ("requirements.txt", "celery==5.3.6\n"),
+            ("app/x.py", ""),
+        ]);
+        assert_eq!(
+            got,
+            [(code("console-script-not-on-path"), "c.yml".into(), 4)]
+        );
+        // Not in the requirements the image installs: not installed at all.
+        let got = lint_files(&[
+            ("c.yml", COMPOSE),
+            ("Dockerfile", &df),
+            script,
+            ("requirements.txt", "kombu==5.3\nredis\n"),
+            ("app/x.py", ""),
+        ]);
+        assert_eq!(got, [(code("program-not-a-dependency"), "c.yml".into(), 4)]);
+    }
+
+    #[test]
     fn console_scripts_installed_some_other_way_are_no_finding() {
         let req = ("requirements.txt", "celery==5.3.6\n");
         for (why, df) in [
