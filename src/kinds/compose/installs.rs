@@ -525,9 +525,12 @@ fn base_is_bare(df: &Dockerfile, chain: &[usize]) -> bool {
         None => image,
     };
     let name = name_part.split(':').next().unwrap_or_default();
+    // Docker Hub's official images, also through a mirror (`public.ecr.aws/docker/library/python`).
     let registry_ok = !image.contains('/')
-        || image.starts_with("docker.io/library/")
-        || image.starts_with("library/");
+        || image.starts_with("library/")
+        || image
+            .rsplit_once('/')
+            .is_some_and(|(path, _)| path.ends_with("/library"));
     registry_ok && !name.contains('$') && BARE_BASES.contains(&name)
 }
 
@@ -1089,6 +1092,15 @@ mod tests {
                 (code("console-script-not-on-path"), "c.yml".into(), 4),
             ]
         );
+        // The official image through a registry mirror is the same image.
+        let mirrored = TARGET.replace("FROM python", "FROM public.ecr.aws/docker/library/python");
+        let got = lint_files(&[
+            ("c.yml", COMPOSE),
+            ("Dockerfile", &mirrored),
+            ("requirements.txt", "celery[redis]==5.3.6\n"),
+            ("app/x.py", ""),
+        ]);
+        assert_eq!(got.len(), 2, "{got:?}");
     }
 
     #[test]
