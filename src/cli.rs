@@ -23,7 +23,8 @@ Examples:
   readyctl validate --catalog checks/              # exit 2 with located errors if invalid
   readyctl list --tag security
   readyctl attest approval.security --by 'Lin Wei' --note 'PT-2026-11'
-  readyctl explain env_file";
+  readyctl explain env_file
+  readyctl explain compose/missing-path            # one finding code";
 
 /// Production-readiness checks, declared once, run in seconds.
 #[derive(Debug, Parser)]
@@ -57,9 +58,9 @@ pub enum Command {
     Validate(CatalogueArgs),
     /// List the catalogue's checks (id, kind, severity, tags, title).
     List(ListArgs),
-    /// Print a check kind's documentation, with an example.
+    /// Print a check kind's documentation, with an example, or one finding code's meaning.
     Explain {
-        /// The kind, e.g. `file`, `redis`, `http`.
+        /// The kind, e.g. `file`, `redis`, `http`, or a finding code, e.g. `compose/missing-path`.
         #[arg(value_parser = KindName)]
         kind: String,
     },

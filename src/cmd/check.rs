@@ -148,6 +148,7 @@ pub fn main(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
     }
     let fopts = FileOptions {
         junit_group: args.junit_group,
+        codes: Some(|code| crate::kinds::lookup_code(code).map(|(_, c)| c)),
     };
     for f in &files {
         // A report path in a directory that does not exist yet: make it.

@@ -1,25 +1,106 @@
-//! `readyctl explain KIND` and `readyctl kinds`: the kinds' own docs.
+//! `readyctl explain KIND|CODE` and `readyctl kinds`: the kinds' own docs,
+//! and one finding code's declaration.
 
 use crate::cmd::out::{errln, out, outln};
 use crate::exit;
-use crate::kinds;
+use crate::kinds::{self, KindEntry};
+use crate::report::codes::Code;
 
-/// Runs `readyctl explain KIND`.
-pub fn main(kind: &str) -> u8 {
-    match kinds::lookup(kind) {
+/// Runs `readyctl explain KIND` or `readyctl explain CODE` (`kind/what`).
+pub fn main(topic: &str) -> u8 {
+    if topic.contains('/') {
+        return explain_code(topic);
+    }
+    match kinds::lookup(topic) {
         Some(k) => {
-            out!("{}", k.docs);
+            out!("{}", k.full_docs());
             exit::OK
         }
         None => {
             let names: Vec<&str> = kinds::REGISTRY.iter().map(|k| k.name).collect();
-            let hint = crate::diag::did_you_mean(kind, names.iter().copied())
+            let hint = crate::diag::did_you_mean(topic, names.iter().copied())
                 .map(|s| format!("did you mean `{s}`?"))
                 .unwrap_or_else(|| format!("known kinds: {}", names.join(", ")));
-            errln!("error: unknown check kind `{kind}`\n  = help: {hint}");
+            errln!(
+                "error: unknown check kind `{topic}`\n  = help: {hint} (a finding code is `kind/what`, e.g. `compose/missing-path`)"
+            );
             exit::USAGE
         }
     }
+}
+
+fn explain_code(code: &str) -> u8 {
+    match kinds::lookup_code(code) {
+        Some((kind, c)) => {
+            out!("{}", describe_code(kind, c));
+            exit::OK
+        }
+        None => {
+            let known = kinds::all_codes().map(|(_, c)| c.code);
+            let hint = match crate::diag::did_you_mean(code, known) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => match kinds::lookup(code.split('/').next().unwrap_or("")) {
+                    Some(k) if !k.codes.is_empty() => format!(
+                        "kind `{}` declares: {}",
+                        k.name,
+                        k.codes
+                            .iter()
+                            .map(|c| c.code)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    Some(k) => format!("kind `{}` declares no finding codes", k.name),
+                    None => "`readyctl kinds` lists the kinds; `readyctl explain KIND` their codes"
+                        .to_string(),
+                },
+            };
+            errln!("error: unknown finding code `{code}`\n  = help: {hint}");
+            exit::USAGE
+        }
+    }
+}
+
+/// The text `explain CODE` prints: the declaration, then every line of the
+/// kind's own docs that speaks of the code (a table row as its cells).
+fn describe_code(kind: &KindEntry, c: &Code) -> String {
+    let mut s = format!(
+        "{}\n\nkind: {} · level: {}\n\n{}\n",
+        c.code,
+        kind.name,
+        c.level.describe(),
+        c.summary
+    );
+    let needle = format!("`{}`", c.code);
+    let mentions: Vec<String> = kind
+        .docs
+        .lines()
+        .filter(|l| l.contains(&needle))
+        .map(|l| {
+            let t = l.trim();
+            if t.starts_with('|') {
+                t.trim_matches('|')
+                    .split(" | ")
+                    .map(str::trim)
+                    .filter(|cell| !cell.is_empty() && *cell != needle)
+                    .collect::<Vec<_>>()
+                    .join(" — ")
+            } else {
+                t.trim_start_matches("- ").to_string()
+            }
+        })
+        .filter(|m| m.trim() != c.summary.trim())
+        .collect();
+    if !mentions.is_empty() {
+        s.push_str("\nFrom the kind's docs:\n");
+        for m in mentions {
+            s.push_str(&format!("  {m}\n"));
+        }
+    }
+    s.push_str(&format!(
+        "\nThe whole kind: readyctl explain {} (docs/kinds/{}.md)\n",
+        kind.name, kind.name
+    ));
+    s
 }
 
 /// Runs `readyctl kinds`.

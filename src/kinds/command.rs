@@ -6,7 +6,7 @@ use std::time::Duration;
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-use super::{CheckKind, Outcome, RunContext, SpecProblem, check_regex};
+use super::{CheckKind, Code, Outcome, RunContext, SpecProblem, check_regex};
 use crate::report::Finding;
 
 /// How much of stdout/stderr is kept for matching and reporting: the last
@@ -45,6 +45,20 @@ pub struct CommandCheck {
 impl CheckKind for CommandCheck {
     const NAME: &'static str = "command";
     const SUMMARY: &'static str = "run a command; expect an exit code and stdout/stderr patterns";
+    const CODES: &'static [Code] = &[
+        Code::fail(
+            "command/exit-code",
+            "the command exited with another code (or was killed by a signal); the tails of stdout and stderr are shown",
+        ),
+        Code::fail(
+            "command/output",
+            "stdout or stderr does not match its pattern (or `stdout_not` matches); the output's tail is shown",
+        ),
+        Code::fail(
+            "command/timed-out",
+            "the process ran past the check's timeout and was killed with its process group",
+        ),
+    ];
     const DOCS: &'static str = r#"# command
 
 ## What it checks
@@ -83,10 +97,8 @@ Half of the checklist is "this command passes": `poetry run mypy`,
 | `stdout_not` | regex | must not match |
 
 ## Findings
-- `exit code`: the command exited with another code (the tail of its output is shown).
-- `not found`: the program does not exist or is not executable.
-- `output`: stdout or stderr did not match.
-- `timed out`: the process was killed at the timeout.
+A program that does not exist or is not executable fails the check with
+`not found` and no finding.
 "#;
 
     fn validate(&self) -> Vec<SpecProblem> {
@@ -180,6 +192,7 @@ Half of the checklist is "this command passes": `poetry run mypy`,
             let tail = both_tails(&stdout, &stderr, 5);
             findings.push(
                 Finding::new(format!("`{shown}` exited with {shown_code}"))
+                    .code("command/exit-code")
                     .expected_actual(self.exit_code.to_string(), shown_code)
                     .hint(tail),
             );
@@ -197,6 +210,7 @@ Half of the checklist is "this command passes": `poetry run mypy`,
                     let what = if must { "does not match" } else { "matches" };
                     findings.push(
                         Finding::new(format!("{name} {what} /{p}/"))
+                            .code("command/output")
                             .hint(labelled(name, text, 5).unwrap_or_else(|| "(no output)".into())),
                     );
                 }

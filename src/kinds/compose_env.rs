@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::project::{finding_at as at, load_project};
 use super::spec::{ValueRule, describe, mismatch};
-use super::{CheckKind, Outcome, RunContext, SpecProblem};
+use super::{CheckKind, Code, Outcome, RunContext, SpecProblem};
 use crate::compose::yaml::{Loc, Node};
 use crate::domain::selector::{ServiceFacts, ServiceRef, ServiceSelector};
 use crate::report::Finding;
@@ -365,6 +365,36 @@ pub fn suggestions<'a>(key: &str, candidates: &'a [String], delim: &str) -> Vec<
 impl CheckKind for ComposeEnvCheck {
     const NAME: &'static str = "compose_env";
     const SUMMARY: &'static str = "a compose service's environment against the app's settings (pydantic-settings source, its schema, or inline lists)";
+    const CODES: &'static [Code] = &[
+        Code::fail(
+            "compose_env/unknown",
+            "a key the app does not read, with a did-you-mean (`DATABASE__NAME` → `DATABASE__DATABASE`, `JWT_SECRET` → `AUTH__JWT_SECRET_KEY`)",
+        ),
+        Code::fail(
+            "compose_env/renamed",
+            "a key listed in `renamed`: the application no longer reads it",
+        ),
+        Code::fail(
+            "compose_env/missing",
+            "a required key, or a key in `values`, is not set (a required key that an `unknown` finding already suggests is not reported twice)",
+        ),
+        Code::fail(
+            "compose_env/wrong-value",
+            "a value differs from `values` (secret values are not shown)",
+        ),
+        Code::fail(
+            "compose_env/wrong-type",
+            "a value pydantic would reject: not JSON for a list/dict/model field, not an enum or `Literal` member (case-sensitive), not a boolean word, integer, number or URL",
+        ),
+        Code::info(
+            "compose_env/settings-unread",
+            "something in the settings source readyctl could not read statically (a custom `settings_customise_sources`, a computed `model_config`, a type from a module it cannot open), at its line",
+        ),
+        Code::fail(
+            "compose_env/interpolation-error",
+            "the value's `${VAR:?msg}` failed",
+        ),
+    ];
     const DOCS: &'static str = r#"# compose_env
 
 ## What it checks
@@ -440,14 +470,6 @@ Unknown keys are reported only when the accepted set is known (`settings`, `sche
 ## Findings
 Each points at the compose line (file:line:column) that sets the key, or for
 missing keys at the service's `environment:`.
-- `compose_env/unknown`: a key the app does not read, with a did-you-mean
-  (`DATABASE__NAME` → `DATABASE__DATABASE`, `JWT_SECRET` → `AUTH__JWT_SECRET_KEY`).
-- `compose_env/renamed`: a key listed in `renamed`.
-- `compose_env/missing`: a required key, or a key in `values`, is not set (a required key that an `unknown` finding already suggests is not reported twice).
-- `compose_env/wrong-value`: a value differs from `values` (secret values are not shown).
-- `compose_env/wrong-type`: a value pydantic would reject: not JSON for a list/dict/model field, not an enum or `Literal` member (case-sensitive), not a boolean word, integer, number or URL.
-- `compose_env/settings-unread` (information, never fails the check): something in the settings source readyctl could not read statically (a custom `settings_customise_sources`, a computed `model_config`, a type from a module it cannot open), at its line.
-- `compose_env/interpolation-error`: the value's `${VAR:?msg}` failed.
 "#;
 
     fn validate(&self) -> Vec<SpecProblem> {

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use bollard::models::ContainerInspectResponse;
 use serde::Deserialize;
 
-use super::{CheckKind, Outcome, RunContext, SpecProblem, docker_api};
+use super::{CheckKind, Code, Outcome, RunContext, SpecProblem, docker_api};
 use crate::domain::selector::ServiceRef;
 use crate::report::Finding;
 
@@ -60,6 +60,32 @@ impl CheckKind for DockerCheck {
     const NAME: &'static str = "docker";
     const SUMMARY: &'static str =
         "containers (by compose project, service or name) are running, healthy and not restarting";
+    const CODES: &'static [Code] = &[
+        Code::fail(
+            "docker/no-container",
+            "no container matches the selection (a typo, or the stack is not up)",
+        ),
+        Code::fail(
+            "docker/not-running",
+            "`NAME (service S) is exited (exit code 3); expected running` — also `restarting`, `paused`, `created`, `dead` (a finished `one_shot` service is fine)",
+        ),
+        Code::fail(
+            "docker/unhealthy",
+            "`NAME (service S) is running but unhealthy (healthcheck failed N times in a row)`",
+        ),
+        Code::fail(
+            "docker/health-starting",
+            "running, but its healthcheck has not passed yet",
+        ),
+        Code::fail(
+            "docker/restarts",
+            "`NAME restarted N times; at most M allowed` (a crash loop)",
+        ),
+        Code::fail(
+            "docker/service-missing",
+            "a listed service (or every candidate of one) has no container at all",
+        ),
+    ];
     const DOCS: &'static str = r#"# docker
 
 ## What it checks
@@ -111,12 +137,9 @@ At least one of `project`, `services` or `names` is required. Given
 together, a container must match all of them.
 
 ## Findings
-- `socket missing`, `permission denied`, `daemon not answering`, `timed out`: the daemon cannot be asked.
-- `no container matches`: nothing is selected (a typo, or the stack is not up).
-- `NAME (service S) is exited (exit code 3); expected running` — also `restarting`, `paused`, `created`, `dead`.
-- `NAME (service S) is running but unhealthy (healthcheck failed N times in a row)`, or `health still starting`.
-- `NAME restarted N times; at most M allowed`.
-- `service S has no container`: a listed service has no container at all.
+When the daemon cannot be asked (`socket missing`, `permission denied`,
+`daemon not answering`, `timed out`) the check fails with that reason and no
+finding; everything else is a finding:
 "#;
 
     fn validate(&self) -> Vec<SpecProblem> {
@@ -330,6 +353,7 @@ pub fn evaluate(spec: &DockerCheck, views: &[ContainerView]) -> Vec<Finding> {
     if views.is_empty() {
         findings.push(
             Finding::new(format!("no container matches {}", spec.selection()))
+                .code("docker/no-container")
                 .expected_actual("at least one container", "none")
                 .hint("check the names, or start the stack (`docker compose up -d`)"),
         );
@@ -348,6 +372,7 @@ pub fn evaluate(spec: &DockerCheck, views: &[ContainerView]) -> Vec<Finding> {
             };
             findings.push(
                 Finding::new(format!("{} is {detail}; expected running", v.label()))
+                    .code("docker/not-running")
                     .expected_actual("running", detail)
                     .hint(format!("see why: docker logs {}", v.name)),
             );
@@ -359,6 +384,7 @@ pub fn evaluate(spec: &DockerCheck, views: &[ContainerView]) -> Vec<Finding> {
                         v.label(),
                         v.failing_streak
                     ))
+                    .code("docker/unhealthy")
                     .expected_actual("healthy", "unhealthy")
                     .hint(format!(
                         "see the healthcheck's output: docker inspect --format '{{{{json .State.Health}}}}' {}",
@@ -370,6 +396,7 @@ pub fn evaluate(spec: &DockerCheck, views: &[ContainerView]) -> Vec<Finding> {
                         "{} is running but its health is still starting",
                         v.label()
                     ))
+                    .code("docker/health-starting")
                     .expected_actual("healthy", "starting"),
                 ),
                 _ => {}
@@ -384,6 +411,7 @@ pub fn evaluate(spec: &DockerCheck, views: &[ContainerView]) -> Vec<Finding> {
                     v.label(),
                     v.restart_count
                 ))
+                .code("docker/restarts")
                 .expected_actual(
                     format!("at most {max} restarts"),
                     v.restart_count.to_string(),
@@ -422,6 +450,7 @@ pub fn evaluate(spec: &DockerCheck, views: &[ContainerView]) -> Vec<Finding> {
             };
             findings.push(
                 Finding::new(what)
+                    .code("docker/service-missing")
                     .expected_actual("a running container", "none")
                     .hint(format!("docker compose up -d {up}")),
             );

@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 pub use super::spec::{ValueRule, ValueRuleSpec, describe, mismatch};
-use super::{CheckKind, Outcome, RunContext, SpecProblem, check_regex};
+use super::{CheckKind, Code, Outcome, RunContext, SpecProblem, check_regex};
 use crate::domain::envfile::{EnvEntry, EnvFile};
 use crate::report::Finding;
 
@@ -84,6 +84,29 @@ impl CheckKind for EnvFileCheck {
     const NAME: &'static str = "env_file";
     const SUMMARY: &'static str =
         "a .env file: required and forbidden keys, expected values, secret strength";
+    const CODES: &'static [Code] = &[
+        Code::fail("env_file/no-file", "the env file does not exist"),
+        Code::fail(
+            "env_file/syntax",
+            "the file cannot be parsed as a `.env` file (the line is shown)",
+        ),
+        Code::fail(
+            "env_file/missing",
+            "a `required` key, or a key `values` names, is not set or is empty",
+        ),
+        Code::fail(
+            "env_file/forbidden",
+            "a `forbidden` key is set, at its line",
+        ),
+        Code::fail(
+            "env_file/wrong-value",
+            "a value differs from what `values` expects (shown, unless the key is a secret)",
+        ),
+        Code::fail(
+            "env_file/weak-secret",
+            "a secret is empty, a `<…>` placeholder or `${…}` left unexpanded, a well-known or framework default (`changeme`, `minioadmin`, `django-insecure-…`), one repeated character, or shorter than `min_length`",
+        ),
+    ];
     const DOCS: &'static str = r#"# env_file
 
 ## What it checks
@@ -127,12 +150,6 @@ MinIO's `minioadmin` default and a mock-data switch
 Secret values are never shown: findings name the key and the line, never the value.
 
 ## Findings
-- `missing`: a required key is not set or empty.
-- `forbidden`: a forbidden key is set (file:line).
-- `wrong value`: a value differs from what `values` expects (shown, unless the key is a secret).
-- `placeholder`: a secret is a `<…>` placeholder or `${…}` left unexpanded.
-- `known default`: a secret is a well-known default (`changeme`, `minioadmin`, …).
-- `too short`: a secret is shorter than `min_length`.
 "#;
 
     fn validate(&self) -> Vec<SpecProblem> {
@@ -169,11 +186,15 @@ Secret values are never shown: findings name the key and the line, never the val
             Err(e) if !cx.path(&self.path).exists() => {
                 let _ = e;
                 return Outcome::fail(format!("{shown} does not exist")).with_findings(vec![
-                    Finding::new(format!("{shown} does not exist")).at_file(&shown),
+                    Finding::new(format!("{shown} does not exist"))
+                        .code("env_file/no-file")
+                        .at_file(&shown),
                 ]);
             }
             Err(e) => {
-                let mut f = Finding::new(format!("{shown} cannot be parsed: {e}")).at_file(&shown);
+                let mut f = Finding::new(format!("{shown} cannot be parsed: {e}"))
+                    .code("env_file/syntax")
+                    .at_file(&shown);
                 f.line = e.line;
                 return Outcome::fail(f.message.clone()).with_findings(vec![f]);
             }
@@ -194,17 +215,20 @@ Secret values are never shown: findings name the key and the line, never the val
                 cx.redactor.add(s);
             }
         }
-        let at = |e: &EnvEntry, msg: String| Finding::new(msg).at(&shown, e.line, e.column);
+        let at = |e: &EnvEntry, code: &str, msg: String| {
+            Finding::new(msg).code(code).at(&shown, e.line, e.column)
+        };
         let mut findings = Vec::new();
         for key in &self.required {
             match file.get(key) {
                 None => findings.push(
                     Finding::new(format!("{key} is not set"))
+                        .code("env_file/missing")
                         .at_file(&shown)
                         .hint(format!("add `{key}=…` to {shown}")),
                 ),
                 Some(e) if e.value.trim().is_empty() => {
-                    findings.push(at(e, format!("{key} is empty")))
+                    findings.push(at(e, "env_file/missing", format!("{key} is empty")))
                 }
                 _ => {}
             }
@@ -212,8 +236,12 @@ Secret values are never shown: findings name the key and the line, never the val
         for key in &self.forbidden {
             for e in file.entries.iter().filter(|e| &e.key == key) {
                 findings.push(
-                    at(e, format!("{key} must not be set in production"))
-                        .hint(format!("remove `{key}` from {shown}")),
+                    at(
+                        e,
+                        "env_file/forbidden",
+                        format!("{key} must not be set in production"),
+                    )
+                    .hint(format!("remove `{key}` from {shown}")),
                 );
             }
         }
@@ -221,6 +249,7 @@ Secret values are never shown: findings name the key and the line, never the val
             let Some(e) = file.get(key) else {
                 findings.push(
                     Finding::new(format!("{key} is not set"))
+                        .code("env_file/missing")
                         .at_file(&shown)
                         .expected_actual(describe(rule), "unset"),
                 );
@@ -233,7 +262,12 @@ Secret values are never shown: findings name the key and the line, never the val
                     format!("{:?}", e.value)
                 };
                 findings.push(
-                    at(e, format!("{key} has the wrong value")).expected_actual(expected, actual),
+                    at(
+                        e,
+                        "env_file/wrong-value",
+                        format!("{key} has the wrong value"),
+                    )
+                    .expected_actual(expected, actual),
                 );
             }
         }
@@ -243,7 +277,7 @@ Secret values are never shown: findings name the key and the line, never the val
             }) {
                 if let Some(problem) = weakness(&e.value, rule) {
                     findings.push(
-                        at(e, format!("{} {problem}", e.key))
+                        at(e, "env_file/weak-secret", format!("{} {problem}", e.key))
                             .hint("generate one: python3 -c \"import secrets; print(secrets.token_urlsafe(32))\""),
                     );
                 }

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
 
+use super::Code;
 use super::spec::OneOrMany;
 use super::{CheckKind, Outcome, RunContext, SpecProblem, check_regex, de_opt_duration};
 use crate::report::Finding;
@@ -66,6 +67,42 @@ pub enum FileType {
 impl CheckKind for FileCheck {
     const NAME: &'static str = "file";
     const SUMMARY: &'static str = "a file or directory exists, is executable, has a mode, contains (or lacks) a pattern, is fresh";
+    const CODES: &'static [Code] = &[
+        Code::fail("file/missing", "the path does not exist"),
+        Code::fail(
+            "file/present",
+            "the path exists although `exists: false` forbids it",
+        ),
+        Code::fail(
+            "file/wrong-type",
+            "a file where a directory was expected, or the reverse (or a special file)",
+        ),
+        Code::fail(
+            "file/not-executable",
+            "no execute bit although `executable: true`; the mode is shown in octal",
+        ),
+        Code::fail(
+            "file/executable",
+            "an execute bit although `executable: false`",
+        ),
+        Code::fail(
+            "file/mode",
+            "the permission bits differ from `mode`; expected and actual in octal",
+        ),
+        Code::fail(
+            "file/empty",
+            "zero bytes, or a directory with no entries, although `not_empty: true`",
+        ),
+        Code::fail("file/stale", "modified longer ago than `max_age`"),
+        Code::fail(
+            "file/pattern-missing",
+            "a `contains` regex does not match the content",
+        ),
+        Code::fail(
+            "file/forbidden-pattern",
+            "a `not_contains` regex matches, at file:line:column, quoting the match",
+        ),
+    ];
     const DOCS: &'static str = r#"# file
 
 ## What it checks
@@ -102,13 +139,6 @@ never committed, a type-check script that was a no-op `echo`.
 | `max_age` | duration | last modification no older than this, e.g. `26h` |
 
 ## Findings
-- `missing`: the path does not exist (or exists when `exists: false`).
-- `wrong type`: a file where a directory was expected, or the reverse.
-- `not executable` / `mode`: permission bits differ; expected and actual shown in octal.
-- `empty`: zero bytes or no entries.
-- `pattern missing`: a `contains` regex did not match.
-- `forbidden pattern`: a `not_contains` regex matched, at file:line:column.
-- `stale`: modified longer ago than `max_age`.
 "#;
 
     fn validate(&self) -> Vec<SpecProblem> {
@@ -141,7 +171,9 @@ never committed, a type-check script that was a no-op `echo`.
         if !self.exists {
             return match meta {
                 Ok(_) => Outcome::fail(format!("{shown} exists but must not")).with_findings(vec![
-                    Finding::new(format!("{shown} exists but must not")).at_file(&shown),
+                    Finding::new(format!("{shown} exists but must not"))
+                        .code("file/present")
+                        .at_file(&shown),
                 ]),
                 Err(FsError::NotFound) => Outcome::pass(format!("{shown} is absent, as required")),
                 Err(e) => Outcome::error(format!("cannot inspect {shown}: {e}")),
@@ -151,7 +183,9 @@ never committed, a type-check script that was a no-op `echo`.
             Ok(m) => m,
             Err(FsError::NotFound) => {
                 return Outcome::fail(format!("{shown} does not exist")).with_findings(vec![
-                    Finding::new(format!("{shown} does not exist")).at_file(&shown),
+                    Finding::new(format!("{shown} does not exist"))
+                        .code("file/missing")
+                        .at_file(&shown),
                 ]);
             }
             Err(e) => return Outcome::error(format!("cannot inspect {shown}: {e}")),
@@ -160,10 +194,14 @@ never committed, a type-check script that was a no-op `echo`.
         let actual = fs::describe(meta.file_type());
         match self.file_type {
             FileType::File if !meta.is_file() => findings.push(
-                Finding::new(format!("{shown} is {actual}, expected a file")).at_file(&shown),
+                Finding::new(format!("{shown} is {actual}, expected a file"))
+                    .code("file/wrong-type")
+                    .at_file(&shown),
             ),
             FileType::Dir if !meta.is_dir() => findings.push(
-                Finding::new(format!("{shown} is {actual}, expected a directory")).at_file(&shown),
+                Finding::new(format!("{shown} is {actual}, expected a directory"))
+                    .code("file/wrong-type")
+                    .at_file(&shown),
             ),
             _ => {}
         }
@@ -173,6 +211,7 @@ never committed, a type-check script that was a no-op `echo`.
             if want && !is_exec {
                 findings.push(
                     Finding::new(format!("{shown} is not executable"))
+                        .code("file/not-executable")
                         .at_file(&shown)
                         .expected_actual("an execute bit", format!("{mode:04o}"))
                         .hint(format!("chmod +x {shown}")),
@@ -180,6 +219,7 @@ never committed, a type-check script that was a no-op `echo`.
             } else if !want && is_exec {
                 findings.push(
                     Finding::new(format!("{shown} is executable but must not be"))
+                        .code("file/executable")
                         .at_file(&shown)
                         .expected_actual("no execute bit", format!("{mode:04o}")),
                 );
@@ -190,6 +230,7 @@ never committed, a type-check script that was a no-op `echo`.
             if want != mode {
                 findings.push(
                     Finding::new(format!("{shown} has mode {mode:04o}"))
+                        .code("file/mode")
                         .at_file(&shown)
                         .expected_actual(format!("{want:04o}"), format!("{mode:04o}"))
                         .hint(format!("chmod {want:04o} {shown}")),
@@ -205,7 +246,11 @@ never committed, a type-check script that was a no-op `echo`.
                 meta.len() == 0
             };
             if empty {
-                findings.push(Finding::new(format!("{shown} is empty")).at_file(&shown));
+                findings.push(
+                    Finding::new(format!("{shown} is empty"))
+                        .code("file/empty")
+                        .at_file(&shown),
+                );
             }
         }
         if let Some(max) = self.max_age
@@ -220,6 +265,7 @@ never committed, a type-check script that was a no-op `echo`.
                         "{shown} was last modified {} ago",
                         humantime::format_duration(Duration::from_secs(age.as_secs()))
                     ))
+                    .code("file/stale")
                     .at_file(&shown)
                     .expected_actual(
                         format!("at most {}", humantime::format_duration(max)),
@@ -251,6 +297,7 @@ never committed, a type-check script that was a no-op `echo`.
                 match super::regex_cached(pat, true) {
                     Ok(re) if !re.is_match(&text) => findings.push(
                         Finding::new(format!("{shown} does not contain /{pat}/"))
+                            .code("file/pattern-missing")
                             .at_file(&shown)
                             .expected_actual(format!("a match for /{pat}/"), "none"),
                     ),
@@ -268,6 +315,7 @@ never committed, a type-check script that was a no-op `echo`.
                                     "forbidden /{pat}/ matched `{}`",
                                     clip(m.as_str())
                                 ))
+                                .code("file/forbidden-pattern")
                                 .at(&shown, line, col),
                             );
                         }

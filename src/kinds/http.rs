@@ -12,7 +12,7 @@ use serde_json::Value;
 use serde_json_path::JsonPath;
 
 use super::http_client::{self, ClientOptions, Endpoint};
-use super::{CheckKind, Outcome, RunContext, SpecProblem, check_regex, de_opt_duration};
+use super::{CheckKind, Code, Outcome, RunContext, SpecProblem, check_regex, de_opt_duration};
 use crate::report::Finding;
 
 /// Largest body read (bigger bodies are cut; assertions see the first part).
@@ -255,6 +255,23 @@ impl CheckKind for HttpCheck {
     const NAME: &'static str = "http";
     const SUMMARY: &'static str =
         "an HTTP request: status, headers, body, JSONPath assertions, response time, captures";
+    const CODES: &'static [Code] = &[
+        Code::fail("http/status", "the status is not the expected one"),
+        Code::fail(
+            "http/header",
+            "a header is missing, present when it must not be, or has the wrong value",
+        ),
+        Code::fail(
+            "http/body",
+            "the body lacks the expected text, or holds text it must not (`body_not_contains`), or is not what `body` expects",
+        ),
+        Code::fail(
+            "http/json",
+            "a JSONPath assertion does not hold (expected and actual shown), or the body is not JSON",
+        ),
+        Code::fail("http/slow", "the exchange took longer than `max_time`"),
+        Code::fail("http/capture", "a capture found nothing"),
+    ];
     const DOCS: &'static str = r#"# http
 
 ## What it checks
@@ -329,13 +346,8 @@ Captured values are secret: they are masked everywhere and never shown in
 findings. A capture that finds nothing fails the check.
 
 ## Findings
-- `refused` / `timed out` / `TLS failure` / `host name does not resolve`: the request did not complete.
-- `status`: the status is not the expected one.
-- `header`: a header is missing, present when it must not be, or has the wrong value.
-- `body`: the body lacks the expected text, or holds text it must not (`body_not_contains`).
-- `json`: a JSONPath assertion does not hold (expected and actual shown).
-- `slow`: the exchange took longer than `max_time`.
-- `capture`: a capture found nothing.
+A request that does not complete (`refused`, `timed out`, `TLS failure`,
+`host name does not resolve`) fails the check with that reason and no finding.
 "#;
 
     fn validate(&self) -> Vec<SpecProblem> {

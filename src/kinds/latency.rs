@@ -13,7 +13,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use super::http_client::{self, ClientOptions, Endpoint};
-use super::{CheckKind, Outcome, RunContext, SpecProblem, de_opt_duration};
+use super::{CheckKind, Code, Outcome, RunContext, SpecProblem, de_opt_duration};
 use crate::report::Finding;
 
 /// Most requests one check may send.
@@ -120,6 +120,16 @@ impl CheckKind for LatencyCheck {
     const NAME: &'static str = "latency";
     const SUMMARY: &'static str =
         "response-time percentiles (p50/p95/p99/max) under concurrency, with an error-rate bound";
+    const CODES: &'static [Code] = &[
+        Code::fail(
+            "latency/percentile",
+            "a percentile is above its threshold (measured and bound shown)",
+        ),
+        Code::fail(
+            "latency/errors",
+            "the error rate is above the bound (the first error's reason shown)",
+        ),
+    ];
     const DOCS: &'static str = r#"# latency
 
 ## What it checks
@@ -167,9 +177,7 @@ Give the check a `timeout` that fits the run: the whole run, warm-up
 included, must finish within it.
 
 ## Findings
-- `percentile`: a percentile is above its threshold (measured and bound shown).
-- `errors`: the error rate is above the bound (the first error's reason shown).
-- `timed out`: the run did not finish within the check's timeout.
+A run that does not finish within the check's timeout fails with `timed out`.
 
 Each request may take at most a tenth of the check's timeout (at least
 200 ms, body included); a slower one is counted as an error.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use marked_yaml::Node;
 use serde::Deserialize;
 
-use super::{CheckKind, Outcome, RunContext};
+use super::{CheckKind, Code, Outcome, RunContext};
 use crate::report::Finding;
 
 /// Largest attestation file read (a YAML list of sign-offs).
@@ -33,6 +33,16 @@ pub struct ManualCheck {
 impl CheckKind for ManualCheck {
     const NAME: &'static str = "manual";
     const SUMMARY: &'static str = "a checklist line a person signs off in an attestation file";
+    const CODES: &'static [Code] = &[
+        Code::warn(
+            "manual/needs-sign-off",
+            "the item is not signed (or there is no attestation file); shown with the check's `instructions`",
+        ),
+        Code::warn(
+            "manual/incomplete",
+            "the item's entry lacks `who` or `when`, at its line of the attestation file",
+        ),
+    ];
     const DOCS: &'static str = r#"# manual
 
 ## What it checks
@@ -75,10 +85,11 @@ checklist. This keeps them in the report, next to the automated checks.
 | `max_age` | duration | a sign-off older than this no longer counts |
 
 ## Findings
-- `needs sign-off` (warn): no sign-off for the item, or the file is absent.
-- `stale sign-off` (warn): signed longer ago than `max_age`.
-- `incomplete sign-off` (warn): the entry lacks `who` or `when`.
-- `unreadable` (error): the attestation file is not valid YAML.
+Every outcome but a valid sign-off is `warn`: `needs sign-off` (no sign-off
+for the item, or no attestation file), `stale sign-off` (signed longer ago
+than `max_age`), `incomplete sign-off` (the entry lacks `who`, or `when` is
+not a date). An attestation file that is not valid YAML ends the check in
+`error`.
 "#;
 
     fn schema() -> Option<schemars::Schema> {
@@ -95,8 +106,11 @@ checklist. This keeps them in the report, next to the automated checks.
         let needs = |why: String| {
             let mut o = Outcome::warn(format!("needs sign-off: {why}"));
             if let Some(i) = &self.instructions {
-                o.findings
-                    .push(Finding::new(format!("needs sign-off: {why}")).hint(i.clone()));
+                o.findings.push(
+                    Finding::new(format!("needs sign-off: {why}"))
+                        .code("manual/needs-sign-off")
+                        .hint(i.clone()),
+                );
             }
             o
         };
@@ -135,7 +149,9 @@ checklist. This keeps them in the report, next to the automated checks.
                 "incomplete sign-off for `{item}`: `who` and `when` are required"
             ))
             .with_findings(vec![
-                Finding::new("incomplete sign-off").at(&shown, line, 1),
+                Finding::new("incomplete sign-off")
+                    .code("manual/incomplete")
+                    .at(&shown, line, 1),
             ]);
         };
         if let Some(max) = self.max_age {

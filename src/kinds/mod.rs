@@ -18,6 +18,7 @@ use indexmap::IndexMap;
 use serde::de::DeserializeOwned;
 
 use crate::redact::Redactor;
+pub use crate::report::codes::Code;
 use crate::report::{Finding, Status};
 pub use target::Target;
 
@@ -111,8 +112,11 @@ pub trait CheckKind: DeserializeOwned + Send + Sync + 'static {
     const NAME: &'static str;
     /// One line for `readyctl kinds`.
     const SUMMARY: &'static str;
-    /// Full docs (Markdown).
+    /// Full docs (Markdown). The "Finding codes" table is generated from
+    /// [`CheckKind::CODES`] and placed under the `## Findings` heading.
     const DOCS: &'static str;
+    /// Every finding code the kind emits (see [`crate::report::codes`]).
+    const CODES: &'static [Code] = &[];
 
     /// Checks the spec itself, after deserialisation and before anything runs.
     fn validate(&self) -> Vec<SpecProblem> {
@@ -186,12 +190,58 @@ pub struct KindEntry {
     pub name: &'static str,
     /// One-line summary.
     pub summary: &'static str,
-    /// Markdown docs.
+    /// Markdown docs as the kind wrote them (see [`KindEntry::full_docs`]).
     pub docs: &'static str,
+    /// The finding codes the kind declares.
+    pub codes: &'static [Code],
     /// Builds a check from the node holding the kind's own fields.
     pub parse: fn(&marked_yaml::Node) -> Result<Box<dyn DynCheck>, ParseError>,
     /// JSON Schema of the kind's own fields, when the kind has one.
     pub schema: fn() -> Option<schemars::Schema>,
+}
+
+impl KindEntry {
+    /// The kind's docs with the generated "Finding codes" table at the end
+    /// of the `## Findings` section (what `readyctl explain KIND` prints and
+    /// `docs/kinds/KIND.md` holds).
+    pub fn full_docs(&self) -> String {
+        let table = crate::report::codes::table(self.codes);
+        if table.is_empty() {
+            return self.docs.to_string();
+        }
+        // At the end of the `## Findings` section, after the kind's own
+        // prose about its findings.
+        match self.docs.find("## Findings\n") {
+            Some(at) => {
+                let body = at + "## Findings\n".len();
+                let end = self.docs[body..]
+                    .find("\n## ")
+                    .map(|i| body + i + 1)
+                    .unwrap_or(self.docs.len());
+                let (head, tail) = self.docs.split_at(end);
+                let gap = if tail.is_empty() { "" } else { "\n" };
+                format!("{}\n\n{table}{gap}{tail}", head.trim_end())
+            }
+            None => format!("{}\n## Findings\n\n{table}", self.docs),
+        }
+    }
+
+    /// The declared code `code`, if this kind declares it.
+    pub fn code(&self, code: &str) -> Option<&'static Code> {
+        self.codes.iter().find(|c| c.code == code)
+    }
+}
+
+/// Every declared finding code of every kind, with its kind.
+pub fn all_codes() -> impl Iterator<Item = (&'static KindEntry, &'static Code)> {
+    REGISTRY
+        .iter()
+        .flat_map(|k| k.codes.iter().map(move |c| (k, c)))
+}
+
+/// Looks a finding code up across every kind.
+pub fn lookup_code(code: &str) -> Option<(&'static KindEntry, &'static Code)> {
+    all_codes().find(|(_, c)| c.code == code)
 }
 
 /// Makes the registry line for `T`.
@@ -200,6 +250,7 @@ pub const fn entry<T: CheckKind>() -> KindEntry {
         name: T::NAME,
         summary: T::SUMMARY,
         docs: T::DOCS,
+        codes: T::CODES,
         parse: parse_spec::<T>,
         schema: T::schema,
     }
@@ -564,6 +615,93 @@ mod tests {
         }
     }
 
+    /// Every `.rs` file under `dir`, with its text.
+    fn sources(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, String)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                sources(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push((p.clone(), std::fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+
+    /// The findings contract, proven on the source: codes are unique and
+    /// well formed, every `"kind/what"` literal the kinds write is a code
+    /// its kind declares, every declared code is written somewhere besides
+    /// its declaration (or, for codes built at run time such as
+    /// `security_headers/<test>`, its suffix is), and every code is in the
+    /// kind's docs.
+    #[test]
+    fn finding_codes_are_declared_unique_emitted_and_documented() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        sources(&root.join("kinds"), &mut files);
+        sources(&root.join("domain"), &mut files);
+        let all: String = files.iter().map(|(_, t)| t.as_str()).collect();
+        let mut seen = HashSet::new();
+        for (k, c) in all_codes() {
+            assert!(seen.insert(c.code), "duplicate finding code {}", c.code);
+            assert_eq!(
+                c.kind(),
+                k.name,
+                "{} is declared by kind {}",
+                c.code,
+                k.name
+            );
+            let what = &c.code[k.name.len() + 1..];
+            assert!(
+                !what.is_empty()
+                    && what
+                        .chars()
+                        .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-'),
+                "{}: a code is `kind/lower-case-words`",
+                c.code
+            );
+            let uses = all.matches(&format!("\"{}\"", c.code)).count();
+            let suffix = all.contains(&format!("\"{what}\""));
+            assert!(
+                uses >= 2 || suffix,
+                "{} is declared but no finding carries it",
+                c.code
+            );
+            assert!(
+                k.full_docs().contains(&format!("`{}`", c.code)),
+                "{} is not in the docs of kind {}",
+                c.code,
+                k.name
+            );
+        }
+        for (path, text) in &files {
+            for k in REGISTRY {
+                let prefix = format!("\"{}/", k.name);
+                for (at, _) in text.match_indices(&prefix) {
+                    let rest = &text[at + 1..];
+                    let Some(end) = rest.find('"') else { continue };
+                    let lit = &rest[..end];
+                    let what = &lit[k.name.len() + 1..];
+                    // Paths (`compose/…` in a fixture name) and prefixes
+                    // (`starts_with("compose/stack")`) are not codes.
+                    if text[..at].ends_with("starts_with(")
+                        || what.is_empty()
+                        || !what
+                            .chars()
+                            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
+                    {
+                        continue;
+                    }
+                    assert!(
+                        k.code(lit).is_some(),
+                        "{}: `{lit}` is not a code kind {} declares",
+                        path.display(),
+                        k.name
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_kind_documents_the_fixed_sections() {
         for k in REGISTRY {
@@ -616,7 +754,7 @@ mod tests {
         }
         let mut files: Vec<(String, String)> = REGISTRY
             .iter()
-            .map(|k| (format!("{}.md", k.name), k.docs.to_string()))
+            .map(|k| (format!("{}.md", k.name), k.full_docs()))
             .collect();
         files.push(("README.md".to_string(), index));
         for (name, text) in files {

@@ -26,7 +26,7 @@ use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 use super::spec::{OneOrMany, holds};
-use super::{CheckKind, Outcome, RunContext, SpecProblem};
+use super::{CheckKind, Code, Outcome, RunContext, SpecProblem};
 use crate::domain::alembic::History;
 use crate::domain::initsql::{self, InitSql};
 use crate::domain::units::{Expectation, Value, pg_default_unit, pg_value};
@@ -127,6 +127,49 @@ pub struct PostgresCheck {
 impl CheckKind for PostgresCheck {
     const NAME: &'static str = "postgres";
     const SUMMARY: &'static str = "a PostgreSQL database (live, or its init SQL) has the expected version, extensions, settings, data and migrations";
+    const CODES: &'static [Code] = &[
+        Code::fail(
+            "postgres/unreachable",
+            "connection refused, connect timed out, or the port accepted but never answered the handshake",
+        ),
+        Code::fail(
+            "postgres/auth",
+            "password authentication failed, no password given, or `pg_hba.conf` rejects the connection",
+        ),
+        Code::fail("postgres/database", "the database does not exist"),
+        Code::warn(
+            "postgres/tls-unverified",
+            "`prefer`, `require` or `verify-ca` accepted a certificate that does not fully verify",
+        ),
+        Code::fail(
+            "postgres/tls",
+            "the server does not offer TLS, the certificate is not trusted or not valid for the host, or `prefer` fell back to plaintext",
+        ),
+        Code::fail(
+            "postgres/version",
+            "the server version does not satisfy `version`; expected and actual shown",
+        ),
+        Code::fail(
+            "postgres/extension",
+            "a listed extension is not installed / created (live), or no init SQL creates it (file)",
+        ),
+        Code::fail(
+            "postgres/setting",
+            "a setting differs from its expected value (unit-aware); expected and actual shown",
+        ),
+        Code::fail(
+            "postgres/query",
+            "the query failed, or its first value or row count is not the expected one",
+        ),
+        Code::fail(
+            "postgres/migrations",
+            "conflicting heads, database behind head (missing revisions named), a revision unknown to the repository, or no `alembic_version` table",
+        ),
+        Code::fail(
+            "postgres/file",
+            "an init SQL path does not exist, or a file cannot be read or parsed (at its line)",
+        ),
+    ];
     const DOCS: &'static str = r#"# postgres
 
 ## What it checks
@@ -210,13 +253,6 @@ checks:
 | `migrations` | path | the Alembic `versions` directory |
 
 ## Findings
-- `postgres/unreachable`: connection refused, connect timed out, or the port accepted but never answered the handshake.
-- `postgres/auth`: password authentication failed, no password given, or `pg_hba.conf` rejects the connection.
-- `postgres/database`: the database does not exist.
-- `postgres/tls-unverified` (warning): `prefer`, `require` or `verify-ca` accepted a certificate that does not fully verify.
-- `postgres/tls`: the server does not offer TLS, the certificate is not trusted or not valid for the host, or `prefer` fell back to plaintext (warning).
-- `postgres/version`, `postgres/extension`, `postgres/setting`, `postgres/query`: an expectation does not hold; expected and actual shown.
-- `postgres/migrations`: conflicting heads, database behind head (missing revisions named), a revision unknown to the repository, or no `alembic_version` table.
 "#;
 
     fn validate(&self) -> Vec<SpecProblem> {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-use super::{CheckKind, Outcome, RunContext, SpecProblem};
+use super::{CheckKind, Code, Outcome, RunContext, SpecProblem};
 use crate::domain::redisconf::{self, RedisConf};
 use crate::domain::units::{Expectation, redis_value};
 use crate::domain::version_req::{self, Version, VersionReq};
@@ -75,6 +75,40 @@ pub struct RedisCheck {
 impl CheckKind for RedisCheck {
     const NAME: &'static str = "redis";
     const SUMMARY: &'static str = "a Redis server (live, or its redis.conf) has the expected version, config, persistence and password";
+    const CODES: &'static [Code] = &[
+        Code::fail(
+            "redis/unreachable",
+            "connection refused, timed out, or the port does not answer as Redis (live)",
+        ),
+        Code::fail(
+            "redis/auth",
+            "wrong password or user (`WRONGPASS`), a password required but not given (`NOAUTH`), or an unauthenticated client accepted",
+        ),
+        Code::fail(
+            "redis/version",
+            "the server version does not satisfy the constraint",
+        ),
+        Code::fail(
+            "redis/config",
+            "a directive has another value; in file mode the finding points at the line (or says the default applies)",
+        ),
+        Code::fail(
+            "redis/persistence",
+            "the required persistence is off, or the last AOF write / RDB save failed",
+        ),
+        Code::info(
+            "redis/config-unavailable",
+            "`CONFIG` is renamed or disabled; the values were read from `INFO` instead",
+        ),
+        Code::warn(
+            "redis/tls-insecure",
+            "the connection used TLS without verifying the certificate (`#insecure`)",
+        ),
+        Code::fail(
+            "redis/conf-syntax",
+            "the `redis.conf` cannot be read as Redis reads it (the line is shown); the check ends in `error`",
+        ),
+    ];
     const DOCS: &'static str = r#"# redis
 
 ## What it checks
@@ -142,12 +176,6 @@ checks:
 | `auth_required` | bool | unauthenticated clients must be refused |
 
 ## Findings
-- `redis/unreachable`: connection refused, timed out, or the port does not answer as Redis (live).
-- `redis/auth`: wrong password or user (`WRONGPASS`), a password required but not given (`NOAUTH`), or an unauthenticated client accepted.
-- `redis/version`: the server version does not satisfy the constraint.
-- `redis/config`: a directive has another value; in file mode the finding points at the line (or says the default applies).
-- `redis/persistence`: the required persistence is off, or the last AOF write / RDB save failed.
-- `redis/config-unavailable`: `CONFIG` is renamed or disabled; values came from `INFO`.
 "#;
 
     fn validate(&self) -> Vec<SpecProblem> {

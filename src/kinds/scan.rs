@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
-use super::{CheckKind, Outcome, RunContext, SpecProblem, check_regex};
+use super::{CheckKind, Code, Outcome, RunContext, SpecProblem, check_regex};
 use crate::report::Finding;
 use crate::support::text::clip;
 
@@ -45,6 +45,16 @@ impl CheckKind for ScanCheck {
     const NAME: &'static str = "scan";
     const SUMMARY: &'static str =
         "no file under the root matches a forbidden regex (respects .gitignore)";
+    const CODES: &'static [Code] = &[
+        Code::fail(
+            "scan/match",
+            "the forbidden pattern matches: one finding per match, at file:line:column, quoting the match",
+        ),
+        Code::fail(
+            "scan/no-files",
+            "`path` and `include` select no file (or only binary or oversized ones): nothing was scanned, so the check fails rather than pass on an empty tree",
+        ),
+    ];
     const DOCS: &'static str = r#"# scan
 
 ## What it checks
@@ -77,10 +87,6 @@ fallbacks" are searches people forget to run.
 | `allow_marker` | text | a line containing this is allowed (default `readyctl: allow`) |
 
 ## Findings
-- `forbidden pattern`: one per match, at file:line:column, quoting the match.
-- `scan/no-files`: `path` and `include` select no file (or only binary or
-  oversized ones): nothing was scanned, so the check fails rather than pass
-  on an empty tree.
 "#;
 
     fn validate(&self) -> Vec<SpecProblem> {
@@ -164,11 +170,9 @@ fallbacks" are searches people forget to run.
                     in_file += 1;
                     if findings.len() < MAX_FINDINGS {
                         findings.push(
-                            Finding::new(format!("forbidden `{}`", clip(m.as_str()))).at(
-                                shown.clone(),
-                                line.number,
-                                line.column,
-                            ),
+                            Finding::new(format!("forbidden `{}`", clip(m.as_str())))
+                                .code("scan/match")
+                                .at(shown.clone(), line.number, line.column),
                         );
                     }
                     if in_file >= MAX_MATCHES_PER_FILE {

@@ -13,7 +13,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use serde::Deserialize;
 
-use super::{CheckKind, Outcome, RunContext, SpecProblem};
+use super::{CheckKind, Code, Outcome, RunContext, SpecProblem};
 use crate::report::Finding;
 use crate::support::net::{describe_connect_error, split_host_port};
 
@@ -52,6 +52,33 @@ impl CheckKind for TlsCheck {
     const NAME: &'static str = "tls";
     const SUMMARY: &'static str =
         "a TLS certificate: chain, hostname, days before expiry, protocol version";
+    const CODES: &'static [Code] = &[
+        Code::fail("tls/expired", "the certificate's `notAfter` is in the past"),
+        Code::fail(
+            "tls/wrong-hostname",
+            "the certificate is not valid for the name (its SANs are shown)",
+        ),
+        Code::fail(
+            "tls/self-signed",
+            "the certificate signs itself and is not trusted",
+        ),
+        Code::fail(
+            "tls/unknown-issuer",
+            "the chain does not lead to a trusted root (system roots plus `ca_file`)",
+        ),
+        Code::fail(
+            "tls/untrusted",
+            "the certificate is not trusted for another reason (the verifier's words are shown)",
+        ),
+        Code::fail(
+            "tls/expires-soon",
+            "fewer than `min_days` left (fails), or fewer than `warn_days` (the check ends in `warn`); the date is shown",
+        ),
+        Code::info(
+            "tls/certificate",
+            "what the certificate is (subject, issuer, validity, SANs), on every outcome",
+        ),
+    ];
     const DOCS: &'static str = r#"# tls
 
 ## What it checks
@@ -92,13 +119,9 @@ ahead.
 | `min_protocol` | `1.2`, `1.3` | minimum TLS version the server must accept (default 1.2) |
 
 ## Findings
-- `expired`: `notAfter` is in the past.
-- `wrong host name`: the certificate is not valid for the name (its SANs are shown).
-- `self-signed`: the certificate signs itself and is not trusted.
-- `unknown issuer`: the chain does not lead to a trusted root.
-- `expires soon`: fewer than `min_days` left (fail) or `warn_days` (warn); the date is shown.
-- `protocol`: the server does not accept `min_protocol`.
-- `refused` / `timed out`: no TLS handshake could be made.
+A server that does not accept `min_protocol`, or with which no TLS handshake
+could be made (`refused`, `timed out`), fails the check with that reason and
+no finding.
 "#;
 
     fn validate(&self) -> Vec<SpecProblem> {

@@ -17,7 +17,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{CheckKind, Outcome, RunContext, SpecProblem};
+use super::{CheckKind, Code, Outcome, RunContext, SpecProblem};
 use crate::domain::policy::{Policy, READ_ONLY_CAPABILITIES, covers_mount};
 use crate::report::Finding;
 
@@ -91,6 +91,75 @@ fn yes() -> bool {
 impl CheckKind for VaultCheck {
     const NAME: &'static str = "vault";
     const SUMMARY: &'static str = "Vault/OpenBao: initialised, unsealed, token, KV v2 mount, secrets present; or a policy file's capabilities";
+    const CODES: &'static [Code] = &[
+        Code::fail(
+            "vault/not-initialised",
+            "the server is not initialised (`bao operator init` has not run)",
+        ),
+        Code::fail(
+            "vault/sealed",
+            "the server is sealed: `sealed: P of T unseal keys provided`",
+        ),
+        Code::fail(
+            "vault/unsealed",
+            "the server is unsealed although `sealed: true` expects it sealed",
+        ),
+        Code::fail(
+            "vault/version",
+            "the server version does not satisfy `version`",
+        ),
+        Code::fail(
+            "vault/ha-mode",
+            "the node is `standby` where `active` is expected, or the reverse",
+        ),
+        Code::fail(
+            "vault/root-token",
+            "with `production: true`, the token carries the root policy",
+        ),
+        Code::fail(
+            "vault/kv-engine",
+            "no secrets engine at the mount, or it is not KV version 2",
+        ),
+        Code::fail(
+            "vault/secret-missing",
+            "the secret is not found (or deleted)",
+        ),
+        Code::fail("vault/secret-key-missing", "the secret has no such key"),
+        Code::fail("vault/secret-key-empty", "the key's value is empty"),
+        Code::fail(
+            "vault/secret-key-short",
+            "the key's value is shorter than `min_length` characters",
+        ),
+        Code::warn(
+            "vault/tls-insecure",
+            "TLS certificate verification is off for the target (`insecure: true`)",
+        ),
+        Code::fail("vault/policy-file", "the policy file does not exist"),
+        Code::fail(
+            "vault/policy-syntax",
+            "the policy file cannot be parsed as HCL policy (at its line); the check ends in `error`",
+        ),
+        Code::fail(
+            "vault/policy-missing-path",
+            "the policy grants nothing on a listed path, or (`read_only`) grants no read on the secrets mount",
+        ),
+        Code::fail(
+            "vault/policy-capabilities",
+            "a path's capabilities are not exactly the expected ones (extra and missing named)",
+        ),
+        Code::fail(
+            "vault/policy-forbidden",
+            "a path grants a forbidden capability, at its line",
+        ),
+        Code::fail(
+            "vault/policy-unexpected-path",
+            "a path the check does not list (with `only_listed_paths`), at its line",
+        ),
+        Code::fail(
+            "vault/policy-not-read-only",
+            "(`read_only`) a path on the secrets mount grants more than read and list, at its line",
+        ),
+    ];
     const DOCS: &'static str = r#"# vault
 
 ## What it checks
@@ -177,13 +246,10 @@ no token, only the seal status, standby and version are checked.
 | `read_only` | list of mounts | read-only on each secrets mount (`secret`): every path the policy grants that can match under `mount/` (Vault globs `*`, `+`) has only `read`/`list`/`deny`, and some path there grants `read` |
 
 ## Findings
-- `connection refused`, `timed out` (connect, or connected with no HTTP answer), `TLS`: the server cannot be asked.
-- `not initialised`, `sealed: P of T unseal keys provided`, `standby`/`active`, `version`.
-- `permission denied`: the token was refused (HTTP 403) — invalid, expired, or lacking a policy for the path.
-- `root token`: with `production: true`.
-- `no KV v2 engine`, `secret not found`, `key missing`, `key empty`, `shorter than N characters`.
-- policy: `grants [..] on PATH, expected exactly [..]`, `grants nothing on PATH`, `grants forbidden capability`, `unexpected path`, `grants [update] on PATH, on the secrets mount` (`read_only`), `grants no read on the secrets mount` — each at the policy file's line.
-- `TLS verification is off` (warning) when the target says `insecure: true`.
+When the server cannot be asked (`connection refused`, `timed out` — connect,
+or connected with no HTTP answer —, `TLS`) or refuses the token
+(`permission denied`, HTTP 403: invalid, expired, or lacking a policy for the
+path) the check fails with that reason and no finding.
 "#;
 
     fn validate(&self) -> Vec<SpecProblem> {
@@ -352,6 +418,7 @@ impl VaultCheck {
             return Outcome::fail(format!("policy file {shown} does not exist"))
                 .with_findings(vec![
                     Finding::new(format!("policy file {shown} does not exist"))
+                        .code("vault/policy-file")
                         .at_file(&shown)
                         .expected_actual("a policy file", "missing")
                         .hint("write the policy (HCL `path \"…\" { capabilities = [...] }` blocks) where the compose file mounts it"),
@@ -360,7 +427,9 @@ impl VaultCheck {
         let policy = match Policy::read(&full) {
             Ok(p) => p,
             Err(e) => {
-                let mut f = Finding::new(format!("{shown}: {}", e.message)).at_file(&shown);
+                let mut f = Finding::new(format!("{shown}: {}", e.message))
+                    .code("vault/policy-syntax")
+                    .at_file(&shown);
                 f.line = e.line;
                 f.column = e.column;
                 return Outcome::error(format!("{shown}: {}", e.message)).with_findings(vec![f]);
@@ -432,12 +501,14 @@ impl VaultCheck {
         if self.initialized && !seal.initialized {
             findings.push(
                 Finding::new(format!("{}: {state}", conn.endpoint))
+                    .code("vault/not-initialised")
                     .expected_actual("initialised", "not initialised")
                     .hint("run `bao operator init` (or `vault operator init`) and store the unseal keys safely"),
             );
         } else if seal.initialized && seal.sealed != self.sealed {
             let f = if seal.sealed {
                 Finding::new(format!("{}: {state}", conn.endpoint))
+                    .code("vault/sealed")
                     .expected_actual(
                         "unsealed",
                         format!("sealed, {} of {} keys", seal.progress, seal.t),
@@ -448,6 +519,7 @@ impl VaultCheck {
                     ))
             } else {
                 Finding::new(format!("{}: unsealed, expected sealed", conn.endpoint))
+                    .code("vault/unsealed")
                     .expected_actual("sealed", "unsealed")
             };
             findings.push(f);
@@ -458,6 +530,7 @@ impl VaultCheck {
         {
             findings.push(
                 Finding::new(format!("{}: version {v}, expected {req}", conn.endpoint))
+                    .code("vault/version")
                     .expected_actual(req, v),
             );
         }
@@ -489,6 +562,7 @@ impl VaultCheck {
                 };
                 findings.push(
                     Finding::new(format!("{}: node is {a}, expected {e}", conn.endpoint))
+                        .code("vault/ha-mode")
                         .expected_actual(e, a),
                 );
             }
@@ -526,6 +600,7 @@ impl VaultCheck {
                             "{}: the token is a root token; production must use a scoped token",
                             conn.endpoint
                         ))
+                        .code("vault/root-token")
                         .expected_actual("a token without the root policy", "root token")
                         .hint("create a token with the app policy (`bao token create -policy=app`) and revoke the root token"),
                     );
@@ -608,6 +683,7 @@ impl VaultCheck {
                 Finding::new(format!(
                     "no secrets engine is mounted at `{m}/`; expected KV v2"
                 ))
+                .code("vault/kv-engine")
                 .expected_actual(format!("kv v2 at {m}/"), "nothing mounted")
                 .hint(format!("bao secrets enable -path={m} kv-v2")),
             ),
@@ -627,6 +703,7 @@ impl VaultCheck {
                     };
                     Some(
                         Finding::new(format!("`{m}/` is {actual}; expected KV version 2"))
+                            .code("vault/kv-engine")
                             .expected_actual("kv v2", actual)
                             .hint(format!("bao kv enable-versioning {m}")),
                     )
@@ -660,6 +737,7 @@ async fn check_secret(
                 match map.get(key) {
                     None => findings.push(
                         Finding::new(format!("secret {shown} has no key `{key}`"))
+                            .code("vault/secret-key-missing")
                             .expected_actual(format!("key `{key}`"), "absent")
                             .hint(format!("bao kv patch {shown} {key}=...")),
                     ),
@@ -668,6 +746,7 @@ async fn check_secret(
                         if len == 0 {
                             findings.push(
                                 Finding::new(format!("secret {shown} key `{key}` is empty"))
+                                    .code("vault/secret-key-empty")
                                     .expected_actual("a non-empty value", "empty"),
                             );
                         } else if let Some(min) = s.min_length
@@ -677,6 +756,7 @@ async fn check_secret(
                                 Finding::new(format!(
                                     "secret {shown} key `{key}` is shorter than {min} characters ({len})"
                                 ))
+                                .code("vault/secret-key-short")
                                 .expected_actual(format!("at least {min} characters"), format!("{len} characters"))
                                 .hint("generate a longer value: python3 -c \"import secrets; print(secrets.token_urlsafe(32))\""),
                             );
@@ -687,6 +767,7 @@ async fn check_secret(
         }
         (200, _) | (404, _) => findings.push(
             Finding::new(format!("secret {shown} not found"))
+                .code("vault/secret-missing")
                 .expected_actual("a stored secret", "not found (or deleted)")
                 .hint(format!(
                     "bao kv put {shown} {}=...",
@@ -760,6 +841,7 @@ fn finish(findings: Vec<Finding>, notes: Vec<String>, conn: &Connection, state: 
         );
         return Outcome::warn(msg).with_findings(vec![
             Finding::new("TLS certificate verification is turned off for this target")
+                .code("vault/tls-insecure")
                 .hint("give the server's CA with `ca_file:` and drop `insecure: true`"),
         ]);
     }

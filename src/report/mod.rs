@@ -8,6 +8,7 @@
 //! never rename or remove them.
 
 pub mod baseline;
+pub mod codes;
 pub mod render;
 pub mod waivers;
 

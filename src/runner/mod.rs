@@ -341,6 +341,21 @@ fn ms(d: Duration) -> f64 {
 
 fn result_of(def: &CheckDef, outcome: Outcome, took: Duration) -> CheckResult {
     let status = outcome.status();
+    // The findings contract: a kind emits only the codes it declares. A
+    // slip is a bug in readyctl, caught by every debug-build test run.
+    if cfg!(debug_assertions)
+        && let Some(kind) = crate::kinds::lookup(def.kind)
+    {
+        for f in &outcome.findings {
+            if let Some(code) = &f.code {
+                assert!(
+                    kind.code(code).is_some(),
+                    "kind `{}` emitted the undeclared finding code `{code}`",
+                    def.kind
+                );
+            }
+        }
+    }
     CheckResult {
         id: def.id.clone(),
         kind: def.kind.to_string(),

@@ -405,6 +405,72 @@ fn explain_prints_kind_docs_and_suggests_on_typos() {
         .stderr(predicate::str::contains("did you mean `env_file`?"));
 }
 
+/// The findings contract from the outside: `explain CODE` prints the code's
+/// declaration and what the kind's docs say of it; the code a real run
+/// reports is one `explain` knows; a typo gets a did-you-mean.
+#[test]
+fn explain_prints_a_finding_code_that_a_run_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".env"), "SECRET_KEY=changeme\n").unwrap();
+    std::fs::write(
+        dir.path().join("readyctl.yml"),
+        "version: 1\nchecks:\n  - {id: env.secrets, kind: env_file, path: .env, secrets: {keys: SECRET}}\n",
+    )
+    .unwrap();
+    let out = readyctl()
+        .current_dir(dir.path())
+        .args(["check", "--catalog", "readyctl.yml", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let code = report["checks"][0]["findings"][0]["code"]
+        .as_str()
+        .expect("the finding carries a code")
+        .to_string();
+    assert_eq!(code, "env_file/weak-secret");
+    readyctl()
+        .args(["explain", &code])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::starts_with("env_file/weak-secret\n")
+                .and(predicate::str::contains("kind: env_file"))
+                .and(predicate::str::contains("placeholder"))
+                .and(predicate::str::contains("readyctl explain env_file")),
+        );
+    // A graded compose rule, with the lines of the kind's docs about it.
+    readyctl()
+        .args(["explain", "compose/missing-path"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("level: critical")
+                .and(predicate::str::contains("From the kind's docs:")),
+        );
+    readyctl()
+        .args(["explain", "env_file/weak-secrte"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "did you mean `env_file/weak-secret`?",
+        ));
+    readyctl()
+        .args(["explain", "tcp/anything"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "kind `tcp` declares no finding codes",
+        ));
+    // The kind's page lists the code in its generated table.
+    readyctl()
+        .args(["explain", "env_file"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "| `env_file/weak-secret` | fail |",
+        ));
+}
+
 #[test]
 fn list_filters_by_tag_and_pulls_in_dependencies_for_check() {
     let (dir, path) = catalogue(

@@ -396,10 +396,10 @@ fn init_on_an_override_stack_checks_settings_and_reports_only_true_findings() {
             ("compose.lint", "compose/no-healthcheck"),
             ("compose.env-prestart", "compose_env/unknown"),
             ("compose.env-backend", "compose_env/unknown"),
-            ("env.env", "-"),
-            ("env.env", "-"),
-            ("env.env", "-"),
-            ("env.env", "-"),
+            ("env.env", "env_file/weak-secret"),
+            ("env.env", "env_file/weak-secret"),
+            ("env.env", "env_file/weak-secret"),
+            ("env.env", "env_file/weak-secret"),
         ],
         "{got:#?}"
     );
@@ -498,7 +498,7 @@ fn init_on_a_profiles_and_extends_stack_leaves_inactive_profiles_out() {
         got,
         [(
             "env.env".to_string(),
-            "-".to_string(),
+            "env_file/weak-secret".to_string(),
             "DB_PASSWORD is a well-known default value".to_string()
         )],
         "{got:#?}"

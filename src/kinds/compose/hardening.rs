@@ -5,6 +5,8 @@
 //! interface, floating tags, no restart policy or healthcheck, and the
 //! obsolete top-level `version:`.
 
+use std::collections::HashSet;
+
 use super::{Cx, at, environment, svc_loc};
 use crate::compose::merge::{PortSpec, parse_port};
 use crate::compose::yaml::{Loc, Node, Value};
@@ -130,23 +132,32 @@ fn image_declares_healthcheck(svc: &Node) -> bool {
 /// A service another one waits for with `condition: service_completed_successfully`
 /// is a one-shot job (migrations, seeding): it is meant to exit, so neither a
 /// restart policy nor a healthcheck applies.
-fn one_shot(cx: &Cx, name: &str) -> bool {
-    cx.services().any(|(_, other)| {
-        other
-            .get("depends_on")
-            .and_then(|d| d.get(name))
-            .and_then(|d| d.get("condition"))
-            .and_then(Node::as_str)
-            == Some("service_completed_successfully")
-    })
+/// Services another one waits for with `service_completed_successfully`:
+/// one-shot jobs (migrations), which need no restart policy or healthcheck.
+/// Collected in one pass (asking per service was quadratic in the project).
+fn one_shots<'a>(cx: &Cx<'a>) -> HashSet<&'a str> {
+    let mut out = HashSet::new();
+    for (_, svc) in cx.services() {
+        if let Some(deps) = svc.get("depends_on").and_then(Node::as_map) {
+            for (dep, spec) in deps {
+                if spec.get("condition").and_then(Node::as_str)
+                    == Some("service_completed_successfully")
+                {
+                    out.insert(dep.as_str());
+                }
+            }
+        }
+    }
+    out
 }
 
 pub(super) fn check(cx: &Cx, out: &mut Vec<Finding>) {
+    let one_shots = one_shots(cx);
     for (name, svc) in cx.services() {
         if cx.on("compose/image-latest") {
             image_tag(name, svc, out);
         }
-        let one_shot = one_shot(cx, name);
+        let one_shot = one_shots.contains(name.as_str());
         if cx.on("compose/no-restart") && !one_shot {
             let has = svc.get("restart").is_some()
                 || svc

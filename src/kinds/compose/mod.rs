@@ -33,6 +33,7 @@ pub use super::project::load_project;
 use super::{CheckKind, Outcome, RunContext, SpecProblem};
 use crate::compose::Project;
 use crate::compose::yaml::{Loc, Node, Value};
+use crate::report::codes::{Code, Level};
 use crate::report::{Finding, Severity};
 
 /// One lint rule: a stable code, a name, its severity and what it finds.
@@ -53,6 +54,8 @@ macro_rules! rules {
     ($($code:literal, $name:literal, $sev:ident, $summary:literal;)*) => {
         /// Every rule, in the order findings are reported.
         pub const RULES: &[Rule] = &[$(Rule { code: $code, name: $name, severity: Severity::$sev, summary: $summary }),*];
+        /// The same rules as the kind's declared finding codes.
+        pub const CODES: &[Code] = &[$(Code { code: $code, level: Level::graded(Severity::$sev), summary: $summary }),*];
     };
 }
 
@@ -237,6 +240,7 @@ impl CheckKind for ComposeCheck {
     const NAME: &'static str = "compose";
     const SUMMARY: &'static str = "will it come up? compose files as docker compose reads them, with the Dockerfile stages, entrypoint scripts and nginx configs they use";
     const DOCS: &'static str = include_str!("docs.md");
+    const CODES: &'static [Code] = CODES;
 
     fn validate(&self) -> Vec<SpecProblem> {
         let mut p = Vec::new();

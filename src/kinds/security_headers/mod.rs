@@ -24,7 +24,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use super::http_client::{self, ClientOptions, Endpoint};
-use super::{CheckKind, Outcome, RunContext, SpecProblem};
+use super::{CheckKind, Code, Outcome, RunContext, SpecProblem};
 use crate::report::{Finding, Status};
 use analyze::{Departures, Grading, NodeHeaders, Response, Retrieval};
 pub use table::{GRADES, TESTS};
@@ -354,6 +354,80 @@ fn report_grading(g: &Grading) -> crate::report::Grading {
 impl CheckKind for SecurityHeadersCheck {
     const NAME: &'static str = "security_headers";
     const SUMMARY: &'static str = "security headers graded exactly as MDN HTTP Observatory grades them; trusted hosts; rate limiting";
+    const CODES: &'static [Code] = &[
+        Code::fail(
+            "security_headers/grade",
+            "the Observatory grade is below `min_grade` (score, grade and the failing tests in the message)",
+        ),
+        Code::fail(
+            "security_headers/required",
+            "a test listed in `require` does not pass",
+        ),
+        Code::fail(
+            "security_headers/transport",
+            "the request did not complete (`refused`, `timed out`, `TLS failure`), or the answer is one the Observatory does not grade (not 2xx, 3xx, 401 or 403)",
+        ),
+        Code::fail(
+            "security_headers/foreign-host",
+            "a request with a foreign `Host` was answered instead of refused with a 4xx",
+        ),
+        Code::fail(
+            "security_headers/permissive-cors",
+            "a foreign `Origin` got `Access-Control-Allow-Origin` (`*` or reflected), possibly with credentials",
+        ),
+        Code::fail(
+            "security_headers/no-rate-limit",
+            "no 429 within the burst of `rate_limit`",
+        ),
+        Code::info(
+            "security_headers/trusted-host",
+            "a foreign `Host` was refused, as it should be",
+        ),
+        Code::info(
+            "security_headers/cors",
+            "a foreign `Origin` got no (or a non-matching) `Access-Control-Allow-Origin`, as it should",
+        ),
+        Code::info(
+            "security_headers/content-security-policy",
+            "the Observatory test `content-security-policy`: its result, score modifier, and pass or FAIL (whether it fails the check is `min_grade`'s and `require`'s business)",
+        ),
+        Code::info(
+            "security_headers/cookies",
+            "the Observatory test `cookies`: its result, score modifier, and pass or FAIL (whether it fails the check is `min_grade`'s and `require`'s business)",
+        ),
+        Code::info(
+            "security_headers/cross-origin-resource-sharing",
+            "the Observatory test `cross-origin-resource-sharing`: its result, score modifier, and pass or FAIL (whether it fails the check is `min_grade`'s and `require`'s business)",
+        ),
+        Code::info(
+            "security_headers/redirection",
+            "the Observatory test `redirection`: its result, score modifier, and pass or FAIL (whether it fails the check is `min_grade`'s and `require`'s business)",
+        ),
+        Code::info(
+            "security_headers/referrer-policy",
+            "the Observatory test `referrer-policy`: its result, score modifier, and pass or FAIL (whether it fails the check is `min_grade`'s and `require`'s business)",
+        ),
+        Code::info(
+            "security_headers/strict-transport-security",
+            "the Observatory test `strict-transport-security`: its result, score modifier, and pass or FAIL (whether it fails the check is `min_grade`'s and `require`'s business)",
+        ),
+        Code::info(
+            "security_headers/subresource-integrity",
+            "the Observatory test `subresource-integrity`: its result, score modifier, and pass or FAIL (whether it fails the check is `min_grade`'s and `require`'s business)",
+        ),
+        Code::info(
+            "security_headers/x-content-type-options",
+            "the Observatory test `x-content-type-options`: its result, score modifier, and pass or FAIL (whether it fails the check is `min_grade`'s and `require`'s business)",
+        ),
+        Code::info(
+            "security_headers/x-frame-options",
+            "the Observatory test `x-frame-options`: its result, score modifier, and pass or FAIL (whether it fails the check is `min_grade`'s and `require`'s business)",
+        ),
+        Code::info(
+            "security_headers/cross-origin-resource-policy",
+            "the Observatory test `cross-origin-resource-policy`: its result, score modifier, and pass or FAIL (whether it fails the check is `min_grade`'s and `require`'s business)",
+        ),
+    ];
     const DOCS: &'static str = r#"# security_headers
 
 ## What it checks
@@ -750,16 +824,11 @@ within the burst), and the transport reasons (`refused`, `timed out`,
         let failing: Vec<&Finding> = findings
             .iter()
             .filter(|f| {
+                // What fails is what the declarations say fails.
                 f.code.as_deref().is_some_and(|c| {
-                    matches!(
-                        c,
-                        "security_headers/grade"
-                            | "security_headers/required"
-                            | "security_headers/foreign-host"
-                            | "security_headers/permissive-cors"
-                            | "security_headers/no-rate-limit"
-                            | "security_headers/transport"
-                    )
+                    Self::CODES
+                        .iter()
+                        .any(|d| d.code == c && d.level == crate::report::codes::Level::Fail)
                 })
             })
             .collect();

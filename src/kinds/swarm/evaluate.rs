@@ -40,7 +40,7 @@ pub struct Rules {
 fn finding(code: &str, msg: impl Into<String>) -> Finding {
     let f = Finding::new(msg).code(code);
     match super::code(code) {
-        Some(c) if c.severity == Severity::Info => f.severity(Severity::Info),
+        Some(c) if c.level == crate::report::codes::Level::Info => f.severity(Severity::Info),
         _ => f,
     }
 }

@@ -21,24 +21,15 @@ use serde::Deserialize;
 
 use super::{CheckKind, Outcome, RunContext, SpecProblem, de_duration, docker_api};
 use crate::compose::yaml::Node;
+use crate::report::codes::{Code, Level};
 use crate::report::{Finding, Severity};
 use evaluate::{External, Rules};
 use view::{ReadError, Selection};
 
-/// A finding code: stable, documented, listed in the kind's docs.
-pub struct Code {
-    /// Stable code; published codes never change.
-    pub code: &'static str,
-    /// `info` findings are reported but never fail the check.
-    pub severity: Severity,
-    /// What it means, one line.
-    pub summary: &'static str,
-}
-
 macro_rules! codes {
     ($($code:literal, $sev:ident, $summary:literal;)*) => {
         /// Every finding code of the `swarm` kind.
-        pub const CODES: &[Code] = &[$(Code { code: $code, severity: Severity::$sev, summary: $summary }),*];
+        pub const CODES: &[Code] = &[$(Code { code: $code, level: Level::graded(Severity::$sev), summary: $summary }),*];
     };
 }
 
@@ -131,6 +122,7 @@ impl CheckKind for SwarmCheck {
     const NAME: &'static str = "swarm";
     const SUMMARY: &'static str = "a Swarm stack's services run every replica, healthy, updated, placeable, with their secrets and configs; nodes ready and managers in quorum";
     const DOCS: &'static str = include_str!("docs.md");
+    const CODES: &'static [Code] = CODES;
 
     fn validate(&self) -> Vec<SpecProblem> {
         let mut p = Vec::new();

@@ -95,7 +95,7 @@ pub fn render_file(report: &super::Report, format: FileFormat, opts: &FileOption
     match format {
         FileFormat::Json => json::render(report),
         FileFormat::Junit => junit::render(report, opts.junit_group),
-        FileFormat::Sarif => sarif::render(report),
+        FileFormat::Sarif => sarif::render_with(report, opts.codes),
         FileFormat::Markdown => markdown::render(report),
         FileFormat::Prometheus => prometheus::render(report),
     }
@@ -185,6 +185,8 @@ fn normalize(dir: &[&str], file: &str) -> Option<String> {
 pub struct FileOptions {
     /// How JUnit groups testcases into testsuites.
     pub junit_group: junit::Group,
+    /// The declared finding codes, for SARIF's rule help and levels.
+    pub codes: Option<crate::report::codes::CodeLookup>,
 }
 
 /// The one canonical report every renderer is snapshot-tested over: a pass,

@@ -8,8 +8,13 @@
 //!   `name` a PascalCase form of it (SARIF1001: `name` must differ from `id`),
 //!   descriptions come from the title and remediation, `help` is a few lines
 //!   (the kind, the finding codes seen, the fix) and `helpUri` points at the
-//!   kind's page under `docs/kinds/`. Everything comes from the report; the
-//!   kind registry is not consulted.
+//!   kind's page under `docs/kinds/`. The finding codes in the help, with
+//!   their level and meaning, come from the kinds' declarations
+//!   ([`crate::report::codes`]), passed in by the command layer (renderers
+//!   do not import the kinds).
+//! - A result's level is its finding's own severity (graded kinds), else its
+//!   code's declared level (`warn` → `warning`, `info` → `note`), else the
+//!   check's severity.
 //! - One result per finding of every check that did not pass (`fail`,
 //!   `error`, `warn`, `waived`); a check with no findings gives one result
 //!   with its message. Every result has a location with a region, so a code
@@ -31,6 +36,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 
 use super::{Base, RepoPath, repo_path};
+use crate::report::codes::{Code, CodeLookup, Level};
 use crate::report::{BaselineMark, CheckResult, Finding, Report, Severity, Status};
 
 /// `$schema` written into the log: the final 2.1.0 schema.
@@ -45,8 +51,15 @@ pub const DOCS_URL: &str = "https://github.com/readyctl/readyctl/blob/main/docs/
 /// The `partialFingerprints` key (versioned: a new hash gets a new key).
 pub const FINGERPRINT_KEY: &str = "readyctlFinding/v1";
 
-/// Renders the report as a SARIF 2.1.0 log (pretty JSON, trailing newline).
+/// Renders the report as a SARIF 2.1.0 log (pretty JSON, trailing newline),
+/// without the codes' declarations (tests of the layout).
 pub fn render(report: &Report) -> String {
+    render_with(report, None)
+}
+
+/// Renders the report as a SARIF 2.1.0 log, with the rule help and result
+/// levels taken from the declared finding codes.
+pub fn render_with(report: &Report, codes: Option<CodeLookup>) -> String {
     let mut rules: IndexMap<&str, Value> = IndexMap::new();
     let mut results = Vec::new();
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
@@ -58,12 +71,12 @@ pub fn render(report: &Report) -> String {
         let rule_index = match rules.get_index_of(c.id.as_str()) {
             Some(i) => i,
             None => {
-                rules.insert(&c.id, rule(c));
+                rules.insert(&c.id, rule(c, codes));
                 rule_index
             }
         };
         let mut push = |f: Option<&Finding>, message: &str| {
-            let mut r = result(report, c, rule_index, message, f);
+            let mut r = result(report, c, rule_index, message, f, codes);
             // Two identical findings (same file and message) still need
             // distinct fingerprints: number the repeats.
             let base = fingerprint(c, f);
@@ -139,7 +152,7 @@ fn truncation_note(report: &Report) -> Option<String> {
     (!cut.is_empty()).then(|| format!("findings were capped for: {}", cut.join(", ")))
 }
 
-fn rule(c: &CheckResult) -> Value {
+fn rule(c: &CheckResult, lookup: Option<CodeLookup>) -> Value {
     let mut full = c.title.clone();
     if let Some(r) = &c.remediation {
         full.push_str(". Fix: ");
@@ -164,13 +177,28 @@ fn rule(c: &CheckResult) -> Value {
         c.kind
     );
     if !codes.is_empty() {
-        let list = codes
+        let declared: Vec<(&str, Option<&Code>)> = codes
             .iter()
-            .map(|c| format!("`{c}`"))
+            .map(|code| (*code, lookup.and_then(|l| l(code))))
+            .collect();
+        let plain = declared
+            .iter()
+            .map(|(code, d)| match d {
+                Some(d) => format!("{code} ({}: {})", d.level.describe(), d.summary),
+                None => code.to_string(),
+            })
             .collect::<Vec<_>>()
-            .join(", ");
-        text.push_str(&format!(" Finding codes: {}.", codes.join(", ")));
-        md.push_str(&format!("\n\nFinding codes: {list}."));
+            .join("; ");
+        text.push_str(&format!(" Finding codes: {plain}."));
+        let list = declared
+            .iter()
+            .map(|(code, d)| match d {
+                Some(d) => format!("- `{code}` ({}): {}", d.level.describe(), d.summary),
+                None => format!("- `{code}`"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        md.push_str(&format!("\n\nFinding codes:\n\n{list}"));
     }
     if let Some(r) = &c.remediation {
         text.push_str(&format!(" Fix: {r}"));
@@ -244,10 +272,22 @@ fn result(
     rule_index: usize,
     message: &str,
     f: Option<&Finding>,
+    codes: Option<CodeLookup>,
 ) -> Value {
-    let level = match c.status {
-        Status::Warn => "warning",
-        Status::Error => "error",
+    let declared = f
+        .and_then(|f| f.code.as_deref())
+        .and_then(|code| codes.and_then(|l| l(code)));
+    let level = match (
+        c.status,
+        f.and_then(|f| f.severity),
+        declared.map(|d| d.level),
+    ) {
+        (Status::Error, _, _) => "error",
+        (_, Some(sev), _) => level_for(sev),
+        (_, None, Some(Level::Graded(sev))) => level_for(sev),
+        (_, None, Some(Level::Warn)) => "warning",
+        (_, None, Some(Level::Info)) => "note",
+        (Status::Warn, _, _) => "warning",
         _ => level_for(c.severity),
     };
     let mut text = message.to_string();
@@ -390,6 +430,55 @@ fn source_location(report: &Report, c: &CheckResult) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A stand-in for the registry's lookup: `env/weak-secret` declared as
+    /// a warning, every other code unknown.
+    fn lookup(code: &str) -> Option<&'static Code> {
+        static WEAK: Code = Code::warn("env/weak-secret", "a secret is a placeholder");
+        (code == WEAK.code).then_some(&WEAK)
+    }
+
+    #[test]
+    fn rule_help_and_result_levels_come_from_the_declared_codes() {
+        let report = crate::report::render::canonical();
+        let with: Value = serde_json::from_str(&render_with(&report, Some(lookup))).unwrap();
+        let without: Value = serde_json::from_str(&render(&report)).unwrap();
+        let rule = |v: &Value| {
+            v["runs"][0]["tool"]["driver"]["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["id"] == "env.values")
+                .unwrap()
+                .clone()
+        };
+        let help = rule(&with)["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            help.contains("- `env/weak-secret` (warn): a secret is a placeholder"),
+            "{help}"
+        );
+        assert!(
+            !rule(&without)["help"]["markdown"]
+                .as_str()
+                .unwrap()
+                .contains("a secret is a placeholder")
+        );
+        let weak = |v: &Value| {
+            v["runs"][0]["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["properties"]["code"] == "env/weak-secret")
+                .unwrap()["level"]
+                .clone()
+        };
+        // Declared a warning: a warning, although its check is critical.
+        assert_eq!(weak(&with), "warning");
+        assert_eq!(weak(&without), "error");
+    }
 
     #[test]
     fn snapshot() {
