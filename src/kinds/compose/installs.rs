@@ -994,28 +994,36 @@ fn context_secrets(cx: &Cx, name: &str, b: &Build, out: &mut Vec<Finding>) {
         ),
         (None, false, false) => (
             format!(
-                "build context {ctx_shown} of service `{name}` has no .dockerignore, and it holds {}: the classic builder (DOCKER_BUILDKIT=0, Docker Engine before 23.0) sends the whole context to the daemon, and one `COPY . …` puts them in the image",
+                "build context {ctx_shown} of service `{name}` has no .dockerignore, and it holds {}: the classic builder (DOCKER_BUILDKIT=0, Docker Engine before 23.0) sends the whole context to the daemon, and one `COPY . …` puts them in the image (BuildKit transfers only what COPY reads, and nothing copies them today)",
                 list(&present)
             ),
             "a .dockerignore excluding env files and keys",
         ),
         _ => return,
     };
+    // Into the image: a weakness; only in the context: worth knowing, not a
+    // failure (BuildKit, compose's default builder, never transfers them).
+    let copied = !whole.is_empty();
+    let f = at(&b.ctx_loc, "compose/build-context-secrets", msg);
+    let f = if copied {
+        f
+    } else {
+        f.severity(crate::report::Severity::Info)
+    };
     out.push(
-        at(&b.ctx_loc, "compose/build-context-secrets", msg)
-            .expected_actual(
-                expected,
-                format!(
-                    "included: {}",
-                    list(&[present.clone(), bulk.clone()].concat())
-                ),
-            )
-            .hint(format!(
-                "add {}/.dockerignore with {}",
-                ctx_shown.trim_end_matches('/'),
-                [present, bulk].concat().join(", ")
-            ))
-            .related(&b.df_shown, None, "the Dockerfile built from it"),
+        f.expected_actual(
+            expected,
+            format!(
+                "included: {}",
+                list(&[present.clone(), bulk.clone()].concat())
+            ),
+        )
+        .hint(format!(
+            "add {}/.dockerignore with {}",
+            ctx_shown.trim_end_matches('/'),
+            [present, bulk].concat().join(", ")
+        ))
+        .related(&b.df_shown, None, "the Dockerfile built from it"),
     );
 }
 
