@@ -106,7 +106,14 @@ docker_stop() {
     local pid; pid=$(cat "$dir/dockerd.started")
     kill "$pid" 2>/dev/null || true
     local i; for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
     rm -f "$dir/dockerd.started"
+    # A daemon that dies with swarm tasks leaves their network namespaces
+    # mounted; their overlay (vxlan) links then make the next daemon's
+    # overlays fail with "error creating vxlan interface: file exists".
+    local ns; for ns in "$dir"/exec/netns/*; do
+      [ -e "$ns" ] && { umount "$ns" 2>/dev/null || umount -l "$ns" 2>/dev/null || true; }
+    done
   fi
   rm -f "$dir/host"
 }

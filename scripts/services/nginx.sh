@@ -9,7 +9,8 @@
 #   HTTPS (NGINX_HTTPS_PORT, _EXPIRING_, _WRONGHOST_, _SELFSIGNED_): the same
 #         locations behind each certificate
 # Exports READYCTL_TEST_NGINX_{HTTP,OPEN,HTTPS,EXPIRING,WRONGHOST,SELFSIGNED}_PORT,
-# READYCTL_TEST_NGINX_CA (PEM of the test CA) and READYCTL_TEST_NGINX_SELFSIGNED_CERT.
+# READYCTL_TEST_NGINX_CA (PEM of the test CA), READYCTL_TEST_NGINX_SELFSIGNED_CERT and
+# READYCTL_TEST_NGINX_BIN (the nginx binary, for tests that run it on their own config).
 
 nginx_install() {
   command -v nginx >/dev/null 2>&1 || apt_install nginx
@@ -169,6 +170,7 @@ export READYCTL_TEST_NGINX_WRONGHOST_PORT=$wronghost
 export READYCTL_TEST_NGINX_SELFSIGNED_PORT=$selfsigned
 export READYCTL_TEST_NGINX_CA=$d/ca.crt
 export READYCTL_TEST_NGINX_SELFSIGNED_CERT=$d/selfsigned.crt
+export READYCTL_TEST_NGINX_BIN=$(command -v nginx)
 EOF
 }
 

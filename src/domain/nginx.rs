@@ -8,8 +8,18 @@
 //! resolve ("host not found in upstream"). A pass URL containing a variable
 //! is resolved per request through `resolver` instead, and an upstream
 //! `server … resolve` is re-resolved at run time: neither stops start-up, so
-//! neither is reported as a start-up host. `include` is not followed; callers
-//! read included files themselves.
+//! neither is reported as a start-up host. `include` is followed only through
+//! [`expand_includes`], with a resolver the caller gives (nginx runs in a
+//! container; only the caller knows which host file a container path is).
+//!
+//! [`dropped_headers`] models `add_header` inheritance: a level (`http`,
+//! `server`, `location`, `if` in a location) inherits the enclosing level's
+//! `add_header` list only when it defines no `add_header` of its own, so one
+//! `add_header X-Cache-Status …` in a location silently drops every security
+//! header the server sets (nginx documents this; `tests/it/nginx_headers.rs`
+//! checks the model against the real nginx).
+
+use std::sync::Arc;
 
 /// One directive: `name args…;` or `name args… { children }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +32,9 @@ pub struct Directive {
     pub line: u32,
     /// The block's directives, for block directives.
     pub children: Vec<Directive>,
+    /// The file it comes from when spliced in by [`expand_includes`]
+    /// (`None`: the file that was parsed).
+    pub file: Option<Arc<str>>,
 }
 
 /// A host nginx resolves at start-up.
@@ -135,6 +148,7 @@ fn block(toks: &[Tok], pos: &mut usize) -> Vec<Directive> {
                         args: Vec::new(),
                         line: *l,
                         children: Vec::new(),
+                        file: None,
                     })
                 }
             },
@@ -288,6 +302,212 @@ pub fn is_external_or_literal(host: &str) -> bool {
         || host == "*"
 }
 
+/// What an `include` names, as the caller resolves it.
+pub enum Included {
+    /// The files it reads, in nginx's order: (name shown, text).
+    Files(Vec<(Arc<str>, String)>),
+    /// Not readable here (not mounted, a variable, too deep): left in place
+    /// as an `include` directive, so rules know the level is incomplete.
+    Unknown,
+}
+
+/// Replaces each `include` whose files `resolve` returns by those files'
+/// directives (attributed to their file), recursively up to 8 levels;
+/// unresolved includes stay as `include` directives.
+pub fn expand_includes(ds: &mut Vec<Directive>, resolve: &mut dyn FnMut(&str) -> Included) {
+    fn go(ds: &mut Vec<Directive>, resolve: &mut dyn FnMut(&str) -> Included, depth: u32) {
+        let mut out = Vec::with_capacity(ds.len());
+        for mut d in std::mem::take(ds) {
+            if d.name == "include"
+                && d.children.is_empty()
+                && d.args.len() == 1
+                && depth < 8
+                && let Included::Files(files) = resolve(&d.args[0])
+            {
+                for (name, text) in files {
+                    let mut inner = parse(&text);
+                    set_file(&mut inner, &name);
+                    go(&mut inner, resolve, depth + 1);
+                    out.extend(inner);
+                }
+                continue;
+            }
+            go(&mut d.children, resolve, depth);
+            out.push(d);
+        }
+        *ds = out;
+    }
+    go(ds, resolve, 0)
+}
+
+fn set_file(ds: &mut [Directive], name: &Arc<str>) {
+    for d in ds {
+        if d.file.is_none() {
+            d.file = Some(name.clone());
+        }
+        set_file(&mut d.children, name);
+    }
+}
+
+/// Files of the stock nginx image an `include` commonly names; none sets a
+/// header, so an unresolved include of one leaves a level complete.
+const STOCK_INCLUDES: &[&str] = &[
+    "mime.types",
+    "fastcgi_params",
+    "fastcgi.conf",
+    "proxy_params",
+    "uwsgi_params",
+    "scgi_params",
+    "koi-utf",
+    "koi-win",
+    "win-utf",
+];
+
+/// The response headers whose loss weakens a site: what HSTS, CSP and the
+/// framing/sniffing/referrer/permissions policies protect is gone when they
+/// are not sent.
+pub const SECURITY_HEADERS: &[&str] = &[
+    "Strict-Transport-Security",
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Permissions-Policy",
+];
+
+/// One `add_header` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The header name as written.
+    pub name: String,
+    /// Its file (`None`: the parsed file) and line.
+    pub file: Option<Arc<str>>,
+    /// 1-based line.
+    pub line: u32,
+}
+
+/// A level whose own `add_header` lines drop security headers it would
+/// otherwise inherit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderDrop {
+    /// The level, e.g. `location /api` or `server`.
+    pub level: String,
+    /// Where the level's block starts.
+    pub level_file: Option<Arc<str>>,
+    /// Its line.
+    pub level_line: u32,
+    /// The level's own `add_header` lines (the first is the dropping line).
+    pub own: Vec<Header>,
+    /// The security headers of the enclosing levels it no longer sends.
+    pub dropped: Vec<Header>,
+}
+
+const LEVELS: &[&str] = &["http", "server", "location", "if"];
+
+fn level_name(d: &Directive) -> String {
+    if d.args.is_empty() {
+        d.name.clone()
+    } else {
+        format!("{} {}", d.name, d.args.join(" "))
+    }
+}
+
+/// Every level that defines its own `add_header` and thereby drops a
+/// security header an enclosing level sets. `ds` is a whole configuration,
+/// or a file included at `http` level (`conf.d/*.conf`), whose top level is
+/// taken as the `http` level.
+///
+/// Not reported, because nginx's behaviour or the harm is not certain: a
+/// level with an unresolved `include` (it may repeat the headers); levels
+/// below a level whose headers are unknown; a level that answers with
+/// `return` (a fixed body or redirect nginx writes, e.g. `/health` or a CORS
+/// preflight: nothing to frame or sniff); anything under `add_header_inherit`
+/// (nginx 1.29.3 can merge instead).
+pub fn dropped_headers(ds: &[Directive]) -> Vec<HeaderDrop> {
+    fn own(ds: &[Directive]) -> Vec<Header> {
+        ds.iter()
+            .filter(|d| d.name == "add_header" && !d.args.is_empty())
+            .map(|d| Header {
+                name: d.args[0].clone(),
+                file: d.file.clone(),
+                line: d.line,
+            })
+            .collect()
+    }
+    fn unresolved(ds: &[Directive]) -> bool {
+        ds.iter().any(|d| {
+            d.name == "include"
+                && !d.args.first().is_some_and(|a| {
+                    let base = a.rsplit('/').next().unwrap_or(a);
+                    STOCK_INCLUDES.contains(&base)
+                })
+        })
+    }
+    fn go(ds: &[Directive], inherited: Option<&[Header]>, out: &mut Vec<HeaderDrop>) {
+        for d in ds {
+            if !LEVELS.contains(&d.name.as_str()) {
+                continue;
+            }
+            if d.children.iter().any(|c| c.name == "add_header_inherit") {
+                continue;
+            }
+            let mine = own(&d.children);
+            let incomplete = unresolved(&d.children);
+            let effective: Option<Vec<Header>> = if !mine.is_empty() {
+                Some(mine.clone())
+            } else if incomplete {
+                None
+            } else {
+                inherited.map(<[Header]>::to_vec)
+            };
+            let answers = d.children.iter().any(|c| c.name == "return");
+            if !mine.is_empty()
+                && !incomplete
+                && !answers
+                && let Some(parent) = inherited
+            {
+                let dropped: Vec<Header> = parent
+                    .iter()
+                    .filter(|h| {
+                        SECURITY_HEADERS
+                            .iter()
+                            .any(|s| s.eq_ignore_ascii_case(&h.name))
+                            && !mine.iter().any(|m| m.name.eq_ignore_ascii_case(&h.name))
+                    })
+                    .cloned()
+                    .collect();
+                if !dropped.is_empty() {
+                    out.push(HeaderDrop {
+                        level: level_name(d),
+                        level_file: d.file.clone(),
+                        level_line: d.line,
+                        own: mine,
+                        dropped,
+                    });
+                }
+            }
+            go(&d.children, effective.as_deref(), out);
+        }
+    }
+    let mut out = Vec::new();
+    if ds.iter().any(|d| d.name == "add_header_inherit") {
+        return out;
+    }
+    let top = own(ds);
+    let inherited = if ds.iter().any(|d| d.name == "http") {
+        // The main context: `include` there loads modules, never headers.
+        Some(Vec::new())
+    } else if !top.is_empty() {
+        Some(top)
+    } else if unresolved(ds) {
+        None
+    } else {
+        Some(Vec::new())
+    };
+    go(ds, inherited.as_deref(), &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,5 +555,91 @@ mod tests {
         assert_eq!(ds.len(), 2);
         assert_eq!(ds[0].args, vec!["X", "a; b", "always"]);
         assert_eq!((ds[1].line, ds[1].args.len()), (2, 2));
+    }
+
+    /// (level, dropping line, [(dropped header, its line)]).
+    type Drop = (String, u32, Vec<(String, u32)>);
+
+    fn drops(text: &str) -> Vec<Drop> {
+        dropped_headers(&parse(text))
+            .into_iter()
+            .map(|d| {
+                (
+                    d.level,
+                    d.own[0].line,
+                    d.dropped.into_iter().map(|h| (h.name, h.line)).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn own_add_header_drops_the_inherited_security_headers() {
+        let conf = "http {\n add_header X-Frame-Options DENY;\n add_header X-XSS-Protection 1;\n server {\n  add_header Strict-Transport-Security max-age=1;\n  location /api { add_header X-Cache-Status $upstream_cache_status; }\n  location / { }\n  location /s { add_header Strict-Transport-Security max-age=2; add_header X-A 1; }\n }\n}\n";
+        assert_eq!(
+            drops(conf),
+            vec![
+                (
+                    "server".into(),
+                    5,
+                    vec![("X-Frame-Options".into(), 2)] // X-XSS-Protection is not tracked
+                ),
+                (
+                    "location /api".into(),
+                    6,
+                    vec![("Strict-Transport-Security".into(), 5)]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_includes_returns_and_inherit_merge_are_not_judged() {
+        // The include may repeat the headers: not judged.
+        assert!(drops("http { add_header X-Frame-Options DENY; server { include /etc/nginx/snippets/h.conf; add_header X-A 1; } }").is_empty());
+        // A level whose headers are unknown hides what its children inherit.
+        assert!(drops("http { add_header X-Frame-Options DENY; server { include snippets/h.conf; location / { add_header X-A 1; } } }").is_empty());
+        // The stock image's includes set no headers.
+        assert_eq!(drops("http { add_header X-Frame-Options DENY; server { include proxy_params; add_header X-A 1; } }").len(), 1);
+        // A CORS preflight answered by nginx: nothing to frame or sniff.
+        assert!(drops("server { add_header X-Frame-Options DENY; location / { if ($request_method = OPTIONS) { add_header Access-Control-Allow-Origin *; return 204; } } }").is_empty());
+        assert!(drops("http { add_header_inherit merge; add_header X-Frame-Options DENY; server { add_header X-A 1; } }").is_empty());
+        // A conf.d file: its top level is the http level.
+        assert_eq!(
+            drops(
+                "add_header X-Content-Type-Options nosniff;\nserver {\n if ($x) { add_header X-B 1; }\n add_header X-A 1;\n}\n"
+            ),
+            vec![(
+                "server".into(),
+                4,
+                vec![("X-Content-Type-Options".into(), 1)]
+            )]
+        );
+    }
+
+    #[test]
+    fn includes_are_spliced_with_their_file() {
+        let mut ds = parse(
+            "http {\n include /etc/nginx/snippets/sec.conf;\n include /etc/nginx/gone.conf;\n server { add_header X-A 1; }\n}\n",
+        );
+        expand_includes(&mut ds, &mut |arg| {
+            if arg.ends_with("sec.conf") {
+                Included::Files(vec![(
+                    Arc::from("nginx/sec.conf"),
+                    "\nadd_header Referrer-Policy no-referrer;\n".to_string(),
+                )])
+            } else {
+                Included::Unknown
+            }
+        });
+        let d = dropped_headers(&ds);
+        // The unknown include at http level: what it sets is unknown, but
+        // Referrer-Policy from the snippet is known to be dropped.
+        assert_eq!(d.len(), 1);
+        assert_eq!(
+            (d[0].dropped[0].file.as_deref(), d[0].dropped[0].line),
+            (Some("nginx/sec.conf"), 2)
+        );
+        assert!(ds[0].children.iter().any(|c| c.name == "include"));
     }
 }

@@ -105,11 +105,14 @@ fn ab78780b_reports_every_deploy_defect_with_its_lines() {
         ("build-last-stage", P, 8),           // app gets stage celery (D12)
         ("entrypoint-missing", D, 142),       // scripts/celery-entrypoint.sh (D9)
         ("dockerfile-missing-source", D, 25), // poetry.lock (D10)
+        ("sealed-dependency", P, 58),         // app waits for a sealed OpenBao's health (W17)
         ("container-name-scaled", P, 192),    // container_name + replicas: 2 (D1)
         ("proxy-missing-file", N, 119),       // cert.pem (D16)
         ("proxy-missing-file", N, 120),       // key.pem
         ("proxy-missing-file", N, 133),       // chain.pem
         ("proxy-unknown-host", N, 87),        // upstream api:8000 (D15)
+        ("proxy-dropped-headers", N, 138),    // HTTPS server drops X-Frame-Options… (W9)
+        ("proxy-dropped-headers", N, 244),    // /api drops HSTS and CSP (W9)
         ("secret-default", P, 50),            // W5
         ("secret-default", P, 51),
         ("secret-default", P, 254),
@@ -140,9 +143,18 @@ fn ab78780b_reports_every_deploy_defect_with_its_lines() {
             .filter_map(|r| r["line"].as_u64())
             .collect()
     };
-    assert_eq!(lines(&findings[33]), [28, 132, 127, 8]);
+    let at = |code: &str, line: u64| {
+        findings
+            .iter()
+            .find(|f| f["code"] == code && f["line"] == line)
+            .unwrap()
+    };
+    assert_eq!(
+        lines(at("compose/console-script-not-on-path", 169)),
+        [28, 132, 127, 8]
+    );
     // D11 names the find -delete and the COPY --from that brought the tree.
-    assert_eq!(lines(&findings[35]), [45, 80, 8]);
+    assert_eq!(lines(at("compose/run-on-deleted-path", 85)), [45, 80, 8]);
     // Every place involved is named.
     let last = &findings[10];
     let rel: Vec<(String, u64)> = last["related"]
@@ -166,10 +178,22 @@ fn ab78780b_reports_every_deploy_defect_with_its_lines() {
     );
     assert_eq!(missing["related"][0]["line"], 172, "the ENTRYPOINT");
     assert_eq!(
-        findings[17]["related"][0]["line"], 279,
+        findings[18]["related"][0]["line"], 279,
         "the compose line mounting nginx.prod.conf"
     );
-    assert!(findings[17]["hint"].as_str().unwrap().contains("`app`"));
+    assert!(findings[18]["hint"].as_str().unwrap().contains("`app`"));
+    // The dropping line names every dropped header's line.
+    let dropped: Vec<u64> = findings[20]["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(dropped, vec![138, 139, 279], "HSTS, CSP, the mount");
+    assert_eq!(
+        findings[13]["related"][0]["line"], 177,
+        "OpenBao's healthcheck"
+    );
 }
 
 #[test]
@@ -190,8 +214,10 @@ fn b2470133_reports_what_the_checklist_did_not_fix_and_nothing_it_did() {
         ("proxy-missing-file", N, 119),
         ("proxy-missing-file", N, 120),
         ("proxy-missing-file", N, 133),
-        ("proxy-unknown-host", N, 87), // D15
-        ("similar-variable", P, 26),   // ${JWT_SECRET} vs AUTH__JWT_SECRET_KEY (D24)
+        ("proxy-unknown-host", N, 87),     // D15
+        ("proxy-dropped-headers", N, 138), // W9: the same nginx file
+        ("proxy-dropped-headers", N, 244),
+        ("similar-variable", P, 26), // ${JWT_SECRET} vs AUTH__JWT_SECRET_KEY (D24)
         ("secret-default", P, 35),
         ("secret-default", P, 36),
         ("secret-default", B, 58),
@@ -222,7 +248,8 @@ fn b2470133_reports_what_the_checklist_did_not_fix_and_nothing_it_did() {
         ("build-context-secrets", P, 9), // W12
     ]);
     assert_eq!(got, expect, "{findings:#?}");
-    let gunicorn = &findings[32];
+    let by_code = |code: &str| findings.iter().find(|f| f["code"] == code).unwrap();
+    let gunicorn = by_code("compose/program-not-a-dependency");
     let files: Vec<&str> = gunicorn["related"]
         .as_array()
         .unwrap()
@@ -230,8 +257,15 @@ fn b2470133_reports_what_the_checklist_did_not_fix_and_nothing_it_did() {
         .filter_map(|r| r["file"].as_str())
         .collect();
     assert!(files.contains(&"pyproject.toml"), "{gunicorn:#}");
+    let script = findings
+        .iter()
+        .find(|f| {
+            f["file"] == "scripts/celery-entrypoint.sh"
+                && f["code"] == "compose/console-script-not-on-path"
+        })
+        .unwrap();
     assert_eq!(
-        findings[31]["related"][2]["line"], 172,
+        script["related"][2]["line"], 172,
         "the ENTRYPOINT running the script"
     );
     // Fixed by the checklist, so absent: redis.conf and vault/policies exist,
@@ -270,7 +304,7 @@ fn b2470133_reports_what_the_checklist_did_not_fix_and_nothing_it_did() {
             (D.into(), 127),
         ]
     );
-    let similar = findings[15]["message"].as_str().unwrap();
+    let similar = findings[17]["message"].as_str().unwrap();
     assert!(
         similar.contains(".env:11 defines AUTH__JWT_SECRET_KEY"),
         "{similar}"
@@ -341,4 +375,86 @@ fn healthy_public_projects_raise_no_false_alarms() {
 
 fn file_of(f: &str) -> String {
     f.to_string()
+}
+
+/// DotMac's Prometheus configuration is real but never read: both states
+/// mount `./monitoring/prometheus.yml`, which does not exist (D17, reported
+/// as missing-mount-file). Mounted from where it is, it alerts to and scrapes
+/// hosts that no compose file of the repository runs.
+#[test]
+fn dotmac_prometheus_once_mounted_alerts_and_scrapes_hosts_nobody_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&common::fixture("dotmac-real/ab78780b"), dir.path());
+    std::fs::copy(
+        dir.path().join(".env.production.example"),
+        dir.path().join(".env"),
+    )
+    .unwrap();
+    let p = dir.path().join(P);
+    let text = std::fs::read_to_string(&p).unwrap().replace(
+        "./monitoring/prometheus.yml:",
+        "./monitoring/prometheus/prometheus.yml:",
+    );
+    std::fs::write(&p, text).unwrap();
+    let (_c, cat) = common::catalogue(
+        "version: 1\nchecks:\n  - id: c\n    kind: compose\n    files: [docker-compose.production.yml]\n",
+    );
+    let out = common::readyctl()
+        .args(["check", "--format", "json", "--catalog"])
+        .arg(&cat)
+        .arg("--root")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(String, u64, String)> = report["checks"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["code"]
+                .as_str()
+                .unwrap()
+                .starts_with("compose/prometheus-")
+        })
+        .map(|f| {
+            assert_eq!(f["file"], "monitoring/prometheus/prometheus.yml");
+            let m = f["message"].as_str().unwrap();
+            let target = m
+                .split_whitespace()
+                .find(|w| w.contains(':') && !w.contains('/') && !w.contains('`'))
+                .unwrap_or("")
+                .trim_end_matches(',');
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                target.to_string(),
+            )
+        })
+        .collect();
+    let t = "compose/prometheus-unknown-target";
+    let expect: Vec<(String, u64, String)> = [
+        (
+            "compose/prometheus-unknown-alertmanager",
+            15,
+            "alertmanager:9093",
+        ),
+        (t, 31, "node-exporter:9100"),
+        (t, 41, "cadvisor:8080"),
+        (t, 51, "postgres-exporter:9187"),
+        (t, 60, "redis-exporter:9121"),
+        (t, 72, "app-blue:8000"),
+        (t, 73, "app-green:8000"),
+        (t, 90, "frontend-blue:3000"),
+        (t, 91, "frontend-green:3000"),
+        (t, 101, "flower:5555"),
+        (t, 107, "traefik:8080"),
+        (t, 113, "statsd-exporter:9102"),
+    ]
+    .iter()
+    .map(|(c, l, h)| (c.to_string(), *l, h.to_string()))
+    .collect();
+    // Not reported: localhost:9090, app:8000, frontend:3000 (services) and
+    // host.docker.internal:9323 (a dotted, external name).
+    assert_eq!(got, expect, "{report:#}");
 }

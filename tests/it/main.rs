@@ -29,6 +29,7 @@ mod hostile_services;
 mod http;
 mod init;
 mod load;
+mod nginx_headers;
 mod postgres;
 mod redis;
 mod safe_defaults;

@@ -629,6 +629,7 @@ fn docs_stack_file_runs_serve_as_it_is_and_stack_deploy_accepts_it() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("stack.yml"), &text).unwrap();
     std::fs::write(dir.path().join("checks.yml"), "version: 1\nchecks: []\n").unwrap();
+    std::fs::write(dir.path().join(".env.production"), "APP_ENV=production\n").unwrap();
     // readyctl's own stack lint: nothing `docker stack deploy` would refuse.
     let critical: Vec<(String, String)> = stack_lint(dir.path())
         .into_iter()
@@ -673,4 +674,145 @@ fn docs_stack_file_runs_serve_as_it_is_and_stack_deploy_accepts_it() {
         "{{json .Spec.TaskTemplate.ContainerSpec.Healthcheck.Test}}",
     ]);
     assert!(hc.contains("/readyz"), "{hc}");
+}
+
+/// Builds `readyctl:latest` on the test engine, as the docs stack file names
+/// it: the binary under test, the shared libraries `ldd` says it loads, and
+/// busybox for the healthcheck's `wget` — `docker import` of a root file
+/// system, since there is no registry to pull from.
+fn import_readyctl_image(sw: &Swarm) {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_readyctl"));
+    let dir = tempfile::tempdir().unwrap();
+    let rootfs = dir.path().join("rootfs");
+    let put = |from: &Path, to: &str| {
+        let target = rootfs.join(to.trim_start_matches('/'));
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(from, &target)
+            .unwrap_or_else(|e| panic!("copy {} into the image: {e}", from.display()));
+    };
+    put(&bin, "/usr/local/bin/readyctl");
+    let ldd = Command::new("ldd").arg(&bin).output().expect("run ldd");
+    for line in String::from_utf8_lossy(&ldd.stdout).lines() {
+        // `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x…)` and the loader
+        // `/lib64/ld-linux-x86-64.so.2 (0x…)`.
+        let path = line
+            .split("=>")
+            .last()
+            .and_then(|r| r.split_whitespace().next())
+            .filter(|p| p.starts_with('/'));
+        if let Some(p) = path {
+            let real = std::fs::canonicalize(p).unwrap();
+            put(&real, p);
+        }
+    }
+    put(Path::new("/bin/busybox"), "/bin/busybox");
+    for applet in ["sh", "wget"] {
+        std::os::unix::fs::symlink("busybox", rootfs.join("bin").join(applet)).unwrap();
+    }
+    let tar = dir.path().join("image.tar");
+    let status = Command::new("tar")
+        .arg("-C")
+        .arg(&rootfs)
+        .arg("-cf")
+        .arg(&tar)
+        .arg(".")
+        .status()
+        .unwrap();
+    assert!(status.success(), "tar the image's root file system");
+    sw.docker_ok(&[
+        "import",
+        "--change",
+        r#"ENTRYPOINT ["/usr/local/bin/readyctl"]"#,
+        tar.to_str().unwrap(),
+        "readyctl:latest",
+    ]);
+}
+
+/// The docs stack file, deployed as it is with the binary under test in
+/// `readyctl:latest`, gates on `/readyz`: with a catalogue whose checks pass
+/// docker reports the task healthy and readyctl's own `swarm` kind passes the
+/// stack; with a high-severity failure the same file never gets healthy —
+/// swarm stops the task for its failing healthcheck and starts another — and
+/// the `swarm` kind says the service has no running replica. Docker's own
+/// view (`docker ps` health, `docker service ps` history) is the reference.
+#[test]
+fn docs_stack_file_gates_a_deploy_on_readyz_in_a_real_swarm() {
+    let Some(sw) = swarm() else { return };
+    import_readyctl_image(&sw);
+    let text = std::fs::read_to_string(common::repo("docs/swarm/stack.yml")).unwrap();
+    // Two copies side by side (they would fight over the ingress port).
+    let deploy = |name: &str, port: u16, catalogue: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = text.replace("published: 9464", &format!("published: {port}"));
+        std::fs::write(dir.path().join("stack.yml"), yaml).unwrap();
+        std::fs::write(dir.path().join("checks.yml"), catalogue).unwrap();
+        std::fs::write(dir.path().join(".env.production"), "APP_ENV=production\n").unwrap();
+        sw.docker_ok(&[
+            "stack",
+            "deploy",
+            "--resolve-image",
+            "never",
+            "-c",
+            dir.path().join("stack.yml").to_str().unwrap(),
+            name,
+        ]);
+        Stack {
+            swarm: &sw,
+            name: name.to_string(),
+            _dir: dir,
+        }
+    };
+    let _ready = deploy(
+        "rtgateok",
+        19464,
+        "version: 1\nchecks:\n  - {id: env.mounted, kind: env_file, severity: high, path: .env.production, required: [APP_ENV]}\n",
+    );
+    let _blocked = deploy(
+        "rtgatebad",
+        19465,
+        "version: 1\nchecks:\n  - {id: env.complete, kind: env_file, severity: high, path: .env.production, required: [APP_ENV, SECRET_KEY]}\n",
+    );
+    let health = |service: &str| {
+        sw.docker_ok(&[
+            "ps",
+            "-a",
+            "--filter",
+            &format!("label=com.docker.swarm.service.name={service}"),
+            "--format",
+            "{{.Status}}",
+        ])
+    };
+    let tasks =
+        |service: &str| sw.docker_ok(&["service", "ps", service, "--format", "{{.CurrentState}}"]);
+    let start = Instant::now();
+    let (mut ok, mut stopped, mut bad_healthy) = (false, false, false);
+    while start.elapsed() < SETTLE + SETTLE && !(ok && stopped) {
+        ok = ok || health("rtgateok_readyctl").contains("(healthy)");
+        bad_healthy = bad_healthy || health("rtgatebad_readyctl").contains("(healthy)");
+        // Swarm stops a task whose healthcheck keeps failing and starts
+        // another (`restart_policy: any`): a second task in the history.
+        stopped = stopped || tasks("rtgatebad_readyctl").lines().count() >= 2;
+        std::thread::sleep(Duration::from_secs(2));
+    }
+    assert!(
+        ok,
+        "the passing catalogue's task never got healthy: {}",
+        health("rtgateok_readyctl")
+    );
+    assert!(
+        stopped && !bad_healthy,
+        "the failing catalogue's task was not stopped for its healthcheck (healthy once: {bad_healthy}): {}",
+        tasks("rtgatebad_readyctl")
+    );
+    let root = tempfile::tempdir().unwrap();
+    let (code, r) = sw.check(root.path(), "stack: rtgateok");
+    assert_eq!((code, status(&r)), (0, "pass"), "{r:#}");
+    let (code, r) = sw.check(root.path(), "stack: rtgatebad");
+    assert_eq!(code, 1, "{r:#}");
+    assert!(
+        with_code(&r, "swarm/replicas-short")
+            .iter()
+            .any(|m| m.contains("service rtgatebad_readyctl: 0 of 1 replicas running")),
+        "{r:#}"
+    );
 }

@@ -104,7 +104,7 @@ fn vault_prefix(svc: &Node) -> Option<&'static str> {
     }
 }
 
-fn is_vault(svc: &Node) -> bool {
+pub(super) fn is_vault(svc: &Node) -> bool {
     vault_prefix(svc).is_some()
 }
 

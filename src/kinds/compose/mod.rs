@@ -19,8 +19,10 @@
 mod hardening;
 mod image;
 mod installs;
+mod monitoring;
 mod network;
 mod paths;
+mod proxy;
 mod stack;
 mod vars;
 
@@ -88,6 +90,12 @@ rules! {
         "an nginx config the compose project mounts proxies to a host that is no service, container_name or alias: nginx refuses to start";
     "compose/proxy-missing-file", "proxy file missing from its mount", Critical,
         "a mounted nginx config reads a certificate, key or include from a bind-mounted directory where the file does not exist: nginx refuses to start";
+    "compose/proxy-dropped-headers", "add_header drops inherited security headers", Medium,
+        "a server/location of a mounted nginx config defines its own add_header, so nginx stops sending the security headers (HSTS, CSP, X-Frame-Options, ...) set at an outer level";
+    "compose/prometheus-unknown-alertmanager", "Prometheus alerts to an unknown host", High,
+        "the mounted prometheus.yml sends alerts to a bare host name that is no service, container_name or alias of the project: no alert is ever delivered";
+    "compose/prometheus-unknown-target", "Prometheus scrapes an unknown host", Medium,
+        "the mounted prometheus.yml scrapes a bare host name that is no service, container_name or alias of the project: the target is down for ever";
     "compose/container-name-scaled", "container_name on a scaled service", Critical,
         "a service sets container_name and more than one replica: compose refuses the project (container names must be unique)";
     "compose/profile-dependency", "dependency only under a profile", Critical,
@@ -108,6 +116,8 @@ rules! {
         "depends_on names a service that does not exist";
     "compose/unhealthy-dependency", "dependency without healthcheck", Critical,
         "condition: service_healthy on a service with no healthcheck";
+    "compose/sealed-dependency", "dependency on a sealed Vault's health", Critical,
+        "a service waits (condition: service_healthy) for a Vault/OpenBao server whose healthcheck fails until an operator initialises and unseals it: the first `up` aborts";
     "compose/vault-dev-mode", "Vault/OpenBao in dev mode", Critical,
         "a Vault/OpenBao server runs with -dev (in-memory storage, unsealed, known root token)";
     "compose/dev-leftover", "dev-mode setting left in", High,
@@ -476,6 +486,8 @@ pub fn lint_with(project: &Project, opts: &Options) -> Vec<Finding> {
     paths::check(&cx, &mut out);
     image::check(&cx, &mut out);
     network::check(&cx, &mut out);
+    proxy::check(&cx, &mut out);
+    monitoring::check(&cx, &mut out);
     vars::check(&cx, &mut out);
     hardening::check(&cx, &mut out);
     installs::check(&cx, &mut out);

@@ -105,21 +105,118 @@ fn dependencies(cx: &Cx, name: &str, svc: &Node, out: &mut Vec<Finding>) {
         }
         if let Some(c) = cond.get("condition")
             && c.as_str() == Some("service_healthy")
-            && cx.on("compose/unhealthy-dependency")
         {
             let target = cx.project.service(dep);
             let hc = target.and_then(|t| t.get("healthcheck"));
             let disabled = hc
                 .and_then(|h| h.get("disable"))
                 .is_some_and(|d| d.value == Value::Bool(true));
-            if hc.is_none() || disabled {
+            if (hc.is_none() || disabled) && cx.on("compose/unhealthy-dependency") {
                 out.push(
                     at(&c.loc, "compose/unhealthy-dependency", format!("service `{name}` waits for `{dep}` to be healthy, but `{dep}` has no healthcheck"))
                         .hint(format!("add a healthcheck to `{dep}`, or use condition: service_started")),
                 );
             }
+            if let (Some(t), Some(hc)) = (target, hc)
+                && !disabled
+                && cx.on("compose/sealed-dependency")
+            {
+                sealed_dependency(name, dep, &c.loc, t, hc, out);
+            }
         }
     }
+}
+
+/// Whether a Vault/OpenBao healthcheck succeeds on a server that is not yet
+/// initialised or is sealed: `Some(false)` when it plainly fails there (the
+/// status codes 501/503 of `/v1/sys/health`, exit 2 of `vault status`),
+/// `None` when the test is too clever to judge.
+fn health_passes_sealed(test: &Node) -> Option<bool> {
+    let mut words = super::command_words(test)?;
+    // A string `test:` is run by the shell, as CMD-SHELL.
+    if let Value::Str(s) = &test.value {
+        words = vec!["CMD-SHELL".to_string(), s.clone()];
+    }
+    let (kind, rest) = words.split_first()?;
+    let line = match kind.as_str() {
+        "CMD" => rest.join(" "),
+        "CMD-SHELL" => {
+            let l = rest.join(" ");
+            // `|| exit 1` keeps the failure; any other fallback may hide it.
+            let plain = l.replace("|| exit 1", "");
+            if plain.contains("||")
+                || plain.contains(';')
+                || plain.contains("&&")
+                || plain.contains('|')
+            {
+                return None;
+            }
+            l
+        }
+        _ => return None,
+    };
+    let first = line.split_whitespace().next().unwrap_or_default();
+    let tool = first.rsplit('/').next().unwrap_or(first);
+    match tool {
+        "wget" | "curl" => {
+            let url = line
+                .split_whitespace()
+                .find(|w| w.contains("/v1/sys/health"))?;
+            if tool == "curl"
+                && !line.split_whitespace().any(|w| {
+                    w == "-f"
+                        || w == "--fail"
+                        || (w.starts_with('-') && !w.starts_with("--") && w.contains('f'))
+                })
+            {
+                return Some(true); // curl without -f exits 0 on any status
+            }
+            let tolerant =
+                |p: &str| url.contains(&format!("{p}=200")) || url.contains(&format!("{p}=204"));
+            Some(tolerant("uninitcode") && tolerant("sealedcode"))
+        }
+        "vault" | "bao" => {
+            let mut w = line.split_whitespace().skip(1);
+            (w.next() == Some("status")).then_some(false)
+        }
+        _ => None,
+    }
+}
+
+/// `depends_on: {vault: {condition: service_healthy}}` on a Vault/OpenBao
+/// server (not dev mode) whose healthcheck fails until an operator
+/// initialises and unseals it.
+fn sealed_dependency(
+    name: &str,
+    dep: &str,
+    cond: &crate::compose::yaml::Loc,
+    target: &Node,
+    hc: &Node,
+    out: &mut Vec<Finding>,
+) {
+    if !super::hardening::is_vault(target) {
+        return;
+    }
+    let Some(words) = target.get("command").and_then(super::command_words) else {
+        return; // the images' default command is `server -dev`: unsealed at once
+    };
+    if !words.iter().any(|w| w == "server")
+        || words
+            .iter()
+            .any(|w| w == "-dev" || w == "--dev" || w.starts_with("-dev-"))
+    {
+        return;
+    }
+    let Some(test) = hc.get("test") else { return };
+    if health_passes_sealed(test) != Some(false) {
+        return;
+    }
+    out.push(
+        at(cond, "compose/sealed-dependency", format!("service `{name}` waits for `{dep}` to be healthy, but `{dep}` is a Vault/OpenBao server whose healthcheck fails until it is initialised and unsealed (/v1/sys/health answers 501, then 503; `status` exits 2): the first `docker compose up` ends with `{dep}` unhealthy and `{name}` never starts, and so does every restart that reseals it"))
+            .expected_actual("a healthcheck that passes on a sealed server, or condition: service_started", "healthy only once unsealed")
+            .hint(format!("check liveness instead (`/v1/sys/health?uninitcode=200&sealedcode=200&standbyok=true`), or depend on `{dep}` with condition: service_started and let `{name}` retry until it is unsealed"))
+            .related(test.loc.file.to_string(), Some(test.loc.line), format!("healthcheck of `{dep}`")),
+    );
 }
 
 /// `[a, b]` and where `profiles:` of `svc` is written.
@@ -204,7 +301,7 @@ fn env_references(cx: &Cx, name: &str, svc: &Node, out: &mut Vec<Finding>) {
 }
 
 /// A service's local bind mounts: (target, host source, where written).
-fn bind_mounts(
+pub(super) fn bind_mounts(
     cx: &Cx,
     svc: &Node,
 ) -> Vec<(String, std::path::PathBuf, crate::compose::yaml::Loc)> {
@@ -239,7 +336,7 @@ fn bind_mounts(
 }
 
 /// nginx configuration files a service mounts: (compose volume node, path).
-fn nginx_configs<'a>(cx: &Cx, svc: &'a Node) -> Vec<(&'a Node, std::path::PathBuf)> {
+pub(super) fn nginx_configs<'a>(cx: &Cx, svc: &'a Node) -> Vec<(&'a Node, std::path::PathBuf)> {
     let mut out = Vec::new();
     for v in svc
         .get("volumes")
@@ -429,7 +526,76 @@ fn guess_service<'a>(cx: &Cx<'a>, host: &str, port: Option<&str>) -> Option<(&'a
 
 #[cfg(test)]
 mod tests {
+    use super::super::monitoring::tests::lint_only;
     use super::url_host;
+
+    const BAO: &str = "  openbao:\n    image: quay.io/openbao/openbao:2.1.0\n    command: server\n    healthcheck:\n      test: HEALTH\n";
+
+    fn sealed(health: &str, command: &str) -> Vec<(String, u32)> {
+        let compose = format!(
+            "services:\n  app:\n    image: a:1\n    depends_on:\n      openbao:\n        condition: service_healthy\n{}",
+            BAO.replace("HEALTH", health).replace("server", command)
+        );
+        lint_only(
+            &[("docker-compose.yml", &compose)],
+            &["compose/sealed-dependency"],
+        )
+        .into_iter()
+        .map(|f| (f.code.unwrap_or_default(), f.line.unwrap_or_default()))
+        .collect()
+    }
+
+    #[test]
+    fn a_sealed_vault_blocks_its_healthy_dependants() {
+        let hit = vec![("compose/sealed-dependency".to_string(), 6)];
+        // DotMac ab78780b:177: wget --spider fails on 501/503.
+        let wget = r#"["CMD", "wget", "--no-verbose", "--tries=1", "--spider", "http://localhost:8200/v1/sys/health"]"#;
+        assert_eq!(sealed(wget, "server"), hit);
+        assert_eq!(
+            sealed(
+                r#"["CMD-SHELL", "curl -fsS http://127.0.0.1:8200/v1/sys/health || exit 1"]"#,
+                "server -config=/c"
+            ),
+            hit
+        );
+        assert_eq!(sealed(r#"["CMD", "bao", "status"]"#, "server"), hit);
+        assert_eq!(
+            sealed(
+                "wget -q --spider localhost:8200/v1/sys/health || exit 1",
+                "server"
+            ),
+            hit
+        );
+        // A process check passes on a sealed server.
+        assert!(
+            sealed(
+                r#"["CMD-SHELL", "pgrep vault > /dev/null || exit 1"]"#,
+                "server"
+            )
+            .is_empty()
+        );
+        // Tolerant of sealed and uninitialised servers: fine.
+        assert!(sealed(r#"["CMD", "wget", "-q", "--spider", "http://localhost:8200/v1/sys/health?uninitcode=200&sealedcode=200"]"#, "server").is_empty());
+        // Only sealed tolerated: a fresh server still answers 501.
+        assert_eq!(
+            sealed(
+                r#"["CMD", "wget", "-q", "--spider", "http://localhost:8200/v1/sys/health?sealedcode=200"]"#,
+                "server"
+            ),
+            hit
+        );
+        // curl without -f exits 0 on any status; a clever shell is not judged.
+        assert!(
+            sealed(
+                r#"["CMD", "curl", "http://localhost:8200/v1/sys/health"]"#,
+                "server"
+            )
+            .is_empty()
+        );
+        assert!(sealed(r#"["CMD-SHELL", "vault status; test $? -ne 1"]"#, "server").is_empty());
+        // Dev mode is unsealed at once.
+        assert!(sealed(wget, "server -dev").is_empty());
+    }
 
     #[test]
     fn url_hosts() {
