@@ -16,8 +16,11 @@ use super::project::{finding_at as at, load_project};
 use super::spec::{ValueRule, describe, mismatch};
 use super::{CheckKind, Code, Outcome, RunContext, SpecProblem};
 use crate::compose::yaml::{Loc, Node};
+use crate::domain::pysettings::value::{Place, VType, ValueProblem, value_problem};
 use crate::domain::selector::{ServiceFacts, ServiceRef, ServiceSelector};
 use crate::report::Finding;
+use crate::report::Severity;
+use crate::report::codes::Level;
 
 /// What a service's environment must look like.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -103,6 +106,16 @@ pub struct Field {
     pub aliases: Vec<String>,
     /// The pydantic URL type (`PostgresDsn`, …) when read from source: its schemes apply.
     pub url_type: Option<String>,
+    /// How pydantic validates a value, when read from the settings source
+    /// (then it decides, not `ty`/`choices`/`format`).
+    pub value: Option<VType>,
+    /// Set below a model through the delimiter (`DATABASE__PORT`), which
+    /// pydantic-settings decodes a little differently from a top-level field.
+    pub nested: bool,
+    /// Where the field is defined (`settings.py`, line), for findings.
+    pub defined_at: Option<(String, usize)>,
+    /// The field as written (`trusted_hosts: list[str]`), for findings.
+    pub annotation: Option<String>,
 }
 
 /// The fields of a settings class read from source, as `compose_env` uses them.
@@ -137,6 +150,14 @@ pub fn fields_from_settings(m: &crate::domain::pysettings::SettingsModel) -> Vec
             wildcard: n.wildcard,
             aliases: n.aliases.clone(),
             url_type: n.url_type.clone(),
+            value: n.value.clone(),
+            nested: n.path.contains('.'),
+            defined_at: Some((n.file.display().to_string(), n.line)),
+            annotation: Some(format!(
+                "{}: {}",
+                n.path.rsplit('.').next().unwrap_or(&n.path),
+                n.annotation
+            )),
         })
         .collect()
 }
@@ -242,6 +263,10 @@ fn walk(
             wildcard: false,
             aliases: Vec::new(),
             url_type: None,
+            value: None,
+            nested: depth > 0,
+            defined_at: None,
+            annotation: None,
         });
         if target.get("properties").is_some() {
             walk(root, target, &full, delim, is_required, depth + 1, out);
@@ -382,10 +407,21 @@ impl CheckKind for ComposeEnvCheck {
             "compose_env/wrong-value",
             "a value differs from `values` (secret values are not shown)",
         ),
-        Code::fail(
-            "compose_env/wrong-type",
-            "a value pydantic would reject: not JSON for a list/dict/model field, not an enum or `Literal` member (case-sensitive), not a boolean word, integer, number or URL",
-        ),
+        Code {
+            code: "compose_env/not-json",
+            level: Level::Graded(Severity::Critical),
+            summary: "a list/set/tuple/dict/model field's value is not JSON, so pydantic-settings' `json.loads` fails and `Settings()` raises `SettingsError` before validation: the process does not start. The hint gives the JSON form (`TRUSTED_HOSTS='[\"a.com\",\"b.com\"]'`); the finding names the settings line of the field",
+        },
+        Code {
+            code: "compose_env/wrong-type",
+            level: Level::Graded(Severity::Critical),
+            summary: "a value pydantic's validation refuses (`ValidationError` in `Settings()`): not an enum or `Literal` member (case-sensitive), not a boolean word, integer, number or URL of the field's scheme, outside its `ge`/`le`/length/`pattern` constraints, or JSON whose items do not fit; names the settings line of the field (with `schema:`: the schema's types, enums and formats only)",
+        },
+        Code {
+            code: "compose_env/validator-rejects",
+            level: Level::Graded(Severity::Critical),
+            summary: "a `@field_validator` of the settings class raises on the value the service gives the field, or on its default when the service does not set it (`SECRET_KEY is not set … while ENVIRONMENT is production: Settings.validate_secret_key raises ValueError`); names the validator's `raise` line and the compose line of the guarding variable",
+        },
         Code::info(
             "compose_env/settings-unread",
             "something in the settings source readyctl could not read statically (a custom `settings_customise_sources`, a computed `model_config`, a type from a module it cannot open), at its line",
@@ -410,9 +446,31 @@ dynamic to read). Fields flatten like pydantic-settings reads them: nested model
 become `DATABASE__HOST` with the `__` delimiter, the prefix is prepended, aliases
 replace field names (`PARENT__ALIAS` below a nested model), names compare
 case-insensitively unless `case_sensitive`; fields without a default are required.
-Values are checked with pydantic's parsing: JSON for lists, dicts and models
-(a comma-separated list is an error), enum and `Literal` members
-case-sensitively, pydantic's boolean words, integers, numbers and URLs.
+Every value the service gets (its `environment:` after interpolation, and
+its `env_file:` entries) is checked as pydantic-settings and pydantic check
+it when `Settings()` is built. With `settings:` (read from source): lists,
+sets, tuples, dicts and nested models (also inside `Optional`/`Union`) are
+decoded with `json.loads` first — `TRUSTED_HOSTS=a.com,b.com` is not JSON and
+`Settings()` stops with a `SettingsError` (a JSON `null` means unset; a
+union with `str` takes the raw text; a dict key set as `LABELS__TEAM=1` is
+decoded too, so `1` is a number there) — then the decoded items are checked
+against their types (`list[int]` refuses `["x"]`, `tuple[str, int]` its
+length, a model its fields); `Enum` members compare by value exactly (an
+`IntEnum` takes `"1"`, `env_parse_enums` adds the member names), `Literal`
+values exactly (`Literal[1]` refuses the text `1`); pydantic's boolean words,
+integers (`1_000`, `5.0`), numbers, URL and DSN schemes; the constraints
+`Field(ge/gt/le/lt/multiple_of, min_length/max_length, pattern)`, `conint`,
+`constr`, `conlist`, `PositiveInt`… and `Annotated[…, Field(…)]`, on plain
+fields and on `SecretStr`. And the class's own `@field_validator`s where they
+are plain enough to read: leading `if not v …: raise`, `if v in (…): raise`,
+`if len(v) < n: raise`, optionally under `if info.data.get("environment") ==
+Environment.PRODUCTION:` — judged with the field's default when the service
+does not set it, since pydantic-settings validates defaults (DotMac's Celery
+workers run with `ENVIRONMENT=production` and no `SECRET_KEY`, so
+`validate_secret_key` makes the import fail). `tests/it/settings_values.rs`
+compares these verdicts with the real pydantic-settings on ~780 generated
+cases. With `schema:`, the JSON Schema's types, enums and formats are checked
+(no item types, constraints or validators).
 With `settings:`, the class's own `model_config` decides prefix, delimiter and
 case, and variables the module reads itself (`os.getenv("X")` in a default
 factory) are not reported as unknown.
@@ -714,23 +772,21 @@ impl ComposeEnvCheck {
             let Some(value) = node.scalar_text() else {
                 continue;
             };
-            if let Some(field) = fields.iter().find(|f| f.name == norm(key))
+            let field = fields
+                .iter()
+                .find(|f| !f.wildcard && f.name == norm(key))
+                .or_else(|| {
+                    fields.iter().find(|f| {
+                        f.wildcard
+                            && norm(key).starts_with(&f.name)
+                            && norm(key).len() > f.name.len()
+                    })
+                });
+            if let Some(field) = field
                 && !(source.ignore_empty && value.is_empty())
-                && let Some(want) = type_problem(field, &value)
+                && let Some(f) = value_finding(service, key, &value, node, field)
             {
-                let actual = if secret(key) {
-                    "(secret value)".to_string()
-                } else {
-                    format!("{value:?}")
-                };
-                findings.push(
-                    at(
-                        &node.loc,
-                        "compose_env/wrong-type",
-                        format!("service `{}`: {key} must be {want}", service),
-                    )
-                    .expected_actual(want, actual),
-                );
+                findings.push(f);
             }
         }
         let mut must: Vec<(String, Option<&ValueRule>)> = fields
@@ -767,6 +823,18 @@ impl ComposeEnvCheck {
                             .expected_actual(exp.clone(), "unset")
                             .hint(format!("add `{key}: {exp}` to the service's environment"));
                     }
+                    // A list/dict field: say the value must be JSON, since a
+                    // comma-separated list (what operators write, and what
+                    // DotMac's own error message suggests) stops Settings().
+                    if let Some(field) = fields.iter().find(|f| f.name == norm(&key))
+                        && let Some(shape) = json_shape(field)
+                    {
+                        let h = f.hint.take().unwrap_or_default();
+                        f = f.hint(format!(
+                            "{h}; {key} is `{}`: pydantic-settings reads it as JSON, e.g. {key}: '{shape}' (a comma-separated list stops Settings())",
+                            field.annotation.as_deref().unwrap_or("a list or dict")
+                        ));
+                    }
                     findings.push(f);
                 }
                 Some((name, node)) => {
@@ -800,12 +868,213 @@ impl ComposeEnvCheck {
                 }
             }
         }
+        findings.extend(validator_findings(service, env, &anchor, source, &norm));
         for (loc, msg) in &project.interp_errors {
             if env.values().any(|n| n.loc == *loc) {
                 findings.push(at(loc, "compose_env/interpolation-error", msg.clone()));
             }
         }
         findings
+    }
+}
+
+/// The finding for a value `Settings()` refuses: pydantic-settings' JSON
+/// decoding (`not-json`) or pydantic's validation (`wrong-type`). Either
+/// stops `Settings()`, so the process that builds it does not start.
+fn value_finding(
+    service: &str,
+    key: &str,
+    value: &str,
+    node: &Node,
+    field: &Field,
+) -> Option<Finding> {
+    let problem = match &field.value {
+        Some(vt) => {
+            let place = if field.wildcard {
+                Place::DictKey
+            } else if field.nested {
+                Place::Nested
+            } else {
+                Place::Top
+            };
+            value_problem(vt, value, place)?
+        }
+        None => ValueProblem::Invalid(type_problem(field, value)?),
+    };
+    let secret = crate::redact::looks_secret(key)
+        || matches!(field.value, Some(VType::Secret { .. }))
+        || matches!(&field.value, Some(VType::Optional(t)) if matches!(**t, VType::Secret { .. }));
+    let actual = if secret {
+        "(secret value)".to_string()
+    } else {
+        format!("{value:?}")
+    };
+    let what = field
+        .annotation
+        .as_deref()
+        .map(|a| format!("`{a}`"))
+        .unwrap_or_else(|| "this field".into());
+    let mut f = match problem {
+        ValueProblem::NotJson { error, suggestion } => {
+            let hint = match &suggestion {
+                Some(j) if !secret => format!("write it as JSON: {key}='{j}'"),
+                _ => "write the value as JSON: a list is [\"a\",\"b\"], a dict {\"k\":\"v\"}".to_string(),
+            };
+            let comma = if value.contains(',') && !value.trim_start().starts_with(['[', '{']) {
+                " (a comma-separated list is not JSON)"
+            } else {
+                ""
+            };
+            at(
+                &node.loc,
+                "compose_env/not-json",
+                format!(
+                    "service `{service}`: {key} must be JSON{comma}: pydantic-settings decodes {what} with json.loads ({error}), and Settings() stops with SettingsError \"error parsing value for field\": the process does not start"
+                ),
+            )
+            .expected_actual(suggestion.filter(|_| !secret).unwrap_or_else(|| "JSON".into()), actual)
+            .hint(hint)
+        }
+        ValueProblem::Invalid(want) => at(
+            &node.loc,
+            "compose_env/wrong-type",
+            format!("service `{service}`: {key} must be {want}: pydantic rejects it for {what}, and Settings() raises ValidationError: the process does not start"),
+        )
+        .expected_actual(want, actual),
+    };
+    f = f.severity(crate::report::Severity::Critical);
+    if let Some((file, line)) = &field.defined_at {
+        f = f.related(file.clone(), Some(*line as u32), format!("field {what}"));
+    }
+    Some(f)
+}
+
+/// `compose_env/validator-rejects`: a `@field_validator` of the settings
+/// class raises on this environment (pydantic-settings validates defaults
+/// too, so an unset field is judged by its default), e.g. DotMac's
+/// `validate_secret_key`: with `ENVIRONMENT=production`, an empty or short
+/// `SECRET_KEY` makes `Settings()` raise at import.
+fn validator_findings(
+    service: &str,
+    env: &IndexMap<String, Node>,
+    anchor: &Loc,
+    source: &Source,
+    norm: &dyn Fn(&str) -> String,
+) -> Vec<Finding> {
+    let lookup = |names: &[String]| -> Option<(&String, &Node, String)> {
+        env.iter().find_map(|(k, n)| {
+            let text = n.scalar_text()?;
+            (names.iter().any(|x| norm(x) == norm(k)) && !(source.ignore_empty && text.is_empty()))
+                .then_some((k, n, text))
+        })
+    };
+    let mut out = Vec::new();
+    for rule in &source.rules {
+        let guard_at = match &rule.guard {
+            None => None,
+            Some(g) => match lookup(&g.names) {
+                Some((k, n, text)) if text == g.value => {
+                    Some(Some((k.clone(), n.loc.clone(), g.value.clone())))
+                }
+                Some(_) => continue,
+                None if g.default.as_deref() == Some(g.value.as_str()) => Some(None),
+                None => continue,
+            },
+        };
+        let set = lookup(&rule.names);
+        let Some(value) = set
+            .as_ref()
+            .map(|(_, _, t)| t.clone())
+            .or_else(|| rule.default.clone())
+        else {
+            continue;
+        };
+        let Some((raise, check)) = rule
+            .raises
+            .iter()
+            .find_map(|r| r.when.iter().find(|c| c.holds(&value)).map(|c| (r, c)))
+        else {
+            continue;
+        };
+        let key = set
+            .as_ref()
+            .map(|(k, _, _)| (*k).clone())
+            .unwrap_or_else(|| {
+                rule.names
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| rule.field.to_uppercase())
+            });
+        use crate::domain::pysettings::RuleCheck;
+        let why = match (check, &set) {
+            (RuleCheck::Empty, None) => "is not set (its default is empty)".to_string(),
+            (RuleCheck::Empty, Some(_)) => "is empty".to_string(),
+            (RuleCheck::OneOf(_), None) => {
+                "is not set, and its default is a value the validator refuses".to_string()
+            }
+            (RuleCheck::OneOf(_), Some(_)) => "is a placeholder the validator refuses".to_string(),
+            (RuleCheck::ShorterThan(n), None) => {
+                format!("is not set, and its default is shorter than {n} characters")
+            }
+            (RuleCheck::ShorterThan(n), Some(_)) => format!("is shorter than {n} characters"),
+        };
+        let when = match (&rule.guard, &guard_at) {
+            (Some(_), Some(Some((k, _, v)))) => format!(" while {k} is {v}"),
+            (Some(g), _) => format!(
+                " while {} is {} (its default)",
+                g.names.first().cloned().unwrap_or_else(|| g.field.clone()),
+                g.value
+            ),
+            _ => String::new(),
+        };
+        let msg = raise
+            .message
+            .as_ref()
+            .map(|m| format!(" ({m:?})"))
+            .unwrap_or_default();
+        let loc = set
+            .as_ref()
+            .map(|(_, n, _)| n.loc.clone())
+            .unwrap_or_else(|| anchor.clone());
+        let file = rule.file.display().to_string();
+        let mut f = at(
+            &loc,
+            "compose_env/validator-rejects",
+            format!(
+                "service `{service}`: {key} {why}{when}: `{}` raises ValueError{msg}, so Settings() fails and the process does not start",
+                rule.validator
+            ),
+        )
+        .severity(crate::report::Severity::Critical)
+        .hint(format!("set {key} in the service's environment to a value `{}` accepts", rule.validator))
+        .related(file, Some(raise.line as u32), format!("`{}` raises here", rule.validator));
+        if let Some(Some((k, gloc, _))) = &guard_at
+            && gloc.line > 0
+        {
+            f = f.related(
+                gloc.file.to_string(),
+                Some(gloc.line),
+                format!("{k} makes the validator apply"),
+            );
+        }
+        out.push(f);
+    }
+    out
+}
+
+/// An example JSON value for a list or dict field read from source.
+fn json_shape(field: &Field) -> Option<&'static str> {
+    let mut t = field.value.as_ref()?;
+    while let VType::Optional(inner) = t {
+        t = inner;
+    }
+    match t {
+        VType::List { item, .. } => Some(match **item {
+            VType::Int { .. } | VType::Float { .. } => "[1,2]",
+            _ => r#"["a.example.com","b.example.com"]"#,
+        }),
+        VType::Dict { .. } => Some(r#"{"key":"value"}"#),
+        _ => None,
     }
 }
 
@@ -851,6 +1120,8 @@ struct Source {
     ignore_empty: bool,
     /// `compose_env/settings-unread` findings: what the reader could not follow.
     notes: Vec<crate::report::Finding>,
+    /// The settings class's readable `@field_validator` raises (file shown relative to the root).
+    rules: Vec<crate::domain::pysettings::ValidatorRule>,
 }
 
 /// Bound on a `schema_command`'s output: a settings schema is kilobytes.
@@ -865,6 +1136,7 @@ impl ComposeEnvCheck {
             reads: Vec::new(),
             ignore_empty: false,
             notes: Vec::new(),
+            rules: Vec::new(),
         };
         let err = |m: String| Box::new(Outcome::error(m));
         // `settings:` and `schema:` together: the source when the deployment
@@ -915,8 +1187,31 @@ impl ComposeEnvCheck {
                 .env_nested_delimiter
                 .clone()
                 .unwrap_or_else(|| self.nested_delimiter.clone());
-            src.fields.extend(fields_from_settings(&model));
+            let mut fields = fields_from_settings(&model);
+            for f in &mut fields {
+                if let Some((file, _)) = &mut f.defined_at {
+                    *file = std::path::Path::new(file.as_str())
+                        .strip_prefix(&cx.root)
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|_| shown_for(&full, &shown, file));
+                }
+            }
+            src.fields.extend(fields);
             src.reads = model.env_reads.iter().map(|r| r.name.clone()).collect();
+            src.rules = model.rules.clone();
+            for r in &mut src.rules {
+                r.file = r
+                    .file
+                    .strip_prefix(&cx.root)
+                    .map(std::path::Path::to_path_buf)
+                    .unwrap_or_else(|_| {
+                        std::path::PathBuf::from(shown_for(
+                            &full,
+                            &shown,
+                            &r.file.display().to_string(),
+                        ))
+                    });
+            }
             for n in &model.notes {
                 let file = n
                     .file
@@ -937,6 +1232,15 @@ impl ComposeEnvCheck {
             }
         }
         Ok(src)
+    }
+}
+
+/// A settings file outside the root, shown as the check names it.
+fn shown_for(full: &std::path::Path, shown: &str, file: &str) -> String {
+    if std::path::Path::new(file) == full {
+        shown.to_string()
+    } else {
+        file.to_string()
     }
 }
 
@@ -1103,6 +1407,10 @@ mod tests {
             wildcard: false,
             aliases: Vec::new(),
             url_type: None,
+            value: None,
+            nested: false,
+            defined_at: None,
+            annotation: None,
         };
         assert!(
             type_problem(&b, "true").is_none()

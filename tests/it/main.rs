@@ -38,6 +38,7 @@ mod security_headers;
 mod security_headers_diff;
 mod serve;
 mod settings;
+mod settings_values;
 mod swarm;
 mod tls;
 mod tooling;

@@ -51,6 +51,78 @@ pub struct SettingsModel {
     /// e.g. in a `default_factory` or an `__init__`: read by the application,
     /// but not by pydantic-settings.
     pub env_reads: Vec<EnvRead>,
+    /// What the class's `@field_validator`s refuse, as far as readable.
+    pub rules: Vec<ValidatorRule>,
+}
+
+/// A top-level field's `@field_validator`, reduced to raises readyctl can
+/// evaluate on an environment (see [`syntax::Validator`]).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ValidatorRule {
+    /// `Class.method`.
+    pub validator: String,
+    /// The field it validates.
+    pub field: String,
+    /// The environment names of the field.
+    pub names: Vec<String>,
+    /// The field's default when it is a literal string (pydantic-settings
+    /// validates defaults, so an unset field is judged by it).
+    pub default: Option<String>,
+    /// `if info.data.get("f") == VALUE:` around the raises.
+    pub guard: Option<RuleGuard>,
+    /// The raises.
+    pub raises: Vec<RuleRaise>,
+    /// The file of the validator.
+    pub file: PathBuf,
+    /// 1-based line of its `def`.
+    pub line: usize,
+}
+
+/// The condition every raise of a rule is under.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RuleGuard {
+    /// The field compared (validated before the rule's field).
+    pub field: String,
+    /// Its environment names.
+    pub names: Vec<String>,
+    /// The value (an enum member's value) that makes the raises apply.
+    pub value: String,
+    /// The field's literal default.
+    pub default: Option<String>,
+}
+
+/// One `if …: raise` of a rule.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RuleRaise {
+    /// Any of these makes it raise.
+    pub when: Vec<RuleCheck>,
+    /// 1-based line of the `raise`.
+    pub line: usize,
+    /// The exception's message, if a literal.
+    pub message: Option<String>,
+}
+
+/// A test on the field's text.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleCheck {
+    /// Empty.
+    Empty,
+    /// One of these strings.
+    OneOf(Vec<String>),
+    /// Fewer characters than this.
+    ShorterThan(usize),
+}
+
+impl RuleCheck {
+    /// Whether `v` meets the condition (so the validator raises).
+    pub fn holds(&self, v: &str) -> bool {
+        match self {
+            RuleCheck::Empty => v.is_empty(),
+            RuleCheck::OneOf(xs) => xs.iter().any(|x| x == v),
+            RuleCheck::ShorterThan(n) => v.chars().count() < *n,
+        }
+    }
 }
 
 /// The configuration that decides environment names.
@@ -70,6 +142,8 @@ pub struct Config {
     pub populate_by_name: bool,
     /// `env_ignore_empty`: an empty value counts as unset (the default applies).
     pub env_ignore_empty: bool,
+    /// `env_parse_enums`: an enum field also takes its members' names.
+    pub env_parse_enums: bool,
 }
 
 impl Default for Config {
@@ -82,6 +156,7 @@ impl Default for Config {
             env_file: Vec::new(),
             populate_by_name: false,
             env_ignore_empty: false,
+            env_parse_enums: false,
         }
     }
 }
@@ -122,6 +197,10 @@ pub struct EnvName {
     pub wildcard: bool,
     /// `SecretStr`/`SecretBytes`: the value is a secret.
     pub secret: bool,
+    /// How pydantic validates a value for it (for a `wildcard`, the dict's
+    /// value type); `None` where the source does not say (an `AliasPath`).
+    #[serde(skip)]
+    pub value: Option<value::VType>,
     /// Where the field is defined.
     pub file: PathBuf,
     /// 1-based line of the field.

@@ -11,7 +11,11 @@ use std::rc::Rc;
 use serde_json::Value;
 
 use super::syntax::{self, ClassDef, Expr, FieldDef, Module};
-use super::{Config, EnvName, EnvRead, Note, ReadError, SettingsModel};
+use super::value::{Constraints, ModelField, VType};
+use super::{
+    Config, EnvName, EnvRead, Note, ReadError, RuleCheck, RuleGuard, RuleRaise, SettingsModel,
+    ValidatorRule,
+};
 
 /// Larger Python files are not settings modules; refuse rather than hold them.
 const MAX_FILE: u64 = 8 * 1024 * 1024;
@@ -92,6 +96,7 @@ pub fn read(file: &Path, class: Option<&str>) -> Result<SettingsModel, ReadError
             .collect();
     }
     out.notes.dedup();
+    let rules = r.validator_rules(&cref, &out.names);
     Ok(SettingsModel {
         file: file.to_path_buf(),
         class: class_name,
@@ -100,6 +105,7 @@ pub fn read(file: &Path, class: Option<&str>) -> Result<SettingsModel, ReadError
         names: out.names,
         notes: out.notes,
         env_reads: env_reads(file, &r.texts[file]),
+        rules,
     })
 }
 
@@ -174,22 +180,29 @@ enum Ty {
     Secret(Option<&'static str>),
     /// A string with a JSON Schema format (URL, DSN, date, …) and the pydantic type name.
     Formatted(&'static str, &'static str, &'static str),
-    Array,
-    Dict,
+    /// A homogeneous container (`list[X]`, `set[X]`, `tuple[X, ...]`).
+    Array(Box<Ty>),
+    /// A fixed tuple (`tuple[A, B]`).
+    Tuple(Vec<Ty>),
+    /// `dict[K, V]`, by its value type.
+    Dict(Box<Ty>),
     Model(ClassRef),
-    Enum(Vec<Value>),
+    /// Member values and names.
+    Enum(Vec<Value>, Vec<String>),
     Literal(Vec<Value>),
     Optional(Box<Ty>),
     Union(Vec<Ty>),
     Any,
     /// A class or type readyctl does not know; carries the name for notes.
     Opaque(String),
+    /// `Field(ge=…)`, `conint(…)`, `PositiveInt`, `Annotated[X, Field(…)]`.
+    Constrained(Box<Ty>, Constraints),
 }
 
 impl Ty {
     fn strip(&self) -> &Ty {
         match self {
-            Ty::Optional(t) => t.strip(),
+            Ty::Optional(t) | Ty::Constrained(t, _) => t.strip(),
             t => t,
         }
     }
@@ -204,16 +217,16 @@ impl Ty {
             Ty::Bytes => (s("string"), s("binary")),
             Ty::Secret(f) => (s("string"), f.map(str::to_string).or(s("password"))),
             Ty::Formatted(t, f, _) => (s(t), (!f.is_empty()).then(|| f.to_string())),
-            Ty::Array => (s("array"), None),
-            Ty::Dict | Ty::Model(_) => (s("object"), None),
-            Ty::Enum(v) | Ty::Literal(v) => (values_type(v), None),
+            Ty::Array(_) | Ty::Tuple(_) => (s("array"), None),
+            Ty::Dict(_) | Ty::Model(_) => (s("object"), None),
+            Ty::Enum(v, _) | Ty::Literal(v) => (values_type(v), None),
             _ => (None, None),
         }
     }
 
     fn choices(&self) -> Option<Vec<Value>> {
         match self.strip() {
-            Ty::Enum(v) | Ty::Literal(v) => Some(v.clone()),
+            Ty::Enum(v, _) | Ty::Literal(v) => Some(v.clone()),
             _ => None,
         }
     }
@@ -221,8 +234,8 @@ impl Ty {
     /// pydantic-settings' `_annotation_is_complex` (JSON-decoded values).
     fn complex(&self) -> bool {
         match self {
-            Ty::Array | Ty::Dict | Ty::Model(_) => true,
-            Ty::Optional(t) => t.complex(),
+            Ty::Array(_) | Ty::Tuple(_) | Ty::Dict(_) | Ty::Model(_) => true,
+            Ty::Optional(t) | Ty::Constrained(t, _) => t.complex(),
             Ty::Union(ts) => ts.iter().any(Ty::complex),
             _ => false,
         }
@@ -234,7 +247,7 @@ impl Ty {
     /// it when a member is a plain string (`list[AnyUrl] | str`).
     fn needs_json(&self) -> bool {
         match self {
-            Ty::Optional(t) => t.needs_json(),
+            Ty::Optional(t) | Ty::Constrained(t, _) => t.needs_json(),
             Ty::Union(ts) => {
                 ts.iter().any(Ty::complex) && !ts.iter().any(|t| matches!(t.strip(), Ty::Str))
             }
@@ -257,7 +270,7 @@ impl Ty {
     }
 
     fn is_dict(&self) -> bool {
-        matches!(self.strip(), Ty::Dict)
+        matches!(self.strip(), Ty::Dict(_))
     }
 }
 
@@ -286,6 +299,8 @@ struct FieldSpec {
     aliases: Vec<(String, bool)>,
     /// `validation_alias` was not a string, AliasChoices or AliasPath of literals.
     alias_unreadable: Option<String>,
+    /// `Field(ge=…, min_length=…, pattern=…)`.
+    constraints: Constraints,
 }
 
 struct Out {
@@ -666,6 +681,11 @@ impl Reader {
                     Some(Value::Bool(b)) => cfg.case_sensitive = b,
                     _ => bad(self),
                 },
+                "env_parse_enums" => match v {
+                    Some(Value::Bool(b)) => cfg.env_parse_enums = b,
+                    Some(Value::Null) => cfg.env_parse_enums = false,
+                    _ => bad(self),
+                },
                 "env_ignore_empty" => match v {
                     Some(Value::Bool(b)) => cfg.env_ignore_empty = b,
                     _ => bad(self),
@@ -802,6 +822,10 @@ impl Reader {
     ) {
         let (schema_ty, format) = ty.schema_type();
         let secret = matches!(ty.strip(), Ty::Secret(_));
+        let value = (!spec.aliases.iter().any(|(_, deep)| *deep)).then(|| {
+            let t = constrained(ty.clone(), spec.constraints.clone());
+            self.vtype(&t, cfg.env_parse_enums, 0, &mut Vec::new())
+        });
         out.names.push(EnvName {
             name: env.clone(),
             path: path.clone(),
@@ -818,6 +842,7 @@ impl Reader {
             complex: ty.needs_json() || spec.aliases.iter().any(|(_, deep)| *deep),
             wildcard: false,
             secret,
+            value,
             file: owner.file.clone(),
             line: f.line,
         });
@@ -898,9 +923,265 @@ impl Reader {
                 complex: false,
                 wildcard: true,
                 secret: false,
+                value: match ty.strip() {
+                    Ty::Dict(v) => Some(self.vtype(v, cfg.env_parse_enums, 0, &mut Vec::new())),
+                    _ => None,
+                },
                 file: owner.file.clone(),
                 line: f.line,
             });
+        }
+    }
+
+    /// The readable `@field_validator` raises on top-level string fields of
+    /// `c` and its bases.
+    fn validator_rules(&mut self, c: &ClassRef, names: &[EnvName]) -> Vec<ValidatorRule> {
+        let fields = self.fields(c);
+        let index = |n: &str| fields.iter().position(|(_, f)| f.name == n);
+        let env_names = |path: &str| -> Vec<String> {
+            names
+                .iter()
+                .filter(|n| n.path == path && !n.wildcard)
+                .map(|n| n.name.clone())
+                .collect()
+        };
+        let mut chain = Vec::new();
+        self.mro(c, &mut chain, 0);
+        let mut out = Vec::new();
+        for k in chain {
+            let Some(def) = self.class(&k).cloned() else {
+                continue;
+            };
+            for v in &def.validators {
+                if v.mode != "after" && v.mode != "before" {
+                    continue;
+                }
+                for field in &v.fields {
+                    let Some(i) = index(field) else { continue };
+                    let (owner, f) = fields[i].clone();
+                    // `not v` and `len(v)` mean emptiness and length for a str only.
+                    if !matches!(self.ty(&owner, &f.annotation, 0), Ty::Str) {
+                        continue;
+                    }
+                    let spec = self.field_spec(&owner, &f);
+                    let default = match &spec.default {
+                        Some(Value::String(s)) => Some(s.clone()),
+                        _ => None,
+                    };
+                    let guard = match &v.guard {
+                        None => None,
+                        Some((g, value)) => {
+                            // info.data holds only the fields validated before this one.
+                            let Some(j) = index(g).filter(|j| *j < i) else {
+                                continue;
+                            };
+                            let Some(Value::String(value)) = self.literal_value(&k, value) else {
+                                continue;
+                            };
+                            let (gowner, gf) = fields[j].clone();
+                            let gspec = self.field_spec(&gowner, &gf);
+                            Some(RuleGuard {
+                                field: g.clone(),
+                                names: env_names(g),
+                                value,
+                                default: match gspec.default {
+                                    Some(Value::String(s)) => Some(s),
+                                    _ => None,
+                                },
+                            })
+                        }
+                    };
+                    let raises: Vec<RuleRaise> = v
+                        .raises
+                        .iter()
+                        .map(|r| RuleRaise {
+                            when: r
+                                .when
+                                .iter()
+                                .filter_map(|c| match c {
+                                    syntax::Cond::Falsy => Some(RuleCheck::Empty),
+                                    syntax::Cond::In(xs) => Some(RuleCheck::OneOf(
+                                        xs.iter()
+                                            .filter_map(|x| match x {
+                                                Expr::Str(s) => Some(s.clone()),
+                                                _ => None,
+                                            })
+                                            .collect(),
+                                    )),
+                                    syntax::Cond::LenLt(n) => {
+                                        usize::try_from(*n).ok().map(RuleCheck::ShorterThan)
+                                    }
+                                })
+                                .collect(),
+                            line: r.line,
+                            message: r.message.clone(),
+                        })
+                        .filter(|r| !r.when.is_empty())
+                        .collect();
+                    if raises.is_empty() {
+                        continue;
+                    }
+                    out.push(ValidatorRule {
+                        validator: format!("{}.{}", def.name, v.name),
+                        field: field.clone(),
+                        names: env_names(field),
+                        default,
+                        guard,
+                        raises,
+                        file: k.file.clone(),
+                        line: v.line,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The validation shape of a type (see [`VType`]); `parse_enums`:
+    /// enum names are accepted at the top of an environment value.
+    fn vtype(
+        &mut self,
+        ty: &Ty,
+        parse_enums: bool,
+        depth: usize,
+        seen: &mut Vec<ClassRef>,
+    ) -> VType {
+        if depth > MAX_NESTING {
+            return VType::Any;
+        }
+        let d = depth + 1;
+        let with = |t: VType, c: &Constraints| match t {
+            VType::Str { constraints } => VType::Str {
+                constraints: constraints.merged(c),
+            },
+            VType::Int { constraints } => VType::Int {
+                constraints: constraints.merged(c),
+            },
+            VType::Float { constraints } => VType::Float {
+                constraints: constraints.merged(c),
+            },
+            VType::Secret { constraints } => VType::Secret {
+                constraints: constraints.merged(c),
+            },
+            VType::List { item, constraints } => VType::List {
+                item,
+                constraints: constraints.merged(c),
+            },
+            VType::Optional(t) => VType::Optional(t),
+            // Constraints on a type readyctl does not bound: not checked.
+            t => t,
+        };
+        let none = Constraints::default;
+        match ty {
+            Ty::Str => VType::Str {
+                constraints: none(),
+            },
+            Ty::Int => VType::Int {
+                constraints: none(),
+            },
+            Ty::Float => VType::Float {
+                constraints: none(),
+            },
+            Ty::Bool => VType::Bool,
+            Ty::Bytes => VType::Str {
+                constraints: none(),
+            },
+            Ty::Secret(_) => VType::Secret {
+                constraints: none(),
+            },
+            Ty::Formatted(_, "uri" | "multi-host-uri", name) => VType::Url {
+                name: name.to_string(),
+            },
+            Ty::Formatted(..) => VType::Any,
+            Ty::Array(item) => VType::List {
+                item: Box::new(self.vtype(item, false, d, seen)),
+                constraints: none(),
+            },
+            Ty::Tuple(items) => VType::Tuple {
+                items: items
+                    .iter()
+                    .map(|t| self.vtype(t, false, d, seen))
+                    .collect(),
+            },
+            Ty::Dict(v) => VType::Dict {
+                value: Box::new(self.vtype(v, false, d, seen)),
+            },
+            Ty::Enum(values, names) => VType::Choices {
+                values: values.clone(),
+                names: if parse_enums {
+                    names.clone()
+                } else {
+                    Vec::new()
+                },
+                is_enum: true,
+            },
+            Ty::Literal(values) => VType::Choices {
+                values: values.clone(),
+                names: Vec::new(),
+                is_enum: false,
+            },
+            Ty::Optional(t) => match self.vtype(t, parse_enums, d, seen) {
+                VType::Any => VType::Any,
+                v => VType::Optional(Box::new(v)),
+            },
+            Ty::Union(ts) => {
+                let vs: Vec<VType> = ts
+                    .iter()
+                    .map(|t| self.vtype(t, parse_enums, d, seen))
+                    .collect();
+                if vs.contains(&VType::Any) {
+                    VType::Any
+                } else {
+                    VType::Union(vs)
+                }
+            }
+            Ty::Constrained(t, c) => {
+                // Through Optional, as pydantic applies a field's constraints.
+                match self.vtype(t, parse_enums, d, seen) {
+                    VType::Optional(inner) => VType::Optional(Box::new(with(*inner, c))),
+                    v => with(v, c),
+                }
+            }
+            Ty::Model(c) => {
+                if seen.contains(c) {
+                    return VType::Any;
+                }
+                seen.push(c.clone());
+                let sub_cfg = self.config(c);
+                let mut fields = Vec::new();
+                let mut readable = true;
+                for (o2, f2) in self.fields(c) {
+                    let spec = self.field_spec(&o2, &f2);
+                    if spec.alias_unreadable.is_some() || self.has_alias_generator(c) {
+                        readable = false;
+                        break;
+                    }
+                    let t2 = self.ty(&o2, &f2.annotation, 0);
+                    let t2 = constrained(t2, spec.constraints.clone());
+                    let mut keys: Vec<String> =
+                        spec.aliases.iter().map(|(a, _)| a.clone()).collect();
+                    if keys.is_empty() || sub_cfg.populate_by_name {
+                        keys.push(f2.name.clone());
+                    }
+                    let deep = spec.aliases.iter().any(|(_, deep)| *deep);
+                    fields.push(ModelField {
+                        keys,
+                        ty: if deep {
+                            VType::Any
+                        } else {
+                            self.vtype(&t2, false, d, seen)
+                        },
+                        required: !spec.has_default,
+                    });
+                }
+                seen.pop();
+                if !readable {
+                    return VType::Any;
+                }
+                let name = c.path.last().cloned().unwrap_or_default();
+                VType::Model { name, fields }
+            }
+            Ty::Any | Ty::Opaque(_) => VType::Any,
         }
     }
 
@@ -940,6 +1221,7 @@ impl Reader {
                     f => format!("factory: {}()", expr_text(f)),
                 });
             }
+            spec.constraints = spec.constraints.merged(&constraints_of(call));
             let alias = call
                 .kwarg("validation_alias")
                 .or_else(|| call.kwarg("alias"));
@@ -1055,10 +1337,17 @@ impl Reader {
                             .collect();
                         union(ts)
                     }
-                    "Annotated" => args
-                        .first()
-                        .map(|a| self.ty(scope, a, d))
-                        .unwrap_or(Ty::Any),
+                    "Annotated" => {
+                        let inner = args
+                            .first()
+                            .map(|a| self.ty(scope, a, d))
+                            .unwrap_or(Ty::Any);
+                        let mut c = Constraints::default();
+                        for m in args.iter().skip(1) {
+                            c = c.merged(&constraints_of(m));
+                        }
+                        constrained(inner, c)
+                    }
                     "Literal" => {
                         let vals: Option<Vec<Value>> = flatten_args(args)
                             .iter()
@@ -1069,11 +1358,29 @@ impl Reader {
                             None => Ty::Str,
                         }
                     }
-                    "list" | "List" | "set" | "Set" | "frozenset" | "FrozenSet" | "tuple"
-                    | "Tuple" | "Sequence" | "MutableSequence" | "AbstractSet" | "MutableSet"
-                    | "Deque" | "deque" => Ty::Array,
+                    "tuple" | "Tuple" => {
+                        let items = flatten_args(args);
+                        match items.as_slice() {
+                            [x, Expr::Ellipsis] => Ty::Array(Box::new(self.ty(scope, x, d))),
+                            xs => Ty::Tuple(xs.iter().map(|x| self.ty(scope, x, d)).collect()),
+                        }
+                    }
+                    "list" | "List" | "set" | "Set" | "frozenset" | "FrozenSet" | "Sequence"
+                    | "MutableSequence" | "AbstractSet" | "MutableSet" | "Deque" | "deque" => {
+                        let item = flatten_args(args)
+                            .first()
+                            .map(|x| self.ty(scope, x, d))
+                            .unwrap_or(Ty::Any);
+                        Ty::Array(Box::new(item))
+                    }
                     "dict" | "Dict" | "Mapping" | "MutableMapping" | "OrderedDict"
-                    | "DefaultDict" | "defaultdict" => Ty::Dict,
+                    | "DefaultDict" | "defaultdict" => {
+                        let value = flatten_args(args)
+                            .get(1)
+                            .map(|x| self.ty(scope, x, d))
+                            .unwrap_or(Ty::Any);
+                        Ty::Dict(Box::new(value))
+                    }
                     "Secret" => Ty::Secret(None),
                     "Json" => Ty::Any,
                     "ClassVar" => Ty::Any,
@@ -1085,7 +1392,10 @@ impl Reader {
                 match sym {
                     Sym::Class(c) => match self.kind_of(&c, 0) {
                         Kind::Model | Kind::Settings => Ty::Model(c),
-                        Kind::Enum => Ty::Enum(self.enum_values(&c)),
+                        Kind::Enum => {
+                            let (values, names) = self.enum_members(&c);
+                            Ty::Enum(values, names)
+                        }
                         Kind::Other => Ty::Opaque(c.path.join(".")),
                     },
                     Sym::External(_, n) => builtin(&n),
@@ -1093,6 +1403,24 @@ impl Reader {
                         Ty::Opaque(e.dotted().unwrap_or_default())
                     }
                 }
+            }
+            // conint(ge=1), constr(min_length=3), conlist(int, max_length=3)
+            Expr::Call { func, args, .. } => {
+                let c = constraints_of(e);
+                let base = match self.type_name(scope, func).as_str() {
+                    "conint" => Ty::Int,
+                    "confloat" | "condecimal" => Ty::Float,
+                    "constr" => Ty::Str,
+                    "conbytes" => Ty::Bytes,
+                    "conlist" | "conset" | "confrozenset" => Ty::Array(Box::new(
+                        args.first()
+                            .or_else(|| e.kwarg("item_type"))
+                            .map(|x| self.ty(scope, x, d))
+                            .unwrap_or(Ty::Any),
+                    )),
+                    _ => return Ty::Any,
+                };
+                constrained(base, c)
             }
             _ => Ty::Any,
         }
@@ -1105,17 +1433,20 @@ impl Reader {
         }
     }
 
-    fn enum_values(&mut self, c: &ClassRef) -> Vec<Value> {
+    /// An enum's member values and names (aliases of a value keep the first name).
+    fn enum_members(&mut self, c: &ClassRef) -> (Vec<Value>, Vec<String>) {
         let Some(def) = self.class(c).cloned() else {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
         let mut out = Vec::new();
+        let mut names = Vec::new();
         for (name, _, v) in &def.assigns {
             if name.starts_with('_') {
                 continue;
             }
             match self.literal_value(c, v) {
                 Some(j) => {
+                    names.push(name.clone());
                     if !out.contains(&j) {
                         out.push(j)
                     }
@@ -1125,12 +1456,12 @@ impl Reader {
                         && func.last_name() == Some("auto")
                     {
                         self.notes.push(note(&c.file, def.line, format!("enum `{}` uses `auto()`: its values are computed at run time and not checked", def.name)));
-                        return Vec::new();
+                        return (Vec::new(), Vec::new());
                     }
                 }
             }
         }
-        out
+        (out, names)
     }
 }
 
@@ -1191,17 +1522,21 @@ fn kind_by_name(n: &str) -> Kind {
 fn builtin(n: &str) -> Ty {
     match n {
         "str" | "constr" | "StrictStr" => Ty::Str,
-        "int" | "conint" | "StrictInt" | "PositiveInt" | "NegativeInt" | "NonNegativeInt"
-        | "NonPositiveInt" => Ty::Int,
-        "float" | "confloat" | "StrictFloat" | "PositiveFloat" | "NegativeFloat"
-        | "NonNegativeFloat" | "NonPositiveFloat" => Ty::Float,
+        "int" | "conint" | "StrictInt" => Ty::Int,
+        "float" | "confloat" | "StrictFloat" => Ty::Float,
+        "PositiveInt" | "NegativeInt" | "NonNegativeInt" | "NonPositiveInt" => {
+            constrained(Ty::Int, sign_bound(n))
+        }
+        "PositiveFloat" | "NegativeFloat" | "NonNegativeFloat" | "NonPositiveFloat" => {
+            constrained(Ty::Float, sign_bound(n))
+        }
         "bool" | "StrictBool" => Ty::Bool,
         "bytes" | "conbytes" => Ty::Bytes,
         "SecretStr" => Ty::Secret(None),
         "SecretBytes" => Ty::Secret(None),
         "list" | "List" | "set" | "Set" | "frozenset" | "FrozenSet" | "tuple" | "Tuple"
-        | "Sequence" => Ty::Array,
-        "dict" | "Dict" | "Mapping" => Ty::Dict,
+        | "Sequence" => Ty::Array(Box::new(Ty::Any)),
+        "dict" | "Dict" | "Mapping" => Ty::Dict(Box::new(Ty::Any)),
         "PostgresDsn" | "CockroachDsn" | "MongoDsn" | "NatsDsn" => {
             Ty::Formatted("string", "multi-host-uri", url_name(n))
         }
@@ -1224,6 +1559,83 @@ fn builtin(n: &str) -> Ty {
         "Any" | "object" => Ty::Any,
         other => Ty::Opaque(other.to_string()),
     }
+}
+
+/// The bound of `PositiveInt`, `NonNegativeFloat`, ….
+fn sign_bound(n: &str) -> Constraints {
+    let zero = Some(0.0);
+    let mut c = Constraints::default();
+    if n.starts_with("Positive") {
+        c.gt = zero;
+    } else if n.starts_with("Negative") {
+        c.lt = zero;
+    } else if n.starts_with("NonNegative") {
+        c.ge = zero;
+    } else {
+        c.le = zero;
+    }
+    c
+}
+
+fn constrained(t: Ty, c: Constraints) -> Ty {
+    if c.is_empty() {
+        t
+    } else {
+        match t {
+            Ty::Constrained(inner, c0) => Ty::Constrained(inner, c0.merged(&c)),
+            t => Ty::Constrained(Box::new(t), c),
+        }
+    }
+}
+
+/// The constraints a `Field(…)`, `conint(…)`-style call or an
+/// `annotated_types` marker (`Ge(1)`, `MinLen(3)`) states with literals.
+fn constraints_of(e: &Expr) -> Constraints {
+    let num = |e: &Expr| -> Option<f64> {
+        match e {
+            Expr::Int(i) => Some(*i as f64),
+            Expr::Float(f) => Some(*f),
+            Expr::Neg(x) => match x.as_ref() {
+                Expr::Int(i) => Some(-(*i as f64)),
+                Expr::Float(f) => Some(-*f),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    let len = |e: &Expr| -> Option<u64> {
+        match e {
+            Expr::Int(i) if *i >= 0 => Some(*i as u64),
+            _ => None,
+        }
+    };
+    let mut c = Constraints::default();
+    let Expr::Call { func, args, .. } = e else {
+        return c;
+    };
+    match func.last_name() {
+        Some("Gt") => c.gt = args.first().and_then(num),
+        Some("Ge") => c.ge = args.first().and_then(num),
+        Some("Lt") => c.lt = args.first().and_then(num),
+        Some("Le") => c.le = args.first().and_then(num),
+        Some("MultipleOf") => c.multiple_of = args.first().and_then(num),
+        Some("MinLen") => c.min_length = args.first().and_then(len),
+        Some("MaxLen") => c.max_length = args.first().and_then(len),
+        _ => {
+            c.gt = e.kwarg("gt").and_then(num);
+            c.ge = e.kwarg("ge").and_then(num);
+            c.lt = e.kwarg("lt").and_then(num);
+            c.le = e.kwarg("le").and_then(num);
+            c.multiple_of = e.kwarg("multiple_of").and_then(num);
+            c.min_length = e.kwarg("min_length").and_then(len);
+            c.max_length = e.kwarg("max_length").and_then(len);
+            c.pattern = match e.kwarg("pattern").or_else(|| e.kwarg("regex")) {
+                Some(Expr::Str(p)) => Some(p.clone()),
+                _ => None,
+            };
+        }
+    }
+    c
 }
 
 /// The URL types' names as `'static` strings (the rules in `value` key on them).

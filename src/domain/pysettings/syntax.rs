@@ -126,6 +126,50 @@ pub struct ClassDef {
     pub classes: Vec<ClassDef>,
     /// Names of methods defined in the body (with their decorators' names).
     pub methods: Vec<String>,
+    /// `@field_validator` methods, as far as their raises can be read.
+    pub validators: Vec<Validator>,
+}
+
+/// A `@field_validator("x")` method, reduced to the raises it makes that
+/// readyctl can read for certain: `if COND: raise …` statements reached
+/// without a `return` or an assignment before them, optionally all inside
+/// one leading `if info.data.get("f") == VALUE:` (the guard).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Validator {
+    /// The method name.
+    pub name: String,
+    /// The fields it validates.
+    pub fields: Vec<String>,
+    /// `mode=` as written (`after` when absent).
+    pub mode: String,
+    /// 1-based line of the `def`.
+    pub line: usize,
+    /// `info.data.get("f") == VALUE` around the raises: the field and the value.
+    pub guard: Option<(String, Expr)>,
+    /// The raises, in order.
+    pub raises: Vec<Raise>,
+}
+
+/// `if COND: raise …` in a validator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Raise {
+    /// The parts of an `or` that each make it raise (the value is `v`).
+    pub when: Vec<Cond>,
+    /// 1-based line of the `raise`.
+    pub line: usize,
+    /// The first string literal of the raised exception, if any.
+    pub message: Option<String>,
+}
+
+/// A condition on the validated value that readyctl can evaluate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cond {
+    /// `not v`: empty (for a string).
+    Falsy,
+    /// `v in (a, b)`.
+    In(Vec<Expr>),
+    /// `len(v) < n` (`<= n` is stored as `< n + 1`).
+    LenLt(i64),
 }
 
 /// One parsed module.
@@ -348,6 +392,9 @@ impl Cx<'_> {
                             c.classes.push(self.class(d));
                         } else if let Some(n) = d.child_by_field_name("name") {
                             c.methods.push(self.text(n));
+                            if let Some(v) = self.validator(stmt, d) {
+                                c.validators.push(v);
+                            }
                         }
                     }
                 }
@@ -385,6 +432,228 @@ impl Cx<'_> {
             }
         }
         c
+    }
+
+    /// A `@field_validator` method's readable raises (see [`Validator`]).
+    fn validator(&self, decorated: Node, def: Node) -> Option<Validator> {
+        let mut cur = decorated.walk();
+        let call = decorated
+            .named_children(&mut cur)
+            .filter(|n| n.kind() == "decorator")
+            .filter_map(|n| n.named_child(0))
+            .map(|e| self.expr(e, 0))
+            .find(|e| matches!(e, Expr::Call { func, .. } if func.last_name() == Some("field_validator")))?;
+        let Expr::Call { args, .. } = &call else {
+            return None;
+        };
+        let fields: Vec<String> = args
+            .iter()
+            .filter_map(|a| match a {
+                Expr::Str(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        let mode = match call.kwarg("mode") {
+            Some(Expr::Str(m)) => m.clone(),
+            None => "after".into(),
+            Some(_) => return None,
+        };
+        // def f(cls, v, info): the value and the info parameter by position.
+        let params = def.child_by_field_name("parameters")?;
+        let mut pc = params.walk();
+        let names: Vec<String> = params
+            .named_children(&mut pc)
+            .filter_map(|p| match p.kind() {
+                "identifier" => Some(self.text(p)),
+                "typed_parameter" => p.named_child(0).map(|i| self.text(i)),
+                _ => None,
+            })
+            .collect();
+        let value = names.get(1)?.clone();
+        let info = names.get(2).cloned();
+        let body = def.child_by_field_name("body")?;
+        let mut bc = body.walk();
+        let stmts: Vec<Node> = body
+            .named_children(&mut bc)
+            .filter(|n| n.kind() != "comment")
+            .collect();
+        let mut rest: &[Node] = &stmts;
+        if let Some(first) = rest.first()
+            && first.kind() == "expression_statement"
+            && first.named_child(0).is_some_and(|s| s.kind() == "string")
+        {
+            rest = &rest[1..];
+        }
+        let mut guard = None;
+        let mut raises = self.raises(rest, &value);
+        if raises.is_empty()
+            && let (Some(first), Some(info)) = (rest.first(), &info)
+            && first.kind() == "if_statement"
+            && first.child_by_field_name("alternative").is_none()
+            && let Some(g) = first
+                .child_by_field_name("condition")
+                .and_then(|c| self.guard(c, info))
+            && let Some(block) = first.child_by_field_name("consequence")
+        {
+            let mut c = block.walk();
+            let inner: Vec<Node> = block
+                .named_children(&mut c)
+                .filter(|n| n.kind() != "comment")
+                .collect();
+            raises = self.raises(&inner, &value);
+            guard = Some(g);
+        }
+        (!raises.is_empty()).then(|| Validator {
+            name: def
+                .child_by_field_name("name")
+                .map(|n| self.text(n))
+                .unwrap_or_default(),
+            fields,
+            mode,
+            line: def.start_position().row + 1,
+            guard,
+            raises,
+        })
+    }
+
+    /// Leading `if COND: raise …` statements; stops at anything else, since
+    /// what follows might not be reached.
+    fn raises(&self, stmts: &[Node], value: &str) -> Vec<Raise> {
+        let mut out = Vec::new();
+        for st in stmts {
+            if st.kind() != "if_statement" || st.child_by_field_name("alternative").is_some() {
+                break;
+            }
+            let Some(block) = st.child_by_field_name("consequence") else {
+                break;
+            };
+            let Some(raise) = block
+                .named_child(0)
+                .filter(|r| r.kind() == "raise_statement")
+            else {
+                break;
+            };
+            let when = st
+                .child_by_field_name("condition")
+                .map(|c| self.conds(c, value, 0))
+                .unwrap_or_default();
+            let message = raise.named_child(0).and_then(|e| match self.expr(e, 0) {
+                Expr::Call { args, .. } => args.into_iter().find_map(|a| match a {
+                    Expr::Str(s) => Some(s),
+                    _ => None,
+                }),
+                _ => None,
+            });
+            if !when.is_empty() {
+                out.push(Raise {
+                    when,
+                    line: raise.start_position().row + 1,
+                    message,
+                });
+            }
+        }
+        out
+    }
+
+    /// The readable parts of an `or` condition on `value`.
+    fn conds(&self, n: Node, value: &str, depth: usize) -> Vec<Cond> {
+        if depth > 16 {
+            return Vec::new();
+        }
+        let is_v = |x: Node| x.kind() == "identifier" && self.text(x) == value;
+        match n.kind() {
+            "parenthesized_expression" => n
+                .named_child(0)
+                .map(|c| self.conds(c, value, depth + 1))
+                .unwrap_or_default(),
+            "boolean_operator" => {
+                let op = n.child_by_field_name("operator").map(|o| self.text(o));
+                if op.as_deref() != Some("or") {
+                    return Vec::new();
+                }
+                let mut out = Vec::new();
+                for side in ["left", "right"] {
+                    if let Some(x) = n.child_by_field_name(side) {
+                        out.extend(self.conds(x, value, depth + 1));
+                    }
+                }
+                out
+            }
+            "not_operator" => match n.child_by_field_name("argument") {
+                Some(a) if is_v(a) => vec![Cond::Falsy],
+                _ => Vec::new(),
+            },
+            "comparison_operator" => {
+                let mut c = n.walk();
+                let parts: Vec<Node> = n.children(&mut c).collect();
+                let [left, op, right] = parts.as_slice() else {
+                    return Vec::new();
+                };
+                let op = self.text(*op);
+                if op == "in" && is_v(*left) {
+                    return match self.expr(*right, 0) {
+                        Expr::Tuple(xs) | Expr::List(xs) | Expr::Set(xs) => vec![Cond::In(xs)],
+                        _ => Vec::new(),
+                    };
+                }
+                let is_len_v = left.kind() == "call"
+                    && left
+                        .child_by_field_name("function")
+                        .is_some_and(|f| self.text(f) == "len")
+                    && left
+                        .child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0))
+                        .is_some_and(|a| {
+                            is_v(a)
+                                && left
+                                    .child_by_field_name("arguments")
+                                    .is_some_and(|x| x.named_child_count() == 1)
+                        });
+                match (is_len_v, op.as_str(), self.expr(*right, 0)) {
+                    (true, "<", Expr::Int(k)) => vec![Cond::LenLt(k)],
+                    (true, "<=", Expr::Int(k)) => vec![Cond::LenLt(k + 1)],
+                    _ => Vec::new(),
+                }
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// `info.data.get("f") == X` or `info.data["f"] == X`.
+    fn guard(&self, n: Node, info: &str) -> Option<(String, Expr)> {
+        if n.kind() != "comparison_operator" {
+            return None;
+        }
+        let mut c = n.walk();
+        let parts: Vec<Node> = n.children(&mut c).collect();
+        let [left, op, right] = parts.as_slice() else {
+            return None;
+        };
+        if self.text(*op) != "==" {
+            return None;
+        }
+        let data = format!("{info}.data");
+        let field = match self.expr(*left, 0) {
+            Expr::Call {
+                func, args, kwargs, ..
+            } if kwargs.is_empty()
+                && args.len() == 1
+                && func.dotted().as_deref() == Some(&format!("{data}.get")) =>
+            {
+                match &args[0] {
+                    Expr::Str(s) => s.clone(),
+                    _ => return None,
+                }
+            }
+            Expr::Subscript(base, keys) if base.dotted().as_deref() == Some(&data) => {
+                match keys.as_slice() {
+                    [Expr::Str(s)] => s.clone(),
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+        Some((field, self.expr(*right, 0)))
     }
 
     fn import_from(&self, stmt: Node, imports: &mut HashMap<String, (String, Option<String>)>) {
