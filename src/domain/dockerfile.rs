@@ -32,6 +32,8 @@ pub struct Copy {
     pub line: u32,
     /// Index of the stage the instruction is in.
     pub stage: usize,
+    /// Index of the instruction.
+    pub index: usize,
 }
 
 impl Copy {
@@ -287,6 +289,7 @@ impl Dockerfile {
                 chmod,
                 line: ins.line,
                 stage,
+                index: idx,
             });
         }
         out
@@ -385,6 +388,451 @@ impl Dockerfile {
             .filter(|i| i.keyword == "RUN")
             .map(|i| i.args.as_str())
     }
+}
+
+/// A `COPY --from=<stage or image>` (files from another stage, not the context).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FromCopy {
+    /// The stage index it copies from, when `--from` names a stage of this file.
+    pub from_stage: Option<usize>,
+    /// Source paths in that stage.
+    pub sources: Vec<String>,
+    /// Destination, made absolute against the `WORKDIR` (None when it cannot be known).
+    pub dest: Option<String>,
+    /// 1-based line.
+    pub line: u32,
+    /// Index of the stage the instruction is in.
+    pub stage: usize,
+    /// Index of the instruction.
+    pub index: usize,
+}
+
+/// Where `pip install` was told to put what it installs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PipLayout {
+    /// `--target DIR`: packages in DIR, console scripts in DIR/bin.
+    Target,
+    /// `--prefix DIR`: packages in DIR/lib/pythonX.Y/site-packages, scripts in DIR/bin.
+    Prefix,
+}
+
+/// A `pip install --target/--prefix DIR` in a `RUN`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipInstall {
+    /// Index of the stage.
+    pub stage: usize,
+    /// 1-based line of the `RUN`.
+    pub line: u32,
+    /// The layout option.
+    pub layout: PipLayout,
+    /// DIR, absolute.
+    pub dir: String,
+    /// Packages named on the command line (versions and extras stripped).
+    pub packages: Vec<String>,
+    /// `-r FILE` arguments, as written.
+    pub requirements: Vec<String>,
+}
+
+impl PipInstall {
+    /// Where the console scripts go.
+    pub fn scripts_dir(&self) -> String {
+        format!("{}/bin", self.dir.trim_end_matches('/'))
+    }
+}
+
+/// A `find DIR -name PATTERN -delete` (or `-exec rm`) in a `RUN`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deletion {
+    /// Index of the stage.
+    pub stage: usize,
+    /// Index of the `RUN` instruction.
+    pub index: usize,
+    /// 1-based line of the `RUN`.
+    pub line: u32,
+    /// The directory searched, absolute.
+    pub dir: String,
+    /// The `-name` glob.
+    pub pattern: String,
+}
+
+/// The default `PATH` of the Debian/Alpine-based official images.
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Shell commands of a `RUN` text: split at `&&`, `||`, `;`, `|` and
+/// newlines (quotes respected), each as its words.
+pub fn shell_commands(text: &str) -> Vec<Vec<String>> {
+    shell_words(text, true)
+}
+
+fn shell_words(text: &str, split_ops: bool) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut cur: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = text.chars().peekable();
+    let flush = |word: &mut String, cur: &mut Vec<String>| {
+        if !word.is_empty() {
+            cur.push(std::mem::take(word));
+        }
+    };
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '\\') => {
+                if let Some(n) = chars.next() {
+                    word.push(n);
+                }
+            }
+            (None, ';' | '|' | '&' | '\n') if split_ops => {
+                flush(&mut word, &mut cur);
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            (None, c) if c.is_whitespace() => flush(&mut word, &mut cur),
+            (None, c) => word.push(c),
+        }
+    }
+    flush(&mut word, &mut cur);
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Joins `p` to `base` and normalises `.`/`..`/`//` (both absolute paths).
+pub fn join_abs(base: &str, p: &str) -> String {
+    let full = if p.starts_with('/') {
+        p.to_string()
+    } else {
+        format!("{}/{p}", base.trim_end_matches('/'))
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in full.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// The package name of a requirement (`uvicorn[standard]>=0.2` → `uvicorn`),
+/// normalised as PEP 503 does (lower case, `_`/`.` → `-`).
+pub fn requirement_name(req: &str) -> Option<String> {
+    let t = req.trim();
+    if t.is_empty() || t.starts_with(['-', '#', '.', '/']) || t.contains("://") {
+        return None;
+    }
+    let end = t
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+        .unwrap_or(t.len());
+    let name = &t[..end];
+    (!name.is_empty()).then(|| name.to_ascii_lowercase().replace(['_', '.'], "-"))
+}
+
+impl Dockerfile {
+    fn stage_of(&self, stages: &[Stage], idx: usize) -> usize {
+        stages
+            .iter()
+            .rev()
+            .find(|s| s.start <= idx && idx < s.end)
+            .map(|s| s.index)
+            .unwrap_or(0)
+    }
+
+    /// The `WORKDIR` in effect just before instruction `idx` of `stage`
+    /// (inherited through `FROM <stage>`); None when a relative `WORKDIR`
+    /// or a variable makes it unknown, `/` when none is set in the file
+    /// (the official base images set none).
+    pub fn workdir_at(&self, stage: usize, idx: usize) -> Option<String> {
+        let stages = self.stages();
+        let mut chain = self.chain(stage);
+        chain.reverse();
+        let mut wd = Some("/".to_string());
+        for i in chain {
+            let s = stages.get(i)?;
+            let end = if i == stage { idx.min(s.end) } else { s.end };
+            for ins in &self.instructions[s.start..end] {
+                if ins.keyword == "WORKDIR" {
+                    let a = ins.args.trim().trim_matches('"');
+                    wd = match (&wd, a.contains('$')) {
+                        (_, true) => None,
+                        (Some(w), false) => Some(join_abs(w, a)),
+                        (None, false) if a.starts_with('/') => Some(join_abs("/", a)),
+                        (None, false) => None,
+                    };
+                }
+            }
+        }
+        wd
+    }
+
+    /// Every `COPY --from=…`, with its destination made absolute.
+    pub fn from_copies(&self) -> Vec<FromCopy> {
+        let stages = self.stages();
+        let mut out = Vec::new();
+        for (idx, ins) in self.instructions.iter().enumerate() {
+            if ins.keyword != "COPY" {
+                continue;
+            }
+            let mut words = split_args(&ins.args);
+            let mut from = None;
+            words.retain(|w| match w.strip_prefix("--") {
+                Some(flag) => {
+                    if let Some(f) = flag.strip_prefix("from=") {
+                        from = Some(f.to_string());
+                    }
+                    false
+                }
+                None => true,
+            });
+            let Some(from) = from else { continue };
+            if words.len() < 2 {
+                continue;
+            }
+            let stage = self.stage_of(&stages, idx);
+            let dest_written = words.pop().unwrap_or_default();
+            let dest = if dest_written.contains('$') {
+                None
+            } else if dest_written.starts_with('/') {
+                Some(join_abs("/", &dest_written))
+            } else {
+                self.workdir_at(stage, idx)
+                    .map(|w| join_abs(&w, &dest_written))
+            };
+            out.push(FromCopy {
+                from_stage: Self::stage_ref(&stages, &from, stage),
+                sources: words,
+                dest,
+                line: ins.line,
+                stage,
+                index: idx,
+            });
+        }
+        out
+    }
+
+    /// Every `pip install --target/--prefix DIR` (also `python -m pip`,
+    /// `pip3`), with DIR made absolute.
+    pub fn pip_installs(&self) -> Vec<PipInstall> {
+        let stages = self.stages();
+        let mut out = Vec::new();
+        for (idx, ins) in self.instructions.iter().enumerate() {
+            if ins.keyword != "RUN" {
+                continue;
+            }
+            let stage = self.stage_of(&stages, idx);
+            for cmd in shell_commands(&ins.args) {
+                let Some(rest) = pip_install_args(&cmd) else {
+                    continue;
+                };
+                let mut layout = None;
+                let (mut packages, mut requirements) = (Vec::new(), Vec::new());
+                let mut it = rest.iter();
+                while let Some(w) = it.next() {
+                    let (flag, inline) = match w.split_once('=') {
+                        Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+                        _ => (w.as_str(), None),
+                    };
+                    let mut value = || inline.clone().or_else(|| it.next().cloned());
+                    match flag {
+                        "--target" | "-t" => layout = value().map(|v| (PipLayout::Target, v)),
+                        "--prefix" => layout = value().map(|v| (PipLayout::Prefix, v)),
+                        "-r" | "--requirement" | "-c" | "--constraint" => {
+                            if let Some(v) = value()
+                                && (flag == "-r" || flag == "--requirement")
+                            {
+                                requirements.push(v);
+                            }
+                        }
+                        "-i" | "--index-url" | "--extra-index-url" | "-f" | "--find-links"
+                        | "--root" | "--src" | "--platform" | "--python-version"
+                        | "--implementation" | "--abi" | "--progress-bar" | "--cache-dir"
+                        | "--trusted-host" => {
+                            value();
+                        }
+                        f if f.starts_with('-') => {}
+                        _ => packages.extend(requirement_name(w)),
+                    }
+                }
+                let Some((layout, dir)) = layout else {
+                    continue;
+                };
+                if dir.contains('$') {
+                    continue;
+                }
+                let Some(dir) = (if dir.starts_with('/') {
+                    Some(join_abs("/", &dir))
+                } else {
+                    self.workdir_at(stage, idx).map(|w| join_abs(&w, &dir))
+                }) else {
+                    continue;
+                };
+                out.push(PipInstall {
+                    stage,
+                    line: ins.line,
+                    layout,
+                    dir,
+                    packages,
+                    requirements,
+                });
+            }
+        }
+        out
+    }
+
+    /// Every plain `find DIR [-type f] -name GLOB -delete` (or `-exec rm`)
+    /// in a `RUN`; a `find` with other tests (`-path`, `!`, `-o`, …) is left
+    /// out, not guessed.
+    pub fn deletions(&self) -> Vec<Deletion> {
+        let stages = self.stages();
+        let mut out = Vec::new();
+        for (idx, ins) in self.instructions.iter().enumerate() {
+            if ins.keyword != "RUN" {
+                continue;
+            }
+            let stage = self.stage_of(&stages, idx);
+            for cmd in shell_commands(&ins.args) {
+                if cmd.first().map(String::as_str) != Some("find") {
+                    continue;
+                }
+                let dirs: Vec<&String> = cmd[1..]
+                    .iter()
+                    .take_while(|w| !w.starts_with('-'))
+                    .collect();
+                let tests = &cmd[1 + dirs.len()..];
+                let (mut pattern, mut delete, mut plain) = (None, false, true);
+                let mut i = 0;
+                while i < tests.len() {
+                    match tests[i].as_str() {
+                        "-name" => {
+                            pattern = tests.get(i + 1).cloned();
+                            i += 1;
+                        }
+                        "-type" if tests.get(i + 1).map(String::as_str) == Some("f") => i += 1,
+                        "-delete" => delete = true,
+                        "-exec" if tests.get(i + 1).map(String::as_str) == Some("rm") => {
+                            delete = true;
+                            break;
+                        }
+                        _ => plain = false,
+                    }
+                    i += 1;
+                }
+                let (Some(pattern), true, true, [dir]) = (pattern, delete, plain, dirs.as_slice())
+                else {
+                    continue;
+                };
+                if dir.contains('$') || pattern.contains('/') {
+                    continue;
+                }
+                let Some(abs) = (if dir.starts_with('/') {
+                    Some(join_abs("/", dir))
+                } else {
+                    self.workdir_at(stage, idx).map(|w| join_abs(&w, dir))
+                }) else {
+                    continue;
+                };
+                out.push(Deletion {
+                    stage,
+                    index: idx,
+                    line: ins.line,
+                    dir: abs,
+                    pattern,
+                });
+            }
+        }
+        out
+    }
+
+    /// The `PATH` set by `ENV` in `chain` (the last one), with `$PATH`
+    /// replaced by the default; None when no `ENV` sets it, `Some(None)`
+    /// when its value uses another variable.
+    pub fn env_path(&self, chain: &[usize]) -> Option<Option<String>> {
+        let stages = self.stages();
+        let mut order = chain.to_vec();
+        order.reverse();
+        let mut path: Option<Option<String>> = None;
+        for i in order {
+            let Some(s) = stages.get(i) else { break };
+            for ins in &self.instructions[s.start..s.end] {
+                if ins.keyword != "ENV" {
+                    continue;
+                }
+                for (k, v) in env_pairs(&ins.args) {
+                    if k == "PATH" {
+                        let prev = match &path {
+                            Some(Some(p)) => p.clone(),
+                            Some(None) => {
+                                path = Some(None);
+                                continue;
+                            }
+                            None => DEFAULT_PATH.to_string(),
+                        };
+                        let v = v.replace("${PATH}", &prev).replace("$PATH", &prev);
+                        path = Some((!v.contains('$')).then_some(v));
+                    }
+                }
+            }
+        }
+        path
+    }
+
+    /// Instructions of `stage` alone, with their indices.
+    pub fn stage_instructions(&self, stage: usize) -> Vec<(usize, &Instruction)> {
+        let stages = self.stages();
+        match stages.get(stage) {
+            Some(s) => (s.start..s.end)
+                .map(|i| (i, &self.instructions[i]))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// `ENV k=v k2="v 2"` or the legacy `ENV k v`.
+fn env_pairs(args: &str) -> Vec<(String, String)> {
+    let words: Vec<String> = shell_words(args, false).concat();
+    if words.first().is_some_and(|w| !w.contains('=')) {
+        let mut it = args.trim().splitn(2, char::is_whitespace);
+        let k = it.next().unwrap_or_default().to_string();
+        return vec![(k, it.next().unwrap_or_default().trim().to_string())];
+    }
+    words
+        .into_iter()
+        .filter_map(|w| {
+            w.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        })
+        .collect()
+}
+
+/// The arguments after `install` of a pip command (`pip`, `pip3`,
+/// `pip3.12`, `python -m pip`, `uv pip`), or None.
+fn pip_install_args(cmd: &[String]) -> Option<&[String]> {
+    let is_pip = |w: &str| {
+        let b = w.rsplit('/').next().unwrap_or(w);
+        b == "pip"
+            || b.strip_prefix("pip")
+                .is_some_and(|r| r.chars().all(|c| c.is_ascii_digit() || c == '.'))
+    };
+    let is_python = |w: &str| {
+        let b = w.rsplit('/').next().unwrap_or(w);
+        b.strip_prefix("python")
+            .is_some_and(|r| r.chars().all(|c| c.is_ascii_digit() || c == '.'))
+    };
+    let i = match cmd {
+        [p, sub, ..] if is_pip(p) && sub == "install" => 2,
+        [py, m, p, sub, ..] if is_python(py) && m == "-m" && p == "pip" && sub == "install" => 4,
+        _ => return None,
+    };
+    Some(&cmd[i..])
 }
 
 fn mount_from(spec: &str) -> Option<&str> {

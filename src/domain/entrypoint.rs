@@ -62,6 +62,9 @@ pub struct Arm {
     pub exit: Option<u32>,
     /// Whether the arm runs the arguments (`exec "$@"`).
     pub passthrough: bool,
+    /// Programs the arm unconditionally `exec`s (`exec gunicorn …`), with
+    /// their lines; a program written with `$` is left out (not guessed).
+    pub execs: Vec<(String, u32)>,
 }
 
 /// How the dispatch treats one first argument.
@@ -410,6 +413,7 @@ pub fn recognise(text: &str) -> Dispatch {
                         line,
                         exit: None,
                         passthrough: false,
+                        execs: Vec::new(),
                     });
                     arm_of[c] = Some(cases[c].arms.len() - 1);
                     continue;
@@ -751,6 +755,13 @@ fn judge_script(funcs: &[String], cases: Vec<RawCase>, cmds: &[Cmd]) -> Dispatch
                     .is_some_and(|p| cmd.stack[p + 1..].iter().all(|f| *f == Frame::Brace));
             if is_passthrough(&cmd.words) {
                 arm.passthrough = true;
+            } else if direct
+                && cmd.words.first().map(String::as_str) == Some("exec")
+                && let Some(p) = cmd.words.get(1).map(|w| unquote(w))
+                && !p.starts_with('-')
+                && !p.contains(['$', '`'])
+            {
+                arm.execs.push((p, cmd.line));
             }
             if direct
                 && cmd.words.first().map(String::as_str) == Some("exit")
@@ -809,6 +820,19 @@ mod tests {
         }
         assert!(matches!(c.judge(None), Verdict::Accepted(a) if a.line == 15));
         assert!(matches!(c.judge(Some("beat")), Verdict::Accepted(_)));
+    }
+
+    #[test]
+    fn records_the_programs_each_arm_execs() {
+        let c = case(DOTMAC);
+        assert_eq!(c.arms[0].execs, [("celery".to_string(), 16)]);
+        assert_eq!(c.arms[1].execs, [("celery".to_string(), 20)]);
+        assert!(c.arms[2].execs.is_empty());
+        // A conditional exec, a variable program and `exec "$@"` are not recorded.
+        let t = "#!/bin/sh\ncase \"$1\" in\n  api) if [ -n \"$X\" ]; then exec gunicorn a; fi; exec \"$SERVER\" ;;\n  *) exec \"$@\" ;;\nesac\n";
+        let c = case(t);
+        assert!(c.arms[0].execs.is_empty(), "{:?}", c.arms[0].execs);
+        assert!(c.arms[1].execs.is_empty() && c.arms[1].passthrough);
     }
 
     #[test]

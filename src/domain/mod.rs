@@ -11,6 +11,7 @@ pub mod initsql;
 pub mod interp;
 pub mod nginx;
 pub mod policy;
+pub mod pyproject;
 pub mod pysettings;
 pub mod redisconf;
 pub mod selector;

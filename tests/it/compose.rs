@@ -486,6 +486,14 @@ fn broken_fixture_reports_each_seed_defect_with_file_and_line() {
             "service `celery-beat` gets a Vault/OpenBao root token: VAULT__TOKEN is set from ${VAULT_ROOT_TOKEN}",
         ),
         (
+            // No .dockerignore beside the operator's env files, as in the real trees (W12).
+            "compose.hygiene",
+            "compose/build-context-secrets",
+            "docker-compose.production.yml",
+            11,
+            "build context . of service `app` has no .dockerignore, and it holds `.env`, `.env.production`",
+        ),
+        (
             "compose.api-env",
             "compose_env/unknown",
             "docker-compose.base.yml",

@@ -128,8 +128,33 @@ fn ab78780b_reports_every_deploy_defect_with_its_lines() {
         ("default-credential", P, 255), // minioadmin123
         ("default-credential", P, 337), // the example's Grafana placeholder
         ("obsolete-version", P, 1),
+        ("console-script-not-on-path", D, 169), // HEALTHCHECK celery, pip --target (D13)
+        ("run-on-deleted-path", D, 138),        // chmod cli.py, *.py deleted (D11)
+        ("run-on-deleted-path", D, 85),         // the same in stage `api`
+        ("build-context-secrets", P, 7),        // .env in a context without .dockerignore (W12)
     ]);
     assert_eq!(got, expect, "{findings:#?}");
+    // D13 names the pip RUN, the COPY into site-packages and the stage.
+    let lines = |f: &Value| -> Vec<u64> {
+        f["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["line"].as_u64())
+            .collect()
+    };
+    let at = |code: &str, line: u64| {
+        findings
+            .iter()
+            .find(|f| f["code"] == code && f["line"] == line)
+            .unwrap()
+    };
+    assert_eq!(
+        lines(at("compose/console-script-not-on-path", 169)),
+        [28, 132, 127, 8]
+    );
+    // D11 names the find -delete and the COPY --from that brought the tree.
+    assert_eq!(lines(at("compose/run-on-deleted-path", 85)), [45, 80, 8]);
     // Every place involved is named.
     let last = &findings[10];
     let rel: Vec<(String, u64)> = last["related"]
@@ -207,8 +232,42 @@ fn b2470133_reports_what_the_checklist_did_not_fix_and_nothing_it_did() {
         ("root-token", P, 156),
         ("root-token", P, 190),
         ("obsolete-version", P, 1),
+        ("console-script-not-on-path", D, 169), // HEALTHCHECK celery (D13)
+        (
+            "console-script-not-on-path",
+            "scripts/celery-entrypoint.sh",
+            71,
+        ), // `worker` arm: exec celery (D13)
+        (
+            "program-not-a-dependency",
+            "scripts/docker-entrypoint.sh",
+            87,
+        ), // exec gunicorn, not in pyproject (D27)
+        ("run-on-deleted-path", D, 138),        // D11
+        ("run-on-deleted-path", D, 85),
+        ("build-context-secrets", P, 9), // W12
     ]);
     assert_eq!(got, expect, "{findings:#?}");
+    let by_code = |code: &str| findings.iter().find(|f| f["code"] == code).unwrap();
+    let gunicorn = by_code("compose/program-not-a-dependency");
+    let files: Vec<&str> = gunicorn["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["file"].as_str())
+        .collect();
+    assert!(files.contains(&"pyproject.toml"), "{gunicorn:#}");
+    let script = findings
+        .iter()
+        .find(|f| {
+            f["file"] == "scripts/celery-entrypoint.sh"
+                && f["code"] == "compose/console-script-not-on-path"
+        })
+        .unwrap();
+    assert_eq!(
+        script["related"][2]["line"], 172,
+        "the ENTRYPOINT running the script"
+    );
     // Fixed by the checklist, so absent: redis.conf and vault/policies exist,
     // the entrypoint scripts exist and Dockerfile.prod chmods them after the COPY.
     for f in &findings {

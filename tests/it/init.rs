@@ -248,10 +248,13 @@ fn init_reads_the_override_file_tags_service_checks_live_and_lints_compose() {
     // services: those six findings are true, and the only ones.
     for c in checks {
         if c["kind"] == "compose" {
+            // `info` notes never fail (here: compose's `.env` in the `build: .`
+            // context without .dockerignore, compose/build-context-secrets).
             let codes: Vec<&str> = c["findings"]
                 .as_array()
                 .unwrap()
                 .iter()
+                .filter(|f| f["severity"] != "info")
                 .map(|f| f["code"].as_str().unwrap_or(""))
                 .collect();
             assert_eq!(codes.len(), 6, "{c:#}");

@@ -28,19 +28,21 @@ use crate::report::Finding;
 const MAX_TEXT: u64 = 1024 * 1024;
 
 /// One service's build, resolved.
-struct Build {
-    ctx: PathBuf,
-    df_shown: String,
-    df: Dockerfile,
-    stages: Vec<Stage>,
+pub(super) struct Build {
+    pub ctx: PathBuf,
+    pub df_shown: String,
+    pub df: Dockerfile,
+    pub stages: Vec<Stage>,
     /// The stage built.
-    stage: usize,
+    pub stage: usize,
     /// Where the compose file says `build`.
-    loc: Loc,
-    ignore: Option<DockerIgnore>,
+    pub loc: Loc,
+    /// Where the compose file says `context` (or `build`).
+    pub ctx_loc: Loc,
+    pub ignore: Option<DockerIgnore>,
 }
 
-fn read_small(p: &Path) -> Option<String> {
+pub(super) fn read_small(p: &Path) -> Option<String> {
     crate::domain::textfile::read(p, MAX_TEXT).ok()
 }
 
@@ -75,6 +77,24 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Finding>) {
             sources(cx, name, &b, &program_sources, out);
         }
     }
+}
+
+/// Every active service's local build, with the stage `build-last-stage`
+/// says it should build instead (when one is clear), for the rule families
+/// that look inside what is built.
+pub(super) fn builds<'a>(cx: &Cx<'a>) -> Vec<(&'a String, &'a Node, Build, Option<usize>)> {
+    let mut out = Vec::new();
+    for (name, svc) in cx.services() {
+        let Some(b) = svc
+            .get("build")
+            .and_then(|build| resolve(cx, name, build, &mut Vec::new()))
+        else {
+            continue;
+        };
+        let suggested = last_stage(cx, name, svc, &b, &mut Vec::new());
+        out.push((name, svc, b, suggested));
+    }
+    out
 }
 
 fn resolve(cx: &Cx, name: &str, build: &Node, out: &mut Vec<Finding>) -> Option<Build> {
@@ -133,6 +153,7 @@ fn resolve(cx: &Cx, name: &str, build: &Node, out: &mut Vec<Finding>) -> Option<
     let ignore = DockerIgnore::for_build(&ctx, &df_path);
     Some(Build {
         ctx,
+        ctx_loc,
         df_shown,
         df,
         stages,
@@ -165,7 +186,7 @@ fn names_match(stage: &str, service: &str) -> bool {
 }
 
 /// Stages no other stage builds on or copies from.
-fn final_stages(df: &Dockerfile, stages: &[Stage]) -> Vec<usize> {
+pub(super) fn final_stages(df: &Dockerfile, stages: &[Stage]) -> Vec<usize> {
     let mut used = HashSet::new();
     for s in stages {
         used.extend(df.needed(s.index).into_iter().filter(|i| *i != s.index));
@@ -177,18 +198,18 @@ fn final_stages(df: &Dockerfile, stages: &[Stage]) -> Vec<usize> {
         .collect()
 }
 
-fn last_stage(cx: &Cx, name: &str, svc: &Node, b: &Build, out: &mut Vec<Finding>) {
+/// Reports a service that gets the last stage by default although another
+/// final stage is its own; returns the stage it should build, when one is clear.
+fn last_stage(cx: &Cx, name: &str, svc: &Node, b: &Build, out: &mut Vec<Finding>) -> Option<usize> {
     if svc.get("build").and_then(|x| x.get("target")).is_some() {
-        return;
+        return None;
     }
     let finals = final_stages(&b.df, &b.stages);
     let last = &b.stages[b.stage];
     if finals.len() < 2 || !finals.contains(&last.index) {
-        return;
+        return None;
     }
-    let Some(last_name) = last.name.as_deref() else {
-        return;
-    };
+    let last_name = last.name.as_deref()?;
     let others: Vec<&Stage> = finals
         .iter()
         .filter(|i| **i != last.index)
@@ -205,7 +226,7 @@ fn last_stage(cx: &Cx, name: &str, svc: &Node, b: &Build, out: &mut Vec<Finding>
             .services()
             .any(|(other, _)| other != name && names_match(last_name, other));
     if named.is_none() && !belongs_elsewhere {
-        return;
+        return None;
     }
     // The stage to suggest: the one named like the service, else the only other.
     let mine = named.or_else(|| (others.len() == 1).then(|| &others[0]));
@@ -246,11 +267,12 @@ fn last_stage(cx: &Cx, name: &str, svc: &Node, b: &Build, out: &mut Vec<Finding>
         );
     }
     out.push(f);
+    mine.map(|s| s.index)
 }
 
 /// Where in the context an in-image path comes from: the COPY (in `chain`)
 /// that puts it there and the source path relative to the context.
-fn source_of<'a>(
+pub(super) fn source_of<'a>(
     b: &Build,
     copies: &'a [Copy],
     chain: &[usize],
@@ -295,7 +317,7 @@ fn base_name(p: &str) -> &str {
 
 /// The script a command line runs and the arguments it gets:
 /// (program, args, run by an interpreter).
-fn split_program(words: &[String]) -> Option<(String, Vec<String>, bool)> {
+pub(super) fn split_program(words: &[String]) -> Option<(String, Vec<String>, bool)> {
     let mut i = 0;
     while let Some(w) = words.get(i) {
         let b = base_name(w);

@@ -18,6 +18,7 @@
 
 mod hardening;
 mod image;
+mod installs;
 mod monitoring;
 mod network;
 mod paths;
@@ -139,6 +140,14 @@ rules! {
         "a database, cache or secret-store port is published on 0.0.0.0";
     "compose/obsolete-version", "obsolete top-level version", Low,
         "the top-level `version:` is obsolete; compose ignores it and warns";
+    "compose/console-script-not-on-path", "console script not on PATH", Critical,
+        "the image runs a Python console script (celery, uvicorn, …) that `pip install --target/--prefix` put outside PATH (the copy into site-packages leaves DIR/bin behind): `not found`, the container or its healthcheck fails";
+    "compose/program-not-a-dependency", "program not among the dependencies", Critical,
+        "the image runs a Python server or tool (gunicorn, …) that the dependencies it installs (pyproject.toml, requirements files) do not include: `not found`";
+    "compose/run-on-deleted-path", "RUN on a path a builder deleted", Critical,
+        "a RUN chmod/chown names a file that a builder stage deleted (`find … -name '*.py' -delete`) before its output was copied in: the RUN fails, the image does not build";
+    "compose/build-context-secrets", "secrets in the build context", Medium,
+        "env files or keys sit in a build context without .dockerignore (sent to the builder), or a whole-context COPY puts them (and .git/node_modules) into the image";
     "compose/stack-build-no-image", "build without image (swarm)", Critical,
         "orchestrator swarm: a service has `build` but no `image`; `docker stack deploy` ignores build, so there is nothing to run";
     "compose/stack-ignored-build", "build ignored (swarm)", Low,
@@ -481,6 +490,7 @@ pub fn lint_with(project: &Project, opts: &Options) -> Vec<Finding> {
     monitoring::check(&cx, &mut out);
     vars::check(&cx, &mut out);
     hardening::check(&cx, &mut out);
+    installs::check(&cx, &mut out);
     if opts.orchestrator == Orchestrator::Swarm {
         stack::check(&cx, &mut out);
         // The CLI that deploys stacks still wants `version:` (20.10 refuses a file without it).
