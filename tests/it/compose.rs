@@ -437,6 +437,13 @@ fn broken_fixture_reports_each_seed_defect_with_file_and_line() {
             "service `celery-worker`: the ENTRYPOINT of stage `worker` runs /usr/local/bin/celery-entrypoint.sh, but scripts/celery-entrypoint.sh has no execute bit and nothing in the stage sets one",
         ),
         (
+            "compose.startup",
+            "compose/sealed-dependency",
+            "docker-compose.production.yml",
+            39,
+            "service `app` waits for `openbao` to be healthy, but `openbao` is a Vault/OpenBao server whose healthcheck fails until it is initialised and unsealed (/v1/sys/health answers 501, then 503; `status` exits 2): the first `docker compose up` ends with `openbao` unhealthy and `app` never starts, and so does every restart that reseals it",
+        ),
+        (
             "compose.hygiene",
             "compose/secret-default",
             "docker-compose.production.yml",
