@@ -71,25 +71,36 @@ fn describe_code(kind: &KindEntry, c: &Code) -> String {
         c.summary
     );
     let needle = format!("`{}`", c.code);
-    let mentions: Vec<String> = kind
-        .docs
-        .lines()
-        .filter(|l| l.contains(&needle))
-        .map(|l| {
-            let t = l.trim();
-            if t.starts_with('|') {
-                t.trim_matches('|')
-                    .split(" | ")
-                    .map(str::trim)
-                    .filter(|cell| !cell.is_empty() && *cell != needle)
-                    .collect::<Vec<_>>()
-                    .join(" — ")
-            } else {
-                t.trim_start_matches("- ").to_string()
+    let mut mentions: Vec<String> = Vec::new();
+    // Paragraphs (a wrapped line alone says little), and table rows as
+    // their cells.
+    for para in kind.docs.split("\n\n") {
+        if !para.contains(&needle) {
+            continue;
+        }
+        for row in para.lines().filter(|l| l.trim_start().starts_with('|')) {
+            if row.contains(&needle) {
+                mentions.push(
+                    row.trim()
+                        .trim_matches('|')
+                        .split(" | ")
+                        .map(str::trim)
+                        .filter(|cell| !cell.is_empty() && *cell != needle)
+                        .collect::<Vec<_>>()
+                        .join(" — "),
+                );
             }
-        })
-        .filter(|m| m.trim() != c.summary.trim())
-        .collect();
+        }
+        let prose: Vec<&str> = para
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('|'))
+            .map(|l| l.trim().trim_start_matches("- "))
+            .collect();
+        if prose.iter().any(|l| l.contains(&needle)) || prose.join(" ").contains(&needle) {
+            mentions.push(prose.join(" "));
+        }
+    }
+    mentions.retain(|m| m.trim() != c.summary.trim());
     if !mentions.is_empty() {
         s.push_str("\nFrom the kind's docs:\n");
         for m in mentions {

@@ -445,7 +445,17 @@ fn explain_prints_a_finding_code_that_a_run_reports() {
         .success()
         .stdout(
             predicate::str::contains("level: critical")
-                .and(predicate::str::contains("From the kind's docs:")),
+                .and(predicate::str::contains("does not exist")),
+        );
+    // What the kind's own prose says of a code comes along.
+    readyctl()
+        .args(["explain", "compose/obsolete-version"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("level: low")
+                .and(predicate::str::contains("From the kind's docs:"))
+                .and(predicate::str::contains("orchestrator: swarm")),
         );
     readyctl()
         .args(["explain", "env_file/weak-secrte"])

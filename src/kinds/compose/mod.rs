@@ -63,115 +63,115 @@ macro_rules! rules {
 
 rules! {
     "compose/missing-path", "missing local path", Critical,
-        "an env_file, build context, Dockerfile or configs/secrets file does not exist (compose refuses the project)";
+        "an `env_file`, `build.context`, `build.dockerfile` or `configs`/`secrets` `file` that does not exist (compose refuses the project)";
     "compose/missing-mount-file", "missing bind-mounted file", Critical,
-        "a bind mount's source names a file that does not exist: docker creates a directory in its place and the service fails to read it";
+        "a bind mount whose missing source names a *file* (`./redis/redis.conf:/etc/redis/redis.conf`): docker creates a directory in its place and the service cannot read its config";
     "compose/missing-mount-config-dir", "missing bind-mounted input directory", Medium,
-        "a bind mount's missing source directory feeds the service input (init scripts, policies, certificates, provisioning): docker creates it empty and the service starts without them";
+        "a missing bind-mounted directory the service reads input from (`/docker-entrypoint-initdb.d`, policies, certificates, `conf.d`, provisioning): docker creates it empty, the service starts without its init scripts or policies";
     "compose/missing-mount-dir", "missing bind-mounted directory", Info,
-        "a bind mount's source directory does not exist: docker creates it empty (harmless for data directories)";
+        "a missing bind-mounted *directory*: docker creates it empty (harmless for data)";
     "compose/dockerfile-missing-source", "Dockerfile source missing", Critical,
-        "a COPY/ADD source of a stage the build needs is not in the build context: the image build fails on a clean clone";
+        "a `COPY`/`ADD` source, in a stage the build needs, missing from the build context: the build fails on a clean clone";
     "compose/dockerfile-ignored-source", "Dockerfile source excluded by .dockerignore", Critical,
-        "a COPY/ADD source exists but .dockerignore keeps it out of the build context: the image build fails";
+        "a `COPY`/`ADD` source that exists but `.dockerignore` (or `<Dockerfile>.dockerignore`) excludes";
     "compose/build-unknown-target", "unknown build target", Critical,
-        "build.target names no stage of the Dockerfile: the build fails";
+        "`build.target` names no stage";
     "compose/build-last-stage", "multi-stage build without target", High,
-        "build has no target, so the Dockerfile's last stage is built although another final stage is the one this service is for";
+        "no `target` on a Dockerfile with several final stages, and the last one is named for another service (or another final stage for this one)";
     "compose/entrypoint-missing", "entrypoint script missing", Critical,
-        "the script the built stage's ENTRYPOINT/CMD runs is not in the build context";
+        "the script the built stage's `ENTRYPOINT`/`CMD` runs is not in the build context";
     "compose/entrypoint-not-executable", "entrypoint not executable", Critical,
-        "the script the built stage runs has no execute bit in the image (no COPY --chmod, no later RUN chmod, no x in the repository)";
+        "that script has no execute bit *in the image*: no `COPY --chmod` with x, no later `RUN chmod` naming it, no x in the repository";
     "compose/command-rejected", "command the entrypoint rejects", Critical,
-        "the service's command is passed to an entrypoint script whose `case \"$1\"` dispatch does not accept it: the container exits at once";
+        "the service's `command:` reaches an entrypoint script whose `case \"$1\"` does not accept its first word (the arm exits non-zero): the container exits at once";
     "compose/entrypoint-unreadable", "entrypoint dispatch not understood", Info,
-        "an entrypoint script dispatches on $1 in a way this reader does not follow, so the command is not judged";
+        "an entrypoint dispatches on `$1` in a way readyctl does not follow (shifted arguments, a `case` inside a condition, a derived subject): not judged, never guessed";
     "compose/proxy-unknown-host", "proxy to an unknown host", Critical,
-        "an nginx config the compose project mounts proxies to a host that is no service, container_name or alias: nginx refuses to start";
+        "a mounted nginx config's `upstream` server or literal `proxy_pass` host is no service, `container_name`, `hostname` or alias: nginx refuses to start";
     "compose/proxy-missing-file", "proxy file missing from its mount", Critical,
-        "a mounted nginx config reads a certificate, key or include from a bind-mounted directory where the file does not exist: nginx refuses to start";
+        "a mounted nginx config's `ssl_certificate`/`ssl_certificate_key`/`include`/… names a file under a bind-mounted directory whose source lacks it (`./nginx/ssl` missing, `ssl_certificate /etc/nginx/ssl/cert.pem`)";
     "compose/proxy-dropped-headers", "add_header drops inherited security headers", Medium,
-        "a server/location of a mounted nginx config defines its own add_header, so nginx stops sending the security headers (HSTS, CSP, X-Frame-Options, ...) set at an outer level";
+        "a `server`/`location`/`if` of a mounted nginx config (its `include`s followed through the bind mounts) sets its own `add_header`, so nginx stops sending there the security headers (`Strict-Transport-Security`, `Content-Security-Policy`, `X-Frame-Options`, `X-Content-Type-Options`, `Referrer-Policy`, `Permissions-Policy`) set at an enclosing level; names the dropping line and each dropped header's line. Not judged: a level with an `include` that cannot be read (it may repeat them), a level answering with `return` (a fixed body or redirect), `add_header_inherit`. Headers a proxied application sets itself still pass through; readyctl cannot see them, so check the app before dismissing (DotMac's API sets none)";
     "compose/prometheus-unknown-alertmanager", "Prometheus alerts to an unknown host", High,
-        "the mounted prometheus.yml sends alerts to a bare host name that is no service, container_name or alias of the project: no alert is ever delivered";
+        "the mounted `prometheus.yml` (`--config.file`, default /etc/prometheus/prometheus.yml) sends alerts to a bare `host:port` (no dot) that no service, `container_name` or alias answers to: no alert is ever delivered";
     "compose/prometheus-unknown-target", "Prometheus scrapes an unknown host", Medium,
-        "the mounted prometheus.yml scrapes a bare host name that is no service, container_name or alias of the project: the target is down for ever";
+        "a `static_configs` scrape target `host:port` there names no service, `container_name` or alias: the target is down for ever (`up == 0`). Not judged: a Prometheus on an external network or `network_mode`, a missing mount source, targets with dots (external hosts), variables, service discovery";
     "compose/container-name-scaled", "container_name on a scaled service", Critical,
-        "a service sets container_name and more than one replica: compose refuses the project (container names must be unique)";
+        "`container_name` together with `deploy.replicas` > 1 (or `scale`): compose refuses the project";
     "compose/profile-dependency", "dependency only under a profile", Critical,
-        "a service started by default depends on a service that only a profile starts: compose refuses the project";
+        "a default service `depends_on` a service only a profile starts (compose: \"depends on undefined service\")";
     "compose/profile-reference", "reference to a profile-only service", High,
-        "a service started by default reaches (env URL, proxy upstream) a service that only a profile starts: the connection fails";
+        "a default service's env URL (`OTEL_EXPORTER_OTLP_ENDPOINT`) or proxy upstream names a profile-only service (critical for nginx, which then refuses to start)";
     "compose/interpolation-error", "interpolation error", Critical,
-        "a `${VAR:?msg}` has no value, or a `$` starts no valid reference";
+        "`${VAR:?msg}` without a value, or an invalid `$` reference";
     "compose/unset-variable", "unset variable", High,
-        "a variable is used with no value and no default (compose substitutes an empty string)";
+        "a variable with no value and no default (compose substitutes \"\")";
     "compose/similar-variable", "variable defined under another name", High,
-        "a variable the compose file interpolates is defined nowhere, while the env example defines a similar name: the operator's value is never used";
+        "`${JWT_SECRET}` is defined nowhere (env files, env examples, `env_file`s) while the example defines `AUTH__JWT_SECRET_KEY`: names both places";
     "compose/secret-default", "secret with inline default", High,
-        "a secret-looking variable has a default written in the compose file";
+        "a secret-looking variable with an inline default, e.g. `${MINIO_SECRET_KEY:-minioadmin123}`";
     "compose/credential-mismatch", "one credential under two names", High,
-        "a server and its client take the same credential from different variables, so one side keeps its default";
+        "a server (MinIO, PostgreSQL, MySQL/MariaDB, RabbitMQ, MongoDB) and a client that connects to it take the same credential from different variables";
     "compose/unknown-dependency", "unknown dependency", Critical,
-        "depends_on names a service that does not exist";
+        "`depends_on` names an unknown service";
     "compose/unhealthy-dependency", "dependency without healthcheck", Critical,
-        "condition: service_healthy on a service with no healthcheck";
+        "`condition: service_healthy` on a service without a healthcheck";
     "compose/sealed-dependency", "dependency on a sealed Vault's health", Critical,
-        "a service waits (condition: service_healthy) for a Vault/OpenBao server whose healthcheck fails until an operator initialises and unseals it: the first `up` aborts";
+        "a service `depends_on` a Vault/OpenBao *server* (`command: server …`, not `-dev`) with `condition: service_healthy` while that server's healthcheck fails until an operator initialises and unseals it (`/v1/sys/health` through `wget --spider`/`curl -f` without both `uninitcode=200` and `sealedcode=200`, or `vault`/`bao status`): the first `docker compose up` ends \"dependency failed to start\" and the dependant never starts";
     "compose/vault-dev-mode", "Vault/OpenBao in dev mode", Critical,
-        "a Vault/OpenBao server runs with -dev (in-memory storage, unsealed, known root token)";
+        "Vault/OpenBao started with `-dev` (or with no command: the images default to `server -dev`)";
     "compose/dev-leftover", "dev-mode setting left in", High,
-        "a dev-only setting (VAULT_DEV_ROOT_TOKEN_ID, ...) is still set for a service";
+        "`VAULT_DEV_ROOT_TOKEN_ID`/`VAULT_DEV_LISTEN_ADDRESS` still set on a server that is not in dev mode";
     "compose/root-token", "root token handed to an application", High,
-        "an application is given a Vault/OpenBao root token instead of a scoped one";
+        "an application gets `${…ROOT_TOKEN}` as its Vault token";
     "compose/tls-disabled", "listener without TLS", High,
-        "a Vault/OpenBao listener sets tls_disable";
+        "a Vault/OpenBao listener in `VAULT_LOCAL_CONFIG` sets `tls_disable`";
     "compose/default-credential", "default admin credential", High,
-        "an admin password is a vendor default or a well-known placeholder (or left unset so the image default applies)";
+        "an admin password variable (`GF_SECURITY_ADMIN_PASSWORD`, `MINIO_ROOT_PASSWORD`, …) resolves to a vendor default or placeholder";
     "compose/anonymous-admin", "anonymous admin access", Critical,
-        "anonymous users get the Admin role (Grafana)";
+        "Grafana with `GF_AUTH_ANONYMOUS_ENABLED=true` and `GF_AUTH_ANONYMOUS_ORG_ROLE=Admin`";
     "compose/image-latest", "floating image tag", Medium,
-        "an image uses `latest` or no tag";
+        "an image tagged `latest` or untagged (services with `build` are exempt)";
     "compose/no-restart", "no restart policy", Medium,
-        "a service has no restart policy";
+        "no `restart` (nor `deploy.restart_policy`)";
     "compose/no-healthcheck", "no healthcheck", Low,
-        "a service has no healthcheck";
+        "no `healthcheck`";
     "compose/exposed-datastore", "datastore published on all interfaces", High,
-        "a database, cache or secret-store port is published on 0.0.0.0";
+        "a database, cache or secret-store port published on all interfaces";
     "compose/obsolete-version", "obsolete top-level version", Low,
-        "the top-level `version:` is obsolete; compose ignores it and warns";
+        "a top-level `version:` (obsolete; compose warns)";
     "compose/console-script-not-on-path", "console script not on PATH", Critical,
-        "the image runs a Python console script (celery, uvicorn, …) that `pip install --target/--prefix` put outside PATH (the copy into site-packages leaves DIR/bin behind): `not found`, the container or its healthcheck fails";
+        "the image runs a Python console script (`celery`, `uvicorn`, `gunicorn`, `alembic`, …) that `pip install --target DIR` (or `--prefix DIR`) put in `DIR/bin`, while the `COPY --from` into `site-packages` leaves that directory off `PATH`: `not found`. Judged where the image really runs it: the service's `command:`/`entrypoint:`, its healthcheck (compose's, else the stage's `HEALTHCHECK`), the `exec` of the entrypoint-script arm the command selects, and the default run of each final stage a service builds or `build-last-stage` says it should";
     "compose/program-not-a-dependency", "program not among the dependencies", Critical,
-        "the image runs a Python server or tool (gunicorn, …) that the dependencies it installs (pyproject.toml, requirements files) do not include: `not found`";
+        "such a program is not among the dependencies the image installs (`[tool.poetry.dependencies]`/`[project] dependencies` of `pyproject.toml` when the Dockerfile runs `poetry export`/`poetry install`/`pip install .`, requirements files it installs, packages named on `pip install`; a lock file in the context that names it counts as installed)";
     "compose/run-on-deleted-path", "RUN on a path a builder deleted", Critical,
-        "a RUN chmod/chown names a file that a builder stage deleted (`find … -name '*.py' -delete`) before its output was copied in: the RUN fails, the image does not build";
+        "a `RUN chmod`/`chown` on a path that a builder stage deleted (`find src -name '*.py' -delete`) before the `COPY --from` that brought the tree in: the RUN fails, the image does not build";
     "compose/build-context-secrets", "secrets in the build context", Medium,
-        "env files or keys sit in a build context without .dockerignore (sent to the builder), or a whole-context COPY puts them (and .git/node_modules) into the image";
+        "env files (`.env`, `.env.production`; not `*.example`) or private keys at the root of a build context that a whole-context `COPY .` puts into the image (not excluded by `.dockerignore`), or `.git`/`node_modules` copied that way without a `.dockerignore`; `info` when the context has no `.dockerignore` and holds such secrets but nothing copies them";
     "compose/stack-build-no-image", "build without image (swarm)", Critical,
-        "orchestrator swarm: a service has `build` but no `image`; `docker stack deploy` ignores build, so there is nothing to run";
+        "`build` without `image`: stack deploy ignores build, nothing to run";
     "compose/stack-ignored-build", "build ignored (swarm)", Low,
-        "orchestrator swarm: `docker stack deploy` ignores `build`; the image must be pushed to a registry every node reaches";
+        "`build` is ignored: the image must be pushed to a registry every node reaches";
     "compose/stack-ignored-container-name", "container_name ignored (swarm)", Info,
-        "orchestrator swarm: `docker stack deploy` ignores `container_name`";
+        "`container_name` is ignored (tasks are `STACK_SERVICE.N.ID`)";
     "compose/stack-depends-on-rejected", "depends_on conditions refused (swarm)", Critical,
-        "orchestrator swarm: `depends_on` with conditions is not a list; `docker stack deploy` refuses the file";
+        "`depends_on` with conditions: the CLI refuses the file (\"depends_on must be a list\")";
     "compose/stack-ignored-depends-on", "depends_on ignored (swarm)", Low,
-        "orchestrator swarm: swarm ignores `depends_on`; services start together and must retry";
+        "`depends_on` (a list) is ignored: services start together and must retry";
     "compose/stack-ignored-restart", "restart ignored (swarm)", Medium,
-        "orchestrator swarm: `restart: no` or `on-failure` without `deploy.restart_policy` is ignored; swarm restarts tasks on any exit";
+        "`restart: no` / `on-failure` without `deploy.restart_policy`: ignored, swarm restarts on any exit (`always`/`unless-stopped` match swarm's default and are not reported)";
     "compose/stack-ignored-network-mode", "network_mode ignored (swarm)", High,
-        "orchestrator swarm: `docker stack deploy` ignores `network_mode`";
+        "`network_mode` is ignored: tasks join the overlay network";
     "compose/stack-ignored-links", "links ignored (swarm)", Medium,
-        "orchestrator swarm: `docker stack deploy` ignores `links`; their aliases do not resolve";
+        "`links` are ignored: their aliases do not resolve";
     "compose/stack-ignored-option", "option ignored (swarm)", Medium,
-        "orchestrator swarm: `docker stack deploy` ignores privileged, devices, cgroup_parent, security_opt, userns_mode, external_links";
+        "`privileged`, `devices`, `cgroup_parent`, `security_opt`, `userns_mode`, `external_links` are ignored";
     "compose/stack-forbidden-option", "option refused (swarm)", Critical,
-        "orchestrator swarm: `docker stack deploy` refuses extends, volumes_from, volume_driver, mem_limit, memswap_limit, cpu_shares, cpu_quota, cpuset";
+        "`extends` (as written in a `-f` file), `volumes_from`, `volume_driver`, `mem_limit`, `memswap_limit`, `cpu_shares`, `cpu_quota`, `cpuset`: the CLI refuses the file";
     "compose/stack-relative-bind", "relative bind mount (swarm)", Medium,
-        "orchestrator swarm: a relative bind source becomes an absolute path on the deploying machine that must exist on every node";
+        "a relative bind source: made absolute on the deploying machine, it must exist on every node";
     "compose/stack-no-version", "no version (swarm, old CLI)", Low,
-        "orchestrator swarm: no top-level `version:`; the Docker CLI 20.10 `docker stack deploy` refuses the file";
+        "no top-level `version:` in a `-f` file: the Docker CLI 20.10 refuses it (newer CLIs accept it)";
 }
 
 /// Where the project is deployed: judged as `docker compose up` runs it, or
