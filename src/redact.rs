@@ -452,6 +452,19 @@ fn decoded(v: &str) -> String {
 /// secret-looking keys (`password: x`, `API_KEY=x`, `"token": "x"`) and
 /// `Bearer`/`Basic` credentials. Placeholders (`${X}`) are not secrets.
 pub fn secrets_in_text(text: &str) -> Vec<String> {
+    secrets_in(text, true)
+}
+
+/// The secrets in a catalogue's prose (a title, a remediation, manual
+/// instructions): credentials in URLs and query strings and `Bearer …`
+/// values, but not `word: value` pairs — "Generate each secret: python3 -c
+/// …" names a command, and taking `python3` for a secret masked every
+/// `python3.12` in the report.
+pub fn secrets_in_prose(text: &str) -> Vec<String> {
+    secrets_in(text, false)
+}
+
+fn secrets_in(text: &str, key_value: bool) -> Vec<String> {
     let mut out = Vec::new();
     let mut push = |v: &str| {
         let v = v.trim();
@@ -484,7 +497,7 @@ pub fn secrets_in_text(text: &str) -> Vec<String> {
             }
         }
     }
-    if text.contains(':') || text.contains('=') {
+    if key_value && (text.contains(':') || text.contains('=')) {
         for c in KEY_VALUE.captures_iter(text) {
             if looks_secret(&c["key"]) {
                 let v = unquote(&c["val"]);
@@ -849,6 +862,18 @@ pub fn mask_shapes(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prose_names_no_secret_by_a_colon() {
+        let text = r#"Generate each secret: python3 -c "import secrets; print(secrets.token_urlsafe(32))""#;
+        assert_eq!(secrets_in_text(text), vec!["python3".to_string()]);
+        assert!(secrets_in_prose(text).is_empty());
+        // A credential in a URL or a bearer token is a secret in prose too.
+        assert_eq!(
+            secrets_in_prose("see https://ops:s3cr3t-Pa55@vault.example.com/ui"),
+            vec!["s3cr3t-Pa55".to_string(), "s3cr3t-Pa55".to_string()]
+        );
+    }
 
     #[test]
     fn masks_known_values_longest_first() {

@@ -832,11 +832,37 @@ fn interpolate(
     secrets: &mut Vec<String>,
     diags: &mut Diagnostics,
 ) -> Node {
+    interpolate_in(node, lookup, file, missing_env_files, secrets, diags, false)
+}
+
+/// Fields that hold prose for people, not values a check uses.
+const PROSE_FIELDS: &[&str] = &[
+    "title",
+    "remediation",
+    "description",
+    "instructions",
+    "note",
+];
+
+fn interpolate_in(
+    node: &Node,
+    lookup: &VarLookup<'_>,
+    file: &str,
+    missing_env_files: &[String],
+    secrets: &mut Vec<String>,
+    diags: &mut Diagnostics,
+    prose: bool,
+) -> Node {
     match node {
         Node::Scalar(s) => {
             // Masking by construction: a URL password, a secret query value
-            // or a Bearer credential is a secret wherever it is written.
-            secrets.extend(crate::redact::secrets_in_text(s.as_str()));
+            // or a Bearer credential is a secret wherever it is written
+            // (`key: value` pairs only outside prose).
+            secrets.extend(if prose {
+                crate::redact::secrets_in_prose(s.as_str())
+            } else {
+                crate::redact::secrets_in_text(s.as_str())
+            });
             if !s.as_str().contains("${") {
                 return node.clone();
             }
@@ -854,14 +880,15 @@ fn interpolate(
         Node::Sequence(seq) => {
             let items: Vec<Node> = seq
                 .iter()
-                .map(|n| interpolate(n, lookup, file, missing_env_files, secrets, diags))
+                .map(|n| interpolate_in(n, lookup, file, missing_env_files, secrets, diags, prose))
                 .collect();
             Node::Sequence(MarkedSequenceNode::new(*seq.span(), items))
         }
         Node::Mapping(map) => {
             let mut out = MarkedMappingNode::new_empty(*map.span());
             for (k, v) in map.iter() {
-                let v = interpolate(v, lookup, file, missing_env_files, secrets, diags);
+                let prose = PROSE_FIELDS.contains(&k.as_str());
+                let v = interpolate_in(v, lookup, file, missing_env_files, secrets, diags, prose);
                 // `password: x`, `api_key: x`, `X-Api-Key: x` in any kind.
                 if let Some(text) = v.as_scalar().map(|t| t.as_str())
                     && crate::redact::looks_secret(k.as_str())
