@@ -336,3 +336,73 @@ fn docs_examples_match_what_serve_offers() {
         }
     }
 }
+
+/// The Kubernetes manifest is valid for the API server — checked by
+/// kubernetes-validate against Kubernetes' own JSON schemas, strictly (an
+/// unknown field fails) — and its ConfigMap holds a catalogue readyctl
+/// loads. The same tool must refuse a broken copy, so the check can fail.
+#[test]
+fn kubernetes_manifest_is_valid_for_the_api_server_and_carries_a_valid_catalogue() {
+    let Some(validate) = common::service("READYCTL_TEST_K8S_VALIDATE") else {
+        return;
+    };
+    let doc = common::repo("docs/serve/kubernetes.yaml");
+    let run = |path: &std::path::Path| {
+        let out = Command::new(&validate)
+            .args(["--kubernetes-version", "1.31.0", "--strict"])
+            .arg(path)
+            .output()
+            .expect("run kubernetes-validate");
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let (ok, text) = run(&doc);
+    assert!(ok, "{text}");
+    for resource in [
+        "configmap/readyctl-checks",
+        "deployment/app",
+        "job/readyctl-predeploy",
+    ] {
+        assert!(
+            text.contains(&format!("passed for resource {resource}")),
+            "{resource}: {text}"
+        );
+    }
+    let manifest = std::fs::read_to_string(&doc).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        manifest.replace("containerPort:", "containerPortt:"),
+    )
+    .unwrap();
+    let (ok, text) = run(&broken);
+    assert!(!ok && text.contains("containerPort"), "{text}");
+    // The catalogue in the ConfigMap, as the container sees it.
+    let body: String = manifest
+        .split("checks.yml: |\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|l| l.starts_with("    "))
+        .map(|l| format!("{}\n", &l[4..]))
+        .collect();
+    let cat = dir.path().join("checks.yml");
+    std::fs::write(&cat, body).unwrap();
+    let out = common::readyctl()
+        .args(["validate", "--catalog"])
+        .arg(&cat)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
