@@ -21,7 +21,9 @@
 //! their source snippets with [`Redactor::mask_keep_width`] so carets still
 //! point at the right column.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, RwLock};
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -38,11 +40,6 @@ const MIN_SECRET_LEN: usize = 4;
 /// Base64 fragments shorter than this are not registered: a 4-character
 /// fragment occurs by chance in ordinary words.
 const MIN_B64_FRAGMENT: usize = 6;
-
-/// Late values (added after the first mask) are kept in a small second
-/// automaton; once they outnumber this and the frozen set, both are merged and
-/// rebuilt, so the total build work stays linear in the registered forms.
-const LATE_MERGE_MIN: usize = 64;
 
 /// Words whose presence makes a name secret-looking on their own.
 fn secret_word(w: &str) -> bool {
@@ -192,29 +189,39 @@ fn metadata_word(w: &str) -> bool {
 }
 
 /// A name split into upper-case words at `_`, `-`, `.`, `/` and camelCase
-/// boundaries: `accessToken` → `ACCESS`, `TOKEN`.
-fn words(name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if !c.is_ascii_alphanumeric() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
+/// boundaries: `accessToken` → `ACCESS`, `TOKEN` (a digit counts as lower
+/// case: `X2Y` → `X2`, `Y`). Upper-case names (most variables) are split in place; others are upper-cased once, with `_`
+/// where a camelCase boundary was. `f` gets the words.
+fn with_words<R>(name: &str, f: impl FnOnce(&[&str]) -> R) -> R {
+    let camel = name.bytes().any(|b| b.is_ascii_lowercase())
+        || name
+            .as_bytes()
+            .windows(2)
+            .any(|w| w[0].is_ascii_digit() && w[1].is_ascii_uppercase());
+    let upper: std::borrow::Cow<'_, str> = if camel {
+        let mut s = String::with_capacity(name.len() + 4);
+        let mut prev_lower = false;
+        for c in name.chars() {
+            if !c.is_ascii_alphanumeric() {
+                s.push('_');
+                prev_lower = false;
+                continue;
             }
-            prev_lower = false;
-            continue;
+            if c.is_ascii_uppercase() && prev_lower {
+                s.push('_');
+            }
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            s.push(c.to_ascii_uppercase());
         }
-        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        cur.push(c.to_ascii_uppercase());
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
+        s.into()
+    } else {
+        name.into()
+    };
+    let ws: Vec<&str> = upper
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    f(&ws)
 }
 
 /// True for variable, field or header names that conventionally hold secrets
@@ -224,23 +231,23 @@ fn words(name: &str) -> Vec<String> {
 /// describe one (`ACCESS_TOKEN_EXPIRE_MINUTES`, `REDIS_PASSWORD_FILE`,
 /// `AWS_ACCESS_KEY_ID`, `MONGO_AUTH_SOURCE`) nor the shell's `PWD`.
 pub fn looks_secret(name: &str) -> bool {
-    let ws = words(name);
-    if ws.len() == 1 && matches!(ws[0].as_str(), "PWD" | "OLDPWD") {
-        return false;
-    }
-    // The cookie headers carry sessions; `SECURE_COOKIES` does not.
-    if matches!(ws.as_slice(), [c] if c == "COOKIE")
-        || matches!(ws.as_slice(), [s, c] if s == "SET" && c == "COOKIE")
-    {
-        return true;
-    }
-    let last = ws.iter().enumerate().rev().find(|(i, w)| {
-        secret_word(w) || (w.as_str() == "KEY" && *i > 0 && key_qualifier(&ws[i - 1]))
-    });
-    match last {
-        Some((i, _)) => !ws[i + 1..].iter().any(|w| metadata_word(w)),
-        None => false,
-    }
+    with_words(name, |ws| {
+        if matches!(ws, ["PWD" | "OLDPWD"]) {
+            return false;
+        }
+        // The cookie headers carry sessions; `SECURE_COOKIES` does not.
+        if matches!(ws, ["COOKIE"] | ["SET", "COOKIE"]) {
+            return true;
+        }
+        let last =
+            ws.iter().enumerate().rev().find(|(i, w)| {
+                secret_word(w) || (**w == "KEY" && *i > 0 && key_qualifier(ws[i - 1]))
+            });
+        match last {
+            Some((i, _)) => !ws[i + 1..].iter().any(|w| metadata_word(w)),
+            None => false,
+        }
+    })
 }
 
 /// True for query parameters whose value is a credential: every
@@ -416,6 +423,18 @@ static AUTH_SCHEME: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|e| unreachable!("static regex: {e}"))
 });
 
+/// True when `text` may hold an [`AUTH_SCHEME`] match: a byte scan that
+/// spares the regex search on the many texts (every `.env` value) that name
+/// neither scheme. Non-ASCII text goes to the regex as it is: its `(?i)`
+/// folds more than ASCII case (`ſ` is an `s`).
+fn names_auth_scheme(text: &str) -> bool {
+    !text.is_ascii()
+        || text
+            .as_bytes()
+            .windows(5)
+            .any(|w| w.eq_ignore_ascii_case(b"basic") || w[..4].eq_ignore_ascii_case(b"bear"))
+}
+
 /// A credential after `Bearer` or `Basic` that is one, not a word of prose
 /// (`Basic authentication`, `Bearer realm`).
 fn real_credential(scheme: &str, cred: &str) -> bool {
@@ -507,9 +526,11 @@ fn secrets_in(text: &str, key_value: bool) -> Vec<String> {
             }
         }
     }
-    for c in AUTH_SCHEME.captures_iter(text) {
-        if real_credential(&c["scheme"], &c["cred"]) {
-            push(&c["cred"]);
+    if names_auth_scheme(text) {
+        for c in AUTH_SCHEME.captures_iter(text) {
+            if real_credential(&c["scheme"], &c["cred"]) {
+                push(&c["cred"]);
+            }
         }
     }
     out
@@ -552,30 +573,43 @@ pub fn forms(value: &str) -> Vec<String> {
         .remove(b'.')
         .remove(b'_')
         .remove(b'~');
-    let mut out = vec![value.to_string()];
-    let pct = percent_encoding::utf8_percent_encode(value, ENC).to_string();
-    out.push(pct.to_ascii_lowercase_hex());
-    out.push(pct);
-    out.push(url::form_urlencoded::byte_serialize(value.as_bytes()).collect());
-    if let Ok(json) = serde_json::to_string(value) {
-        out.push(json[1..json.len() - 1].to_string());
+    let mut out = Vec::with_capacity(12);
+    out.push(value.to_string());
+    // Bytes no encoder changes (letters, digits, `-._`, most generated
+    // secrets): the URL, form and JSON forms are the value itself.
+    let plain = value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
+    if !plain {
+        let pct = percent_encoding::utf8_percent_encode(value, ENC).to_string();
+        out.push(pct.to_ascii_lowercase_hex());
+        out.push(pct);
+        out.push(url::form_urlencoded::byte_serialize(value.as_bytes()).collect());
+        if let Ok(json) = serde_json::to_string(value) {
+            out.push(json[1..json.len() - 1].to_string());
+        }
     }
-    let engines = [
-        &base64::engine::general_purpose::STANDARD,
-        &base64::engine::general_purpose::URL_SAFE,
-    ];
-    out.push(base64::engine::general_purpose::STANDARD.encode(value));
-    for engine in engines {
-        for k in 0..3usize {
-            let mut bytes = vec![0u8; k];
-            bytes.extend_from_slice(value.as_bytes());
-            let enc = engine.encode(&bytes);
-            let enc = enc.trim_end_matches('=');
-            let front = [0, 2, 3][k];
-            let back = usize::from(bytes.len() % 3 != 0);
-            if enc.len() >= front + back + MIN_B64_FRAGMENT {
-                out.push(enc[front..enc.len() - back].to_string());
+    let std = &base64::engine::general_purpose::STANDARD;
+    out.push(std.encode(value));
+    let mut bytes = Vec::with_capacity(value.len() + 2);
+    let mut enc = String::new();
+    for k in 0..3usize {
+        bytes.clear();
+        bytes.resize(k, 0);
+        bytes.extend_from_slice(value.as_bytes());
+        enc.clear();
+        std.encode_string(&bytes, &mut enc);
+        let enc = enc.trim_end_matches('=');
+        let front = [0, 2, 3][k];
+        let back = usize::from(bytes.len() % 3 != 0);
+        if enc.len() >= front + back + MIN_B64_FRAGMENT {
+            let fragment = &enc[front..enc.len() - back];
+            // The URL-safe alphabet differs from the standard one in these
+            // two characters only (same positions, same padding).
+            if fragment.contains(['+', '/']) {
+                out.push(fragment.replace('+', "-").replace('/', "_"));
             }
+            out.push(fragment.to_string());
         }
     }
     out.sort();
@@ -611,40 +645,183 @@ impl LowerHex for String {
 /// A set of secret values plus the shape rules. Shared by the whole run;
 /// values can be added while checks run (captures, secret-store reads).
 ///
-/// Known values (in all their [`forms`]) are found with Aho-Corasick automata
-/// (leftmost-longest, so a secret that contains another is masked whole). The
-/// values registered before the first mask — the catalogue's, nearly all of
-/// them — get one automaton, built once per run; values added later go into
-/// a second, small one that is rebuilt on change and merged into the first
-/// when it grows as large. Masking is linear in the text, building linear in
-/// the registered forms, however many secrets there are.
+/// Known values (in all their [`forms`]) are found leftmost-longest, so a
+/// secret that contains another is masked whole, by one of two searches over
+/// the same forms:
+/// - a hash table of the forms with a rolling hash over the text, one probe
+///   per text position and distinct form length. Registering a form is one
+///   hash and one insert, so registering 10,000 secrets costs what reading
+///   them costs, and values added during the run need no rebuild;
+/// - an Aho-Corasick automaton, linear in the text whatever the number of
+///   lengths, but costly to build (~300 instructions per byte of forms; for
+///   10,000 secrets it was 40% of a whole `.env` check run while the report
+///   to mask was a few hundred bytes).
+///
+/// The automaton is built only once the hash searches since the last change
+/// have done as much work as building it would ("ski rental"), so the total
+/// is never more than about twice the better of the two choices made with
+/// hindsight: a small report pays a few probes, a 100,000-check report gets
+/// the automaton after the first few thousand strings.
 #[derive(Debug, Default)]
 pub struct Redactor {
     inner: RwLock<Values>,
 }
 
+/// Probes (text bytes × distinct form lengths) that buy one byte of
+/// automaton: a probe costs ~20 instructions, a byte of automaton ~300.
+const PROBES_PER_AUTOMATON_BYTE: u64 = 16;
+
 #[derive(Debug, Default)]
 struct Values {
+    /// The values registered (each once).
     seen: HashSet<String>,
-    /// Forms in the frozen automaton.
-    base: Vec<String>,
-    /// Forms added after `base` was built.
-    late: Vec<String>,
-    base_matcher: Option<Arc<AhoCorasick>>,
-    late_matcher: Option<Arc<AhoCorasick>>,
-    /// True once `base` has been built: later forms go to `late`.
-    frozen: bool,
+    /// Every distinct form, in registration order.
+    forms: Vec<String>,
+    /// Total bytes of `forms`.
+    bytes: u64,
+    /// Form key ([`form_key`]) → index in `forms`.
+    table: HashMap<u64, u32, BuildHasherDefault<KeyHasher>>,
+    /// Further forms whose key is taken by another form (a 64-bit hash
+    /// collision: practically never, but the search must stay exact).
+    collided: HashMap<u64, Vec<u32>, BuildHasherDefault<KeyHasher>>,
+    /// Distinct form lengths, longest first, each with `HASH_BASE^len`.
+    lengths: Vec<(usize, u64)>,
+    /// The automaton over `forms`, once the searches have paid for it.
+    matcher: Option<Arc<AhoCorasick>>,
+    /// Hash-search probes since the last change of `forms`.
+    probes: AtomicU64,
 }
 
-fn build(list: &[String]) -> Option<Arc<AhoCorasick>> {
-    if list.is_empty() {
-        return None;
+/// The table's keys are already mixed ([`form_key`]): hashing them again
+/// would only cost time.
+#[derive(Debug, Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
     }
-    AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostLongest)
-        .build(list)
-        .ok()
-        .map(Arc::new)
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x;
+    }
+}
+
+/// The rolling hash's base (odd, so every power is invertible mod 2^64).
+const HASH_BASE: u64 = 0x0100_0000_01b3;
+
+/// The rolling hash of `bytes` (each byte + 1, so leading NULs count).
+fn rolling(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0u64, |h, b| {
+        h.wrapping_mul(HASH_BASE).wrapping_add(u64::from(*b) + 1)
+    })
+}
+
+/// A table key from a rolling hash and its length, mixed (murmur3's
+/// finaliser) so that every bit of the key depends on every byte.
+fn form_key(hash: u64, len: usize) -> u64 {
+    let mut x = hash ^ (len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
+}
+
+impl Values {
+    fn insert(&mut self, form: String) {
+        let len = form.len();
+        let key = form_key(rolling(form.as_bytes()), len);
+        let index = u32::try_from(self.forms.len()).unwrap_or(u32::MAX);
+        match self.table.get(&key) {
+            None => {
+                self.table.insert(key, index);
+            }
+            Some(&i) if self.forms[i as usize] == form => return,
+            Some(_) => {
+                let others = self.collided.entry(key).or_default();
+                if others.iter().any(|&i| self.forms[i as usize] == form) {
+                    return;
+                }
+                others.push(index);
+            }
+        }
+        if let Err(at) = self.lengths.binary_search_by(|(l, _)| len.cmp(l)) {
+            let pow = (0..len).fold(1u64, |p, _| p.wrapping_mul(HASH_BASE));
+            self.lengths.insert(at, (len, pow));
+        }
+        self.bytes += len as u64;
+        self.forms.push(form);
+        // The forms changed: an automaton would have to be rebuilt, and
+        // must be paid for again.
+        self.matcher = None;
+        *self.probes.get_mut() = 0;
+    }
+
+    /// True when `text[at..at + len]` (hash `hash`) is a form.
+    fn is_form(&self, text: &[u8], at: usize, len: usize, hash: u64) -> bool {
+        let key = form_key(hash, len);
+        let found = |i: u32| self.forms[i as usize].as_bytes() == &text[at..at + len];
+        match self.table.get(&key) {
+            None => false,
+            Some(&i) if found(i) => true,
+            Some(_) => self
+                .collided
+                .get(&key)
+                .is_some_and(|others| others.iter().any(|&i| found(i))),
+        }
+    }
+
+    /// The forms in `text`, leftmost-longest, by the hash table.
+    fn hash_search(&self, text: &str, out: &mut Vec<std::ops::Range<usize>>) {
+        let Some(&(shortest, _)) = self.lengths.last() else {
+            return;
+        };
+        let bytes = text.as_bytes();
+        let n = bytes.len();
+        if n < shortest {
+            return;
+        }
+        self.probes.fetch_add(
+            (n as u64).saturating_mul(self.lengths.len() as u64),
+            Ordering::Relaxed,
+        );
+        // prefix[i] is the rolling hash of bytes[..i].
+        let mut prefix = Vec::with_capacity(n + 1);
+        prefix.push(0u64);
+        let mut h = 0u64;
+        for b in bytes {
+            h = h.wrapping_mul(HASH_BASE).wrapping_add(u64::from(*b) + 1);
+            prefix.push(h);
+        }
+        let mut at = 0;
+        'text: while at + shortest <= n {
+            let left = n - at;
+            // Longest first: the first form found here is the longest one.
+            let from = self.lengths.partition_point(|(l, _)| *l > left);
+            for &(len, pow) in &self.lengths[from..] {
+                let hash = prefix[at + len].wrapping_sub(prefix[at].wrapping_mul(pow));
+                if self.is_form(bytes, at, len, hash) {
+                    out.push(at..at + len);
+                    at += len;
+                    continue 'text;
+                }
+            }
+            at += 1;
+        }
+    }
+
+    /// True when the hash searches have done the automaton's worth of work.
+    fn automaton_paid(&self) -> bool {
+        self.matcher.is_none()
+            && !self.forms.is_empty()
+            && self.probes.load(Ordering::Relaxed)
+                >= self.bytes.saturating_mul(PROBES_PER_AUTOMATON_BYTE)
+    }
 }
 
 impl Redactor {
@@ -671,48 +848,26 @@ impl Redactor {
             return;
         }
         let mut values = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        if !values.seen.insert(value.clone()) {
+        if values.seen.contains(&value) {
             return;
         }
         let fs = forms(&value);
-        if values.frozen {
-            values.late.extend(fs);
-            values.late_matcher = None;
-            if values.late.len() >= LATE_MERGE_MIN.max(values.base.len()) {
-                let late = std::mem::take(&mut values.late);
-                values.base.extend(late);
-                values.base_matcher = None;
-            }
-        } else {
-            values.base.extend(fs);
+        values.seen.insert(value);
+        for f in fs {
+            values.insert(f);
         }
-    }
-
-    /// The automata over the current forms, built where missing.
-    fn matchers(&self) -> [Option<Arc<AhoCorasick>>; 2] {
-        {
-            let v = self.inner.read().unwrap_or_else(|e| e.into_inner());
-            let base_ok = v.base.is_empty() || v.base_matcher.is_some();
-            let late_ok = v.late.is_empty() || v.late_matcher.is_some();
-            if v.frozen && base_ok && late_ok {
-                return [v.base_matcher.clone(), v.late_matcher.clone()];
-            }
-        }
-        let mut v = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        v.frozen = true;
-        if v.base_matcher.is_none() {
-            v.base_matcher = build(&v.base);
-        }
-        if v.late_matcher.is_none() {
-            v.late_matcher = build(&v.late);
-        }
-        [v.base_matcher.clone(), v.late_matcher.clone()]
     }
 
     /// The number of registered forms (for tests and measurements).
     pub fn forms_registered(&self) -> usize {
         let v = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        v.base.len() + v.late.len()
+        v.forms.len()
+    }
+
+    /// True once the automaton has been built (for tests and measurements).
+    pub fn automaton_built(&self) -> bool {
+        let v = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        v.matcher.is_some()
     }
 
     /// Returns `text` with every known secret and credential shape masked.
@@ -728,24 +883,31 @@ impl Redactor {
 
     fn mask_with(&self, text: &str, keep_width: bool) -> String {
         let mut ranges = Vec::new();
-        for m in self.matchers().into_iter().flatten() {
-            match m.try_find_iter(text) {
-                Ok(it) => ranges.extend(it.map(|x| x.range())),
-                Err(_) => ranges.extend(self.find_one_by_one(text)),
+        if self
+            .inner
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .automaton_paid()
+        {
+            let mut v = self.inner.write().unwrap_or_else(|e| e.into_inner());
+            if v.automaton_paid() {
+                v.matcher = AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&v.forms)
+                    .ok()
+                    .map(Arc::new);
+            }
+        }
+        {
+            let v = self.inner.read().unwrap_or_else(|e| e.into_inner());
+            match v.matcher.as_ref().map(|m| m.try_find_iter(text)) {
+                Some(Ok(it)) => ranges.extend(it.map(|x| x.range())),
+                // No automaton yet (or one refusing the search): the table.
+                _ => v.hash_search(text, &mut ranges),
             }
         }
         let known = replace_ranges(text, ranges, keep_width);
         replace_ranges(&known, shape_ranges(&known), keep_width)
-    }
-
-    /// The slow path, should an automaton refuse a search: every form.
-    fn find_one_by_one(&self, text: &str) -> Vec<std::ops::Range<usize>> {
-        let v = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        v.base
-            .iter()
-            .chain(&v.late)
-            .flat_map(|f| text.match_indices(f.as_str()).map(|(i, s)| i..i + s.len()))
-            .collect()
     }
 }
 
@@ -842,11 +1004,13 @@ fn shape_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
             }
         }
     }
-    for c in AUTH_SCHEME.captures_iter(text) {
-        if real_credential(&c["scheme"], &c["cred"])
-            && let Some(m) = c.name("cred")
-        {
-            out.push(m.range());
+    if names_auth_scheme(text) {
+        for c in AUTH_SCHEME.captures_iter(text) {
+            if real_credential(&c["scheme"], &c["cred"])
+                && let Some(m) = c.name("cred")
+            {
+                out.push(m.range());
+            }
         }
     }
     // Already masked (a keep-width mask is all stars): leave it as it is.
@@ -902,6 +1066,42 @@ mod tests {
         let masked = r.mask(&text);
         assert!(!masked.contains("secret-"), "{}", &masked[..200]);
         assert_eq!(masked.matches(MASK).count(), 20_000);
+    }
+
+    /// The hash table serves small reports; the automaton, built once the
+    /// searches have paid for it, must mask exactly as the table did.
+    #[test]
+    fn table_and_automaton_mask_alike() {
+        use base64::engine::general_purpose::STANDARD;
+        let mut values: Vec<String> = (0..300)
+            .map(|i| format!("sec{i}-{}", "x".repeat(i % 17)))
+            .collect();
+        values.extend(["p@ss/w0rd+x y", "abcdef", "defghi", "hunter2hunter2"].map(String::from));
+        let r = Redactor::with_values(values.clone());
+        let text: String = values
+            .iter()
+            .map(|v| {
+                format!(
+                    "raw {v} basic {} pct {} near abcdefghi hunter2hunter2hunter2 ok\n",
+                    STANDARD.encode(format!("user:{v}")),
+                    url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
+                )
+            })
+            .collect();
+        let by_table = r.mask(&text);
+        assert!(!r.automaton_built());
+        assert!(!by_table.contains("sec1"), "{}", &by_table[..300]);
+        let mut n = 0;
+        while !r.automaton_built() {
+            assert_eq!(r.mask(&text), by_table);
+            n += 1;
+            assert!(n < 100, "the automaton was never built");
+        }
+        assert_eq!(r.mask(&text), by_table);
+        // A value added later drops the automaton and is masked at once.
+        r.add("late-value-1234");
+        assert!(!r.automaton_built());
+        assert_eq!(r.mask("x late-value-1234 sec7-xxxxxxx"), "x **** ****");
     }
 
     #[test]

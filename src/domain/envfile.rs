@@ -114,7 +114,7 @@ impl EnvFile {
             text: text.strip_prefix('\u{feff}').unwrap_or(text),
             lookup,
             entries: Vec::new(),
-            own: std::collections::HashMap::new(),
+            own: None,
             cursor: std::cell::Cell::new((0, 1, 0)),
         }
         .run()
@@ -154,7 +154,10 @@ struct Parser<'a> {
     text: &'a str,
     lookup: &'a dyn Fn(&str) -> Option<String>,
     entries: Vec<EnvEntry>,
-    own: std::collections::HashMap<String, String>,
+    /// Key → index of its last entry, for `${VAR}` of keys set earlier;
+    /// built at the first value with a `$`, so files without one (nearly
+    /// all) never pay a map insert per line.
+    own: Option<std::collections::HashMap<String, usize>>,
     /// (offset, its 1-based line, that line's start) of the last location
     /// asked for (see `line_col`).
     cursor: std::cell::Cell<(usize, u32, usize)>,
@@ -269,7 +272,9 @@ impl Parser<'_> {
     }
 
     fn set(&mut self, key: String, value: String, line: u32, column: u32) {
-        self.own.insert(key.clone(), value.clone());
+        if let Some(own) = &mut self.own {
+            own.insert(key.clone(), self.entries.len());
+        }
         self.entries.push(EnvEntry {
             key,
             value,
@@ -279,7 +284,7 @@ impl Parser<'_> {
     }
 
     /// The value starting at `at`; returns it and where the rest starts.
-    fn value(&self, at: usize) -> Result<(String, usize), EnvFileError> {
+    fn value(&mut self, at: usize) -> Result<(String, usize), EnvFileError> {
         let text = self.text;
         let src = &text[at..];
         let quote = match src.as_bytes().first() {
@@ -320,11 +325,21 @@ impl Parser<'_> {
         ))
     }
 
-    fn expand(&self, v: &str, at: usize) -> Result<String, EnvFileError> {
+    fn expand(&mut self, v: &str, at: usize) -> Result<String, EnvFileError> {
         if !v.contains('$') {
             return Ok(v.to_string());
         }
-        let lookup = |k: &str| (self.lookup)(k).or_else(|| self.own.get(k).cloned());
+        let entries = &self.entries;
+        let own = self.own.get_or_insert_with(|| {
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.key.clone(), i))
+                .collect()
+        });
+        let lookup = |k: &str| {
+            (self.lookup)(k).or_else(|| own.get(k).map(|&i| self.entries[i].value.clone()))
+        };
         crate::domain::interp::interpolate(v, &lookup, &mut Vec::new())
             .map_err(|e| self.err(at, e.to_string()))
     }

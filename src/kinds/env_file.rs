@@ -203,11 +203,20 @@ Secret values are never shown: findings name the key and the line, never the val
             .secrets
             .as_ref()
             .and_then(|s| super::regex_cached(&s.keys, false).ok());
-        let is_secret = |k: &str| {
-            secret_re.as_ref().is_some_and(|r| r.is_match(k)) || crate::redact::looks_secret(k)
-        };
-        for e in &file.entries {
-            if is_secret(&e.key) {
+        let by_rule = |k: &str| secret_re.as_ref().is_some_and(|r| r.is_match(k));
+        let is_secret = |k: &str| by_rule(k) || crate::redact::looks_secret(k);
+        // Whether each entry's key names a secret by the rule, and at all:
+        // decided once per entry (a 100,000-line file asked it twice).
+        let secret: Vec<(bool, bool)> = file
+            .entries
+            .iter()
+            .map(|e| {
+                let rule = by_rule(&e.key);
+                (rule, rule || crate::redact::looks_secret(&e.key))
+            })
+            .collect();
+        for (e, &(_, any)) in file.entries.iter().zip(&secret) {
+            if any {
                 cx.redactor.add(e.value.clone());
             }
             // A DSN's password or a query token in any value (`DATABASE_URL`).
@@ -272,9 +281,12 @@ Secret values are never shown: findings name the key and the line, never the val
             }
         }
         if let Some(rule) = &self.secrets {
-            for e in file.entries.iter().filter(|e| {
-                is_secret(&e.key) && secret_re.as_ref().is_some_and(|r| r.is_match(&e.key))
-            }) {
+            for (e, _) in file
+                .entries
+                .iter()
+                .zip(&secret)
+                .filter(|(_, (rule, _))| *rule)
+            {
                 if let Some(problem) = weakness(&e.value, rule) {
                     findings.push(
                         at(e, "env_file/weak-secret", format!("{} {problem}", e.key))
