@@ -292,7 +292,9 @@ impl Parser<'_> {
             _ => {
                 let end = src.find('\n').unwrap_or(src.len());
                 let mut v = &src[..end];
-                if let Some(c) = v.find(" #") {
+                // A byte scan: `str::find` with a two-byte pattern sets up a
+                // substring searcher per call, per line.
+                if let Some(c) = v.as_bytes().windows(2).position(|w| w == b" #") {
                     v = &v[..c];
                 }
                 let v = v.trim_end();
