@@ -824,11 +824,14 @@ impl Values {
         }
     }
 
-    /// True when the hash searches have done the automaton's worth of work.
-    fn automaton_paid(&self) -> bool {
+    /// True when the hash searches, with the one about to search `text`,
+    /// do the automaton's worth of work (so one huge text gets the
+    /// automaton at once rather than a probe per byte and length).
+    fn automaton_paid(&self, text: &str) -> bool {
+        let upcoming = (text.len() as u64).saturating_mul(self.lengths.len() as u64);
         self.matcher.is_none()
             && !self.forms.is_empty()
-            && self.probes.load(Ordering::Relaxed)
+            && self.probes.load(Ordering::Relaxed).saturating_add(upcoming)
                 >= self.bytes.saturating_mul(PROBES_PER_AUTOMATON_BYTE)
     }
 }
@@ -896,10 +899,10 @@ impl Redactor {
             .inner
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .automaton_paid()
+            .automaton_paid(text)
         {
             let mut v = self.inner.write().unwrap_or_else(|e| e.into_inner());
-            if v.automaton_paid() {
+            if v.automaton_paid(text) {
                 v.matcher = AhoCorasick::builder()
                     .match_kind(MatchKind::LeftmostLongest)
                     .build(&v.forms)
@@ -1086,31 +1089,49 @@ mod tests {
             .map(|i| format!("sec{i}-{}", "x".repeat(i % 17)))
             .collect();
         values.extend(["p@ss/w0rd+x y", "abcdef", "defghi", "hunter2hunter2"].map(String::from));
-        let r = Redactor::with_values(values.clone());
-        let text: String = values
+        let lines: Vec<String> = values
             .iter()
             .map(|v| {
                 format!(
-                    "raw {v} basic {} pct {} near abcdefghi hunter2hunter2hunter2 ok\n",
+                    "raw {v} basic {} form {} near abcdefghi hunter2hunter2hunter2 ok\n",
                     STANDARD.encode(format!("user:{v}")),
                     url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
                 )
             })
             .collect();
-        let by_table = r.mask(&text);
+        // Secrets that never appear make the automaton costly, so the
+        // table serves every line below.
+        values.extend((0..5000).map(|i| format!("unused-secret-{i}")));
+        let r = Redactor::with_values(values);
+        let by_table: Vec<String> = lines.iter().map(|l| r.mask(l)).collect();
         assert!(!r.automaton_built());
-        assert!(!by_table.contains("sec1"), "{}", &by_table[..300]);
+        assert!(
+            by_table
+                .iter()
+                .all(|l| !l.contains("sec") && !l.contains("abcdef")),
+            "{}",
+            by_table[1]
+        );
+        let whole = lines.concat();
         let mut n = 0;
         while !r.automaton_built() {
-            assert_eq!(r.mask(&text), by_table);
+            r.mask(&whole);
             n += 1;
             assert!(n < 100, "the automaton was never built");
         }
-        assert_eq!(r.mask(&text), by_table);
+        let by_automaton: Vec<String> = lines.iter().map(|l| r.mask(l)).collect();
+        assert_eq!(by_automaton, by_table);
         // A value added later drops the automaton and is masked at once.
         r.add("late-value-1234");
         assert!(!r.automaton_built());
         assert_eq!(r.mask("x late-value-1234 sec7-xxxxxxx"), "x **** ****");
+        // One text worth more probes than the automaton gets it at once.
+        let r = Redactor::with_values(["hunter2hunter2".to_string()]);
+        assert_eq!(
+            r.mask(&"ab hunter2hunter2 ".repeat(500)),
+            "ab **** ".repeat(500)
+        );
+        assert!(r.automaton_built());
     }
 
     #[test]
