@@ -419,16 +419,10 @@ impl CheckKind for SecurityHeadersCheck {
                 Err(f) => findings.insert(0, f),
             }
         }
+        // What fails is what the declarations say fails.
         let failing: Vec<&Finding> = findings
             .iter()
-            .filter(|f| {
-                // What fails is what the declarations say fails.
-                f.code.as_deref().is_some_and(|c| {
-                    Self::CODES
-                        .iter()
-                        .any(|d| d.code == c && d.level == crate::report::codes::Level::Fail)
-                })
-            })
+            .filter(|f| crate::report::codes::level_of(f, Self::CODES).fails())
             .collect();
         let summary = notes.join("; ");
         let mut out = if failing.is_empty() {

@@ -135,20 +135,10 @@ impl CheckKind for SwarmCheck {
                 .hint("e.g. stack: dotmac (the NAME of docker stack deploy -c FILE NAME)"),
             );
         }
-        if self.host.is_some() && self.target.is_some() {
-            p.push(SpecProblem::new(
-                "target",
-                "give either `host` or `target`, not both",
-            ));
-        }
-        if let Some(h) = &self.host
-            && !docker_api::is_supported_host(h)
-        {
-            p.push(
-                SpecProblem::new("host", format!("`{h}` is not a Docker host address"))
-                    .hint("write unix:///var/run/docker.sock or tcp://host:2375"),
-            );
-        }
+        p.extend(docker_api::validate_host(
+            self.host.as_deref(),
+            self.target.as_deref(),
+        ));
         for d in &self.disable {
             if code(d).is_none() {
                 let codes: Vec<&str> = CODES.iter().map(|c| c.code).collect();
@@ -245,10 +235,7 @@ impl CheckKind for SwarmCheck {
                 .unwrap_or_default(),
             view.nodes.iter().filter(|n| n.state == "ready").count()
         );
-        let failing = findings
-            .iter()
-            .any(|f| f.severity.is_none_or(|s| s > Severity::Info));
-        if failing {
+        if crate::report::codes::status_of(&findings, CODES) == crate::report::Status::Fail {
             // Info findings (a drained node) stay in the list, after what fails.
             findings.sort_by_key(|f| f.severity == Some(Severity::Info));
             Outcome::from_findings(findings, ok)
