@@ -153,20 +153,10 @@ finding; everything else is a finding:
                 .hint("e.g. project: dotmac (the compose project name)"),
             );
         }
-        if self.host.is_some() && self.target.is_some() {
-            problems.push(SpecProblem::new(
-                "target",
-                "give either `host` or `target`, not both",
-            ));
-        }
-        if let Some(h) = &self.host
-            && !docker_api::is_supported_host(h)
-        {
-            problems.push(
-                SpecProblem::new("host", format!("`{h}` is not a Docker host address"))
-                    .hint("write unix:///var/run/docker.sock or tcp://host:2375"),
-            );
-        }
+        problems.extend(docker_api::validate_host(
+            self.host.as_deref(),
+            self.target.as_deref(),
+        ));
         if self.max_restarts.is_some_and(|m| m < 0) {
             problems.push(SpecProblem::new("max_restarts", "must be 0 or more"));
         }

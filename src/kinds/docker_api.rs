@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bollard::Docker;
 
-use super::RunContext;
+use super::{RunContext, SpecProblem};
 
 /// Where the Docker daemon is when neither `host` nor a target says.
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
@@ -56,7 +56,29 @@ pub async fn connect_negotiated(host: &str) -> Result<Docker, String> {
         .map_err(|e| describe_error(host, &e))
 }
 
-pub fn is_supported_host(h: &str) -> bool {
+/// The spec problems of where a check finds the daemon, the same for every
+/// kind that asks it: `host` and `target` together, or a `host` that is no
+/// Docker address.
+pub fn validate_host(host: Option<&str>, target: Option<&str>) -> Vec<SpecProblem> {
+    let mut p = Vec::new();
+    if host.is_some() && target.is_some() {
+        p.push(SpecProblem::new(
+            "target",
+            "give either `host` or `target`, not both",
+        ));
+    }
+    if let Some(h) = host
+        && !is_supported_host(h)
+    {
+        p.push(
+            SpecProblem::new("host", format!("`{h}` is not a Docker host address"))
+                .hint("write unix:///var/run/docker.sock or tcp://host:2375"),
+        );
+    }
+    p
+}
+
+fn is_supported_host(h: &str) -> bool {
     ["unix://", "tcp://", "http://", "https://"]
         .iter()
         .any(|p| h.starts_with(p))
@@ -249,4 +271,24 @@ fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> 
         cur = err.source();
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_and_target_are_validated_once_for_every_docker_kind() {
+        assert!(validate_host(None, None).is_empty());
+        assert!(validate_host(Some("unix:///var/run/docker.sock"), None).is_empty());
+        assert!(validate_host(Some("tcp://10.0.0.5:2375"), None).is_empty());
+        assert!(validate_host(None, Some("engine")).is_empty());
+        let both = validate_host(Some("tcp://h:2375"), Some("engine"));
+        assert_eq!(both.len(), 1);
+        assert_eq!(both[0].field, "target");
+        let bad = validate_host(Some("/var/run/docker.sock"), Some("engine"));
+        assert_eq!(bad.len(), 2);
+        assert_eq!(bad[1].field, "host");
+        assert!(bad[1].message.contains("is not a Docker host address"));
+    }
 }
