@@ -11,11 +11,11 @@ use bollard::Docker;
 use super::{RunContext, SpecProblem};
 
 /// Where the Docker daemon is when neither `host` nor a target says.
-pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+pub(crate) const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 
 /// The daemon a check means: its own `host`, else its target's `url` (or
 /// `path` as a socket), else `DOCKER_HOST`, else the local socket.
-pub fn resolve_host(
+pub(crate) fn resolve_host(
     host: Option<&str>,
     target: Option<&str>,
     cx: &RunContext,
@@ -41,7 +41,7 @@ pub fn resolve_host(
 
 /// How long a check may spend asking the daemon: its timeout less a margin,
 /// so the kind (not the runner) reports what timed out.
-pub fn budget(cx: &RunContext) -> Duration {
+pub(crate) fn budget(cx: &RunContext) -> Duration {
     cx.timeout
         .saturating_sub(Duration::from_millis(100))
         .max(Duration::from_millis(100))
@@ -49,7 +49,7 @@ pub fn budget(cx: &RunContext) -> Duration {
 
 /// Connects to `host` and negotiates the API version: without negotiation
 /// bollard speaks a newer API than Engine 20.10 accepts.
-pub async fn connect_negotiated(host: &str) -> Result<Docker, String> {
+pub(crate) async fn connect_negotiated(host: &str) -> Result<Docker, String> {
     connect(host)?
         .negotiate_version()
         .await
@@ -59,7 +59,7 @@ pub async fn connect_negotiated(host: &str) -> Result<Docker, String> {
 /// The spec problems of where a check finds the daemon, the same for every
 /// kind that asks it: `host` and `target` together, or a `host` that is no
 /// Docker address.
-pub fn validate_host(host: Option<&str>, target: Option<&str>) -> Vec<SpecProblem> {
+pub(crate) fn validate_host(host: Option<&str>, target: Option<&str>) -> Vec<SpecProblem> {
     let mut p = Vec::new();
     if host.is_some() && target.is_some() {
         p.push(SpecProblem::new(
@@ -88,14 +88,14 @@ fn socket_path(host: &str) -> Option<&str> {
     host.strip_prefix("unix://")
 }
 
-pub fn shown_host(host: &str) -> String {
+pub(crate) fn shown_host(host: &str) -> String {
     match socket_path(host) {
         Some(p) => p.to_string(),
         None => crate::redact::mask_shapes(host),
     }
 }
 
-pub fn connect(host: &str) -> Result<Docker, String> {
+pub(crate) fn connect(host: &str) -> Result<Docker, String> {
     if let Some(path) = socket_path(host) {
         let p = std::path::Path::new(path);
         match std::fs::metadata(p) {
@@ -135,13 +135,13 @@ pub fn connect(host: &str) -> Result<Docker, String> {
 
 /// Most bytes one Docker API answer may be: `GET /containers/json?all=1` on
 /// a host with a thousand containers is ~2.5 MB.
-pub const MAX_ANSWER_BYTES: u64 = crate::support::limit::MAX_STREAM_BYTES;
+pub(crate) const MAX_ANSWER_BYTES: u64 = crate::support::limit::MAX_STREAM_BYTES;
 
 /// Most JSON objects one answer may hold. bollard deserializes into typed
 /// models of up to ~3 KB (`ContainerInspectResponse`), so `[{},{},…]`
 /// costs ~250 times its size: the count, not the bytes, bounds memory. A
 /// thousand containers are ~15,000 objects.
-pub const MAX_ANSWER_OBJECTS: u64 = 100_000;
+pub(crate) const MAX_ANSWER_OBJECTS: u64 = 100_000;
 
 /// Where the daemon listens (`unix://` or `tcp://`/`http://`).
 #[derive(Debug, Clone)]
@@ -207,7 +207,7 @@ fn permission_denied(path: &str) -> String {
 }
 
 /// A plain reason for a failed Docker API call.
-pub fn describe_error(host: &str, e: &bollard::errors::Error) -> String {
+pub(crate) fn describe_error(host: &str, e: &bollard::errors::Error) -> String {
     use bollard::errors::Error as E;
     let shown = shown_host(host);
     match e {

@@ -18,7 +18,7 @@ use crate::report::Finding;
 
 /// Most bytes read from one PostgreSQL connection (all messages together);
 /// more fails the check plainly. See `docs/limits.md`.
-pub const MAX_CONNECTION_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const MAX_CONNECTION_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The password inside a DSN, for masking.
 pub(super) fn dsn_password(dsn: &str) -> Option<String> {
@@ -110,19 +110,19 @@ impl ConnectError {
 /// budget, and what the connection itself showed (TLS not verified,
 /// plaintext fallback).
 pub(super) struct Session {
-    pub client: Client,
+    pub(crate) client: Client,
     /// `host:port/database`.
-    pub label: String,
+    pub(crate) label: String,
     /// The check's timeout less a margin to report in.
-    pub budget: Duration,
+    pub(crate) budget: Duration,
     started: Instant,
     /// Warnings about how the connection was made.
-    pub notes: Vec<Finding>,
+    pub(crate) notes: Vec<Finding>,
 }
 
 impl Session {
     /// What is left of the budget (never zero, so a timeout still runs).
-    pub fn left(&self) -> Duration {
+    pub(crate) fn left(&self) -> Duration {
         self.budget
             .saturating_sub(self.started.elapsed())
             .max(Duration::from_millis(10))

@@ -22,52 +22,52 @@ use crate::report::Finding;
 /// What one source says, for [`super::judge::judge`].
 pub(super) struct Facts {
     /// Which source this came from (messages differ, verdicts do not).
-    pub source: Source,
+    pub(crate) source: Source,
     /// `host:port/database` live; the init SQL files, comma-separated, from files.
-    pub label: String,
+    pub(crate) label: String,
     /// The init SQL files read, in order (file source).
-    pub files: Vec<String>,
+    pub(crate) files: Vec<String>,
     /// The server's version and how it reports it (live).
-    pub version: Option<(Version, String)>,
+    pub(crate) version: Option<(Version, String)>,
     /// Extensions installed (live) or created by the init SQL (file).
-    pub extensions: Vec<String>,
+    pub(crate) extensions: Vec<String>,
     /// The expected settings that exist, by lower-case name.
-    pub settings: HashMap<String, Setting>,
+    pub(crate) settings: HashMap<String, Setting>,
     /// What the spec's query returned (live).
-    pub query: Option<QueryResult>,
+    pub(crate) query: Option<QueryResult>,
     /// The migrations directory and, live, the applied revisions.
-    pub migrations: Option<Migrations>,
+    pub(crate) migrations: Option<Migrations>,
     /// Warnings about how the source was read (TLS not verified, …).
-    pub notes: Vec<Finding>,
+    pub(crate) notes: Vec<Finding>,
 }
 
 /// One setting's value, unit and (file) place.
 pub(super) struct Setting {
     /// The value as written or as `pg_settings` reports it.
-    pub value: String,
+    pub(crate) value: String,
     /// `pg_settings.unit` live; the default unit of the setting from files.
-    pub unit: Option<String>,
+    pub(crate) unit: Option<String>,
     /// File, line and column of the `ALTER SYSTEM SET` (file source).
-    pub at: Option<(String, u32, u32)>,
+    pub(crate) at: Option<(String, u32, u32)>,
 }
 
 /// The rows of the spec's query, or why it failed.
 pub(super) struct QueryResult {
     /// Rows as text cells (`None` is SQL NULL).
-    pub rows: Vec<Vec<Option<String>>>,
+    pub(crate) rows: Vec<Vec<Option<String>>>,
     /// The server's reason when the query failed (then `rows` is empty).
-    pub failed: Option<String>,
+    pub(crate) failed: Option<String>,
 }
 
 /// The Alembic history and, live, what the database has applied.
 pub(super) struct Migrations {
     /// The directory as shown in messages.
-    pub shown: String,
-    pub history: History,
+    pub(crate) shown: String,
+    pub(crate) history: History,
     /// Broken files, no revisions, conflicting heads.
-    pub problems: Vec<Finding>,
+    pub(crate) problems: Vec<Finding>,
     /// Live, when the history has one head: the `alembic_version` rows.
-    pub applied: Option<Applied>,
+    pub(crate) applied: Option<Applied>,
 }
 
 /// What `SELECT version_num FROM alembic_version` said.

@@ -3,9 +3,9 @@
 //! results and Alembic migrations.
 //!
 //! Redis's shape: both sources (the init SQL and migrations on disk, or a
-//! live connection) are read into one [`facts::Facts`], and one function,
-//! [`judge::judge`], makes every verdict. This file holds the spec and the
-//! kind; [`connect`] opens a live connection the way `pg_isready` reasons (a
+//! live connection) are read into one `facts::Facts`, and one function,
+//! `judge::judge`, makes every verdict. This file holds the spec and the
+//! kind; `connect` opens a live connection the way `pg_isready` reasons (a
 //! TCP connect first, then the startup handshake, so that refused, timed
 //! out, not answering, authentication failed and database missing are
 //! distinct plain reasons). TLS modes follow libpq (`disable`, `prefer`,
@@ -33,7 +33,7 @@ use connect::{dsn_password, strip_ssl_params};
 /// Where the expectations are checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Source {
+pub(crate) enum Source {
     /// Connect to the database.
     Live,
     /// Read init SQL files.
@@ -43,7 +43,7 @@ pub enum Source {
 /// libpq's `sslmode` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum TlsMode {
+pub(crate) enum TlsMode {
     /// Plaintext only.
     Disable,
     /// TLS when the server offers it (not verified); plaintext otherwise — reported.
@@ -76,49 +76,49 @@ impl TlsMode {
 /// A query and what it must return.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct QuerySpec {
+pub(crate) struct QuerySpec {
     /// The SQL, run as a simple query (read-only intent; not enforced).
-    pub sql: String,
+    pub(crate) sql: String,
     /// The first column of the first row, as text (`>=`, `<` … allowed for numbers).
     #[schemars(with = "Option<super::Scalar>")]
-    pub expect: Option<String>,
+    pub(crate) expect: Option<String>,
     /// The number of rows (`3`, `>= 1`).
     #[schemars(with = "Option<super::Scalar>")]
-    pub rows: Option<String>,
+    pub(crate) rows: Option<String>,
 }
 
 /// Expectations on one PostgreSQL database or its init SQL.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PostgresCheck {
+pub(crate) struct PostgresCheck {
     /// `postgres://user:password@host:port/db?sslmode=…` or a key=value DSN.
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
     /// A catalogue target with `url` (and `username`, `password`, `tls`, `ca_file`) or `path`.
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// `live` or `file`; by default `live` when a URL is known.
-    pub source: Option<Source>,
+    pub(crate) source: Option<Source>,
     /// Init SQL file(s) or a directory of `*.sql`, for `source: file`.
     #[serde(default)]
-    pub path: OneOrMany,
+    pub(crate) path: OneOrMany,
     /// TLS mode; overrides the target's `tls` and the DSN's `sslmode`.
-    pub tls: Option<TlsMode>,
+    pub(crate) tls: Option<TlsMode>,
     /// PEM CA certificates to trust (verify-ca, verify-full).
-    pub ca_file: Option<PathBuf>,
+    pub(crate) ca_file: Option<PathBuf>,
     /// Server version constraint, e.g. `>=15`.
     #[schemars(with = "Option<super::Scalar>")]
-    pub version: Option<String>,
+    pub(crate) version: Option<String>,
     /// Extensions that must be installed.
     #[serde(default)]
-    pub extensions: Vec<String>,
+    pub(crate) extensions: Vec<String>,
     /// Settings by `pg_settings` name: `max_connections: 200`, `shared_buffers: ">= 256MB"`.
     #[serde(default)]
     #[schemars(with = "IndexMap<String, super::Scalar>")]
-    pub settings: IndexMap<String, String>,
+    pub(crate) settings: IndexMap<String, String>,
     /// A query with an expected scalar or row count.
-    pub query: Option<QuerySpec>,
+    pub(crate) query: Option<QuerySpec>,
     /// The Alembic versions directory (e.g. `alembic/versions`): one head, and
     /// (live) the database at it.
-    pub migrations: Option<PathBuf>,
+    pub(crate) migrations: Option<PathBuf>,
 }
 
 impl CheckKind for PostgresCheck {

@@ -15,11 +15,11 @@ use crate::report::Finding;
 /// few KiB and `CONFIG GET` of a few keys less; redis-rs reads a reply whole
 /// before parsing it and turns every element into a value of ~60 bytes, so
 /// a reply of tiny elements costs up to ~20 times its size: the cap is small.
-pub const MAX_REPLY_BYTES: u64 = 1024 * 1024;
+pub(crate) const MAX_REPLY_BYTES: u64 = 1024 * 1024;
 
 /// A redis-rs connection over a socket readyctl opened and capped.
 pub(super) struct Conn {
-    pub con: redis::aio::MultiplexedConnection,
+    pub(crate) con: redis::aio::MultiplexedConnection,
     driver: tokio::task::JoinHandle<()>,
 }
 

@@ -19,16 +19,16 @@ use crate::report::Finding;
 /// What one source says about the server, in one shape for both sources.
 pub(super) struct Facts {
     /// `redis/redis.conf` or `127.0.0.1:6379`.
-    pub label: String,
-    pub version: Option<Version>,
-    pub values: HashMap<String, Lookup>,
+    pub(crate) label: String,
+    pub(crate) version: Option<Version>,
+    pub(crate) values: HashMap<String, Lookup>,
     /// `Some(true)` when a client without password is refused.
-    pub auth_required: Option<Result<bool, String>>,
+    pub(crate) auth_required: Option<Result<bool, String>>,
     /// Failures only a live server shows (last AOF write failed, …).
-    pub runtime: Vec<Finding>,
+    pub(crate) runtime: Vec<Finding>,
     /// Notes worth a warning (CONFIG fell back to INFO).
-    pub notes: Vec<Finding>,
-    pub is_file: bool,
+    pub(crate) notes: Vec<Finding>,
+    pub(crate) is_file: bool,
 }
 
 /// One configuration value and where it came from.
@@ -360,7 +360,7 @@ impl RedisCheck {
 }
 
 /// `INFO` text as key → value.
-pub fn parse_info(text: &str) -> HashMap<String, String> {
+pub(crate) fn parse_info(text: &str) -> HashMap<String, String> {
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| l.split_once(':'))

@@ -2,9 +2,9 @@
 //! meets the deployment's expectations: version, configuration values (unit
 //! aware), persistence and password protection.
 //!
-//! Both sources are turned into the same `Facts` ([`facts`]) and judged by
-//! one function ([`judge`]), so the same expectations give the same verdicts
-//! against the file and against the server when the two agree; [`connect`]
+//! Both sources are turned into the same `Facts` (`facts`) and judged by
+//! one function (`judge`), so the same expectations give the same verdicts
+//! against the file and against the server when the two agree; `connect`
 //! opens a capped connection and words its failures. This file holds the
 //! spec, the kind, and where a check goes (file or live). Passwords never
 //! appear in messages: connection problems are described by `host:port` and
@@ -29,7 +29,7 @@ use crate::report::Finding;
 /// Where the expectations are checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Source {
+pub(crate) enum Source {
     /// Connect to the server.
     Live,
     /// Read `redis.conf`.
@@ -39,7 +39,7 @@ pub enum Source {
 /// Which persistence must be on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Persistence {
+pub(crate) enum Persistence {
     /// Append-only file (`appendonly yes`).
     Aof,
     /// RDB snapshots (`save` points configured).
@@ -53,28 +53,28 @@ pub enum Persistence {
 /// Expectations on one Redis server or config file.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RedisCheck {
+pub(crate) struct RedisCheck {
     /// `redis://[user:password@]host:port[/db]` or `rediss://…` for TLS.
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
     /// A catalogue target with `url` (live) and/or `path` (file).
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// `live` or `file`; by default `file` when only a path is known.
-    pub source: Option<Source>,
+    pub(crate) source: Option<Source>,
     /// A `redis.conf`, relative to the deployment root.
-    pub path: Option<PathBuf>,
+    pub(crate) path: Option<PathBuf>,
     /// PEM CA certificates to trust for `rediss://`.
-    pub ca_file: Option<PathBuf>,
+    pub(crate) ca_file: Option<PathBuf>,
     /// Server version constraint, e.g. `>=7`.
     #[schemars(with = "Option<super::Scalar>")]
-    pub version: Option<String>,
+    pub(crate) version: Option<String>,
     /// Configuration values, e.g. `maxmemory: 256mb`, `maxmemory-policy: allkeys-lru`.
     #[serde(default)]
     #[schemars(with = "IndexMap<String, super::Scalar>")]
-    pub config: IndexMap<String, String>,
+    pub(crate) config: IndexMap<String, String>,
     /// `true`: clients without a password are refused (NOAUTH).
-    pub auth_required: Option<bool>,
+    pub(crate) auth_required: Option<bool>,
     /// Required persistence.
-    pub persistence: Option<Persistence>,
+    pub(crate) persistence: Option<Persistence>,
 }
 
 impl CheckKind for RedisCheck {

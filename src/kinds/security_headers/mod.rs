@@ -5,8 +5,8 @@
 //! `Origin`) and rate limiting (a small bounded burst must meet a 429).
 //!
 //! The folder splits as the Observatory does: [`table`] is the score table
-//! and grade chart, [`analyze`] the per-test analyzers over one
-//! [`analyze::Retrieval`] (pure), [`csp`] and [`cookies`] the two parsers
+//! and grade chart, `analyze` the per-test analyzers over one
+//! `analyze::Retrieval` (pure), `csp` and `cookies` the two parsers
 //! that need care; `retrieve` builds a retrieval the way the Observatory's
 //! retriever does (an https:// and an http:// session, each following
 //! redirects by hand and recording them, a certificate that does not verify
@@ -18,9 +18,9 @@
 //! tests/it/security_headers_diff.rs compares the result with the Observatory's
 //! own code on the same served headers.
 
-pub mod analyze;
-pub mod cookies;
-pub mod csp;
+pub(crate) mod analyze;
+pub(crate) mod cookies;
+pub(crate) mod csp;
 mod probes;
 mod retrieve;
 pub mod table;
@@ -34,53 +34,53 @@ use crate::report::{Finding, Status};
 use analyze::{Departures, Grading};
 use probes::{rate_limit, trusted_hosts};
 use retrieve::{Clients, retrieve};
-pub use table::{GRADES, TESTS};
+use table::TESTS;
 
 /// Origin sent to see whether CORS reflects arbitrary origins.
-pub const DEFAULT_FOREIGN_ORIGIN: &str = "https://readyctl-probe.invalid";
+pub(crate) const DEFAULT_FOREIGN_ORIGIN: &str = "https://readyctl-probe.invalid";
 /// Host sent to see whether a foreign Host header is rejected.
-pub const DEFAULT_FOREIGN_HOST: &str = "readyctl-probe.invalid";
+pub(crate) const DEFAULT_FOREIGN_HOST: &str = "readyctl-probe.invalid";
 /// Largest rate-limit burst a check may send.
-pub const MAX_BURST: usize = 500;
+pub(crate) const MAX_BURST: usize = 500;
 
 /// A security-headers check.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SecurityHeadersCheck {
+pub(crate) struct SecurityHeadersCheck {
     /// Full URL or a path joined to the target's url.
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
     /// A catalogue target.
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// Request headers.
     #[serde(default)]
     #[schemars(with = "IndexMap<String, super::Scalar>")]
-    pub headers: IndexMap<String, String>,
+    pub(crate) headers: IndexMap<String, String>,
     /// Grade the headers (default true; `false` to only probe hosts or rate limits).
     #[serde(default = "yes")]
-    pub grade: bool,
+    pub(crate) grade: bool,
     /// Observatory scoring algorithm: 5 (default, the live site) or 4.
     #[serde(default = "default_algorithm")]
-    pub algorithm: u8,
+    pub(crate) algorithm: u8,
     /// The plain-http URL whose redirects the `redirection` test grades
     /// (default: the https URL with `http://` and the default port).
-    pub http_url: Option<String>,
+    pub(crate) http_url: Option<String>,
     /// Lowest acceptable letter grade (e.g. `B`).
-    pub min_grade: Option<String>,
+    pub(crate) min_grade: Option<String>,
     /// Tests that must pass (the Observatory's `pass`), by Observatory name.
     #[serde(default)]
-    pub require: Vec<String>,
+    pub(crate) require: Vec<String>,
     /// Origin sent with the CORS preflight and the trusted-host probe.
     #[serde(default = "default_origin")]
-    pub foreign_origin: String,
+    pub(crate) foreign_origin: String,
     /// Probe trusted hosts.
-    pub trusted_hosts: Option<TrustedHosts>,
+    pub(crate) trusted_hosts: Option<TrustedHosts>,
     /// Probe rate limiting.
-    pub rate_limit: Option<RateLimit>,
+    pub(crate) rate_limit: Option<RateLimit>,
     /// Extra CA certificates (PEM).
-    pub ca_file: Option<std::path::PathBuf>,
+    pub(crate) ca_file: Option<std::path::PathBuf>,
     /// Turn TLS verification off (reported as a warning).
     #[serde(default)]
-    pub insecure: bool,
+    pub(crate) insecure: bool,
 }
 
 fn yes() -> bool {
@@ -96,14 +96,14 @@ fn default_algorithm() -> u8 {
 /// Trusted-host probe settings.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TrustedHosts {
+pub(crate) struct TrustedHosts {
     /// Host header to send; the answer must be a 4xx (or the connection closed).
     #[serde(default = "default_host")]
-    pub foreign_host: String,
+    pub(crate) foreign_host: String,
     /// Origin to send; the answer must not allow it (no reflected
     /// `Access-Control-Allow-Origin`, no `*` with credentials).
     #[serde(default = "default_origin")]
-    pub foreign_origin: String,
+    pub(crate) foreign_origin: String,
 }
 
 fn default_host() -> String {
@@ -113,15 +113,15 @@ fn default_host() -> String {
 /// Rate-limit probe settings.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RateLimit {
+pub(crate) struct RateLimit {
     /// Requests in the burst (default 30, at most 500); a 429 must come before it ends.
     #[serde(default = "default_burst")]
-    pub requests: usize,
+    pub(crate) requests: usize,
     /// Path or URL to hammer (default: the check's URL).
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
     /// Method (default GET).
     #[serde(default = "default_method")]
-    pub method: String,
+    pub(crate) method: String,
 }
 
 fn default_burst() -> usize {

@@ -91,8 +91,8 @@ async fn chain(
 /// The clients one grading uses: verifying (with the check's CA file) and,
 /// for the retry after a certificate error, not verifying.
 pub(super) struct Clients {
-    pub verify: reqwest::Client,
-    pub any_cert: reqwest::Client,
+    pub(crate) verify: reqwest::Client,
+    pub(crate) any_cert: reqwest::Client,
 }
 
 /// A session: verified first; on a certificate error, again without

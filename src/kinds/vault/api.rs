@@ -14,13 +14,13 @@ use super::Connection;
 pub(super) struct Api {
     client: reqwest::Client,
     base: url::Url,
-    pub endpoint: String,
+    pub(crate) endpoint: String,
     budget: Duration,
     deadline: Instant,
 }
 
 impl Api {
-    pub fn new(conn: &Connection, budget: Duration) -> Result<Api, String> {
+    pub(crate) fn new(conn: &Connection, budget: Duration) -> Result<Api, String> {
         let mut builder = reqwest::Client::builder()
             // Shorter than the budget, so a connect that hangs is reported as such
             // and a connection that answers nothing is told apart.
@@ -58,11 +58,15 @@ impl Api {
         })
     }
 
-    pub async fn get_json(&self, path: &str, token: Option<&str>) -> Result<(u16, Value), String> {
+    pub(crate) async fn get_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+    ) -> Result<(u16, Value), String> {
         self.request(path, &[], token).await
     }
 
-    pub async fn get_json_query(
+    pub(crate) async fn get_json_query(
         &self,
         path: &str,
         query: &[(&str, &str)],

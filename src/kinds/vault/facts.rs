@@ -19,44 +19,44 @@ use crate::report::Finding;
 /// What a live server answered, for [`super::judge::live`].
 pub(super) struct Facts {
     /// `GET /v1/sys/seal-status`.
-    pub seal: SealStatus,
+    pub(crate) seal: SealStatus,
     /// `GET /v1/sys/health` (not asked when sealed or uninitialised; `None`
     /// also when the answer was not a health status).
-    pub health: Option<Health>,
+    pub(crate) health: Option<Health>,
     /// The token's policies (`auth/token/lookup-self`), when there is a token.
-    pub token_policies: Option<Vec<String>>,
+    pub(crate) token_policies: Option<Vec<String>>,
     /// The `kv_v2` mount's entry in the mount table (`None` inside: nothing mounted).
-    pub kv_mount: Option<Option<Value>>,
+    pub(crate) kv_mount: Option<Option<Value>>,
     /// One per `secrets` entry, in order.
-    pub secrets: Vec<SecretRead>,
+    pub(crate) secrets: Vec<SecretRead>,
 }
 
 /// One secret as read: its key lengths, or not found.
 pub(super) struct SecretRead {
     /// `mount/path`, for messages.
-    pub shown: String,
+    pub(crate) shown: String,
     /// Key → value length (characters); `None`: no such secret.
-    pub keys: Option<HashMap<String, usize>>,
+    pub(crate) keys: Option<HashMap<String, usize>>,
 }
 
 /// `GET /v1/sys/seal-status`: answered with 200 in every state.
 #[derive(Debug, Clone, Deserialize)]
 pub(super) struct SealStatus {
     /// Initialised.
-    pub initialized: bool,
+    pub(crate) initialized: bool,
     /// Sealed.
-    pub sealed: bool,
+    pub(crate) sealed: bool,
     /// Unseal threshold.
     #[serde(default)]
-    pub t: u32,
+    pub(crate) t: u32,
     /// Number of key shares.
     #[serde(default)]
-    pub n: u32,
+    pub(crate) n: u32,
     /// Unseal keys provided so far.
     #[serde(default)]
-    pub progress: u32,
+    pub(crate) progress: u32,
     /// Server version.
-    pub version: Option<String>,
+    pub(crate) version: Option<String>,
 }
 
 /// `GET /v1/sys/health?standbyok=true&sealedcode=200&uninitcode=200`.
@@ -64,10 +64,10 @@ pub(super) struct SealStatus {
 pub(super) struct Health {
     /// Standby flag. A sealed server says `true` here without being an HA standby.
     #[serde(default)]
-    pub standby: bool,
+    pub(crate) standby: bool,
     /// Performance standby (Vault Enterprise).
     #[serde(default)]
-    pub performance_standby: bool,
+    pub(crate) performance_standby: bool,
 }
 
 /// Asks the server what the expectations need: the seal status always;

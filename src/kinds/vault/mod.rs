@@ -3,12 +3,12 @@
 //! expected capabilities.
 //!
 //! Redis's shape where it fits: this file holds the spec and the kind;
-//! [`facts`] reads a live server's answers into one `Facts` (or parses the
-//! policy file) and [`judge`] makes every verdict on them. The two sources
+//! `facts` reads a live server's answers into one `Facts` (or parses the
+//! policy file) and `judge` makes every verdict on them. The two sources
 //! answer different expectations (seal state and secrets live, grants in a
 //! file), so each has its own judge function.
 //!
-//! Live checks speak the HTTP API ([`api`]) with reqwest rather than vaultrs:
+//! Live checks speak the HTTP API (`api`) with reqwest rather than vaultrs:
 //! vaultrs 0.8's `sys::health`/`sys::status` fail to deserialize OpenBao
 //! 2.7's answers and it has no seal-status call, and one reqwest client
 //! gives every request the same timeout, CA file and error classification
@@ -34,64 +34,64 @@ use version::VersionReq;
 /// A Vault/OpenBao check: live (`url` or `target`) or from a policy file (`policy`).
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct VaultCheck {
+pub(crate) struct VaultCheck {
     /// The server's address (`http://127.0.0.1:8200`), or use `target`.
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
     /// A catalogue target with `url` (and optionally `token`, `ca_file`, `insecure`),
     /// or with `path` naming a policy file.
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// A policy file (HCL), relative to the deployment root: file source.
-    pub policy: Option<PathBuf>,
+    pub(crate) policy: Option<PathBuf>,
 
     /// Must be initialised (default true).
     #[serde(default = "yes")]
-    pub initialized: bool,
+    pub(crate) initialized: bool,
     /// Must be sealed or not (default false: must be unsealed).
     #[serde(default)]
-    pub sealed: bool,
+    pub(crate) sealed: bool,
     /// `true`: must be a standby; `false`: must be the active node; unset: either.
-    pub standby: Option<bool>,
+    pub(crate) standby: Option<bool>,
     /// Server version constraint, e.g. `>=2.0`.
     #[schemars(with = "Option<super::Scalar>")]
-    pub version: Option<String>,
+    pub(crate) version: Option<String>,
     /// Production: the token must not be a root token.
     #[serde(default)]
-    pub production: bool,
+    pub(crate) production: bool,
     /// A KV version 2 engine must be mounted at this path (e.g. `secret`).
-    pub kv_v2: Option<String>,
+    pub(crate) kv_v2: Option<String>,
     /// Secrets that must exist, with their required keys.
     #[serde(default)]
-    pub secrets: Vec<SecretSpec>,
+    pub(crate) secrets: Vec<SecretSpec>,
 
     /// Policy file: path → the exact capabilities it must grant there.
     #[serde(default)]
-    pub grants: IndexMap<String, Vec<String>>,
+    pub(crate) grants: IndexMap<String, Vec<String>>,
     /// Policy file: capabilities no path may grant (e.g. `sudo`).
     #[serde(default)]
-    pub forbid: Vec<String>,
+    pub(crate) forbid: Vec<String>,
     /// Policy file: refuse paths not listed in `grants`.
     #[serde(default)]
-    pub only_listed_paths: bool,
+    pub(crate) only_listed_paths: bool,
     /// Policy file: secrets mounts (`secret`) on which the policy is read-only —
     /// every path it grants there has only `read`/`list` (or `deny`), and some
     /// path there grants `read`.
     #[serde(default)]
-    pub read_only: Vec<String>,
+    pub(crate) read_only: Vec<String>,
 }
 
 /// A KV v2 secret that must exist.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SecretSpec {
+pub(crate) struct SecretSpec {
     /// Path as the CLI writes it, mount first: `secret/auth/jwt_secret`.
-    pub path: String,
+    pub(crate) path: String,
     /// The KV v2 mount (default: the first segment of `path`).
-    pub mount: Option<String>,
+    pub(crate) mount: Option<String>,
     /// Keys the secret must hold, each with a non-empty value.
     #[serde(default)]
-    pub keys: Vec<String>,
+    pub(crate) keys: Vec<String>,
     /// Minimum length of each required key's value, in characters.
-    pub min_length: Option<usize>,
+    pub(crate) min_length: Option<usize>,
 }
 
 fn yes() -> bool {
