@@ -1,6 +1,6 @@
 //! The entry point: parse the command line, choose colours, and dispatch to
-//! the command's file under [`crate::cmd`], which returns the exit code
-//! (see [`crate::exit`]).
+//! the command's file under `crate::cmd`, which returns the exit code
+//! (see `crate::exit`).
 
 use std::io::IsTerminal;
 
@@ -69,7 +69,7 @@ pub fn main() -> u8 {
 }
 
 /// Colour decision: `always`/`never` win; `auto` means a TTY and no `NO_COLOR`.
-pub fn use_color(choice: ColorChoice, is_tty: bool) -> bool {
+pub(crate) fn use_color(choice: ColorChoice, is_tty: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,

@@ -84,7 +84,7 @@ impl Diagnostic {
 }
 
 /// Every stable diagnostic code with a one-line description. A test keeps it
-/// unique; `readyctl explain` readers and the README rely on it.
+/// unique; `readyctl explain CODE` prints a code's line.
 pub const CODES: &[(&str, &str)] = &[
     (
         "catalogue/io",

@@ -65,29 +65,6 @@ pub fn trust_roots(ca_file: Option<&Path>) -> Result<RootCertStore, String> {
     Ok(roots)
 }
 
-/// [`trust_roots`] as one PEM bundle, for clients that take roots only as
-/// PEM (redis-rs). Without system certificates (webpki's roots are not
-/// certificates) it is the CA file alone.
-pub fn trust_roots_pem(ca_file: &Path) -> Result<Vec<u8>, String> {
-    use base64::Engine as _;
-    let mut pem = Vec::new();
-    for c in native_roots() {
-        pem.extend_from_slice(b"-----BEGIN CERTIFICATE-----\n");
-        let b64 = base64::engine::general_purpose::STANDARD.encode(c.as_ref());
-        for line in b64.as_bytes().chunks(64) {
-            pem.extend_from_slice(line);
-            pem.push(b'\n');
-        }
-        pem.extend_from_slice(b"-----END CERTIFICATE-----\n");
-    }
-    read_ca_file(ca_file)?;
-    pem.extend_from_slice(
-        &crate::support::fs::read_pem(ca_file)
-            .map_err(|e| format!("cannot read CA file {}: {e}", ca_file.display()))?,
-    );
-    Ok(pem)
-}
-
 /// The certificates of a PEM CA file; plain errors when it cannot be read
 /// or holds none.
 pub fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {

@@ -30,6 +30,10 @@ pub fn main(topic: &str) -> u8 {
 }
 
 fn explain_code(code: &str) -> u8 {
+    if let Some((c, what)) = crate::diag::CODES.iter().find(|(c, _)| *c == code) {
+        outln!("{c}\n\na catalogue diagnostic (exit code 2)\n\n{what}");
+        return exit::OK;
+    }
     match kinds::lookup_code(code) {
         Some((kind, c)) => {
             out!("{}", describe_code(kind, c));

@@ -146,10 +146,7 @@ mod tests {
         let p = Progress::start(vec!["a".into()], 1, false);
         p.event(&Event::Started { index: 0 });
         assert_eq!(p.state.lock().unwrap().running.len(), 1);
-        p.event(&Event::Finished {
-            index: 0,
-            status: crate::report::Status::Pass,
-        });
+        p.event(&Event::Finished { index: 0 });
         assert_eq!(p.state.lock().unwrap().done, 1);
         p.finish();
     }

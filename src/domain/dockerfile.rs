@@ -346,29 +346,6 @@ impl Dockerfile {
         hc
     }
 
-    /// The program each `ENTRYPOINT`/`CMD` runs, with its line: the first
-    /// word, or the script a shell (`sh -c`, `bash`) is asked to run.
-    pub fn programs(&self) -> Vec<(String, u32)> {
-        let mut out = Vec::new();
-        for ins in &self.instructions {
-            if ins.keyword != "ENTRYPOINT" && ins.keyword != "CMD" {
-                continue;
-            }
-            let words = split_args(&ins.args);
-            let mut it = words.iter().peekable();
-            let mut prog = it.next().cloned();
-            if let Some(p) = &prog
-                && ["sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env"].contains(&p.as_str())
-            {
-                prog = it.find(|w| !w.starts_with('-')).cloned();
-            }
-            if let Some(p) = prog {
-                out.push((p, ins.line));
-            }
-        }
-        out
-    }
-
     /// The text and line of every `RUN` instruction in `stages`.
     pub fn runs_in<'a>(&'a self, stages: &[usize]) -> Vec<(&'a str, u32)> {
         let all = self.stages();
@@ -379,14 +356,6 @@ impl Dockerfile {
             .filter(|i| i.keyword == "RUN")
             .map(|i| (i.args.as_str(), i.line))
             .collect()
-    }
-
-    /// The text of every `RUN` instruction (to see `chmod +x`).
-    pub fn runs(&self) -> impl Iterator<Item = &str> {
-        self.instructions
-            .iter()
-            .filter(|i| i.keyword == "RUN")
-            .map(|i| i.args.as_str())
     }
 }
 
@@ -888,19 +857,6 @@ mod tests {
         assert_eq!((c[0].dest.as_str(), c[0].line), ("./", 4));
         assert!(c[1].chmod_exec());
         assert!(c[2].sources.is_empty());
-    }
-
-    #[test]
-    fn reads_entrypoint_and_shell_wrapped_cmd() {
-        let d = Dockerfile::parse(TEXT);
-        assert_eq!(
-            d.programs(),
-            vec![
-                ("/usr/local/bin/docker-entrypoint.sh".to_string(), 11),
-                ("./start.sh".to_string(), 12)
-            ]
-        );
-        assert!(d.runs().any(|r| r.contains("chmod +x")));
     }
 
     #[test]

@@ -4,17 +4,17 @@
 
 pub mod alembic;
 pub mod dockerfile;
-pub mod dockerignore;
-pub mod entrypoint;
+pub(crate) mod dockerignore;
+pub(crate) mod entrypoint;
 pub mod envfile;
 pub mod initsql;
 pub mod interp;
-pub mod nginx;
+pub(crate) mod nginx;
 pub mod policy;
-pub mod pyproject;
+pub(crate) mod pyproject;
 pub mod pysettings;
 pub mod redisconf;
-pub mod selector;
-pub mod textfile;
+pub(crate) mod selector;
+pub(crate) mod textfile;
 pub mod units;
-pub mod version_req;
+pub(crate) mod version_req;

@@ -20,14 +20,6 @@ pub struct Dependencies {
     pub optional: Vec<String>,
 }
 
-impl Dependencies {
-    /// Whether `package` is a main dependency.
-    pub fn has(&self, package: &str) -> bool {
-        let p = package.to_ascii_lowercase().replace(['_', '.'], "-");
-        self.main.contains(&p)
-    }
-}
-
 /// Reads `pyproject.toml` text; None when it declares no dependency table
 /// readable here or marks dependencies `dynamic`.
 pub fn parse_pyproject(text: &str) -> Option<Dependencies> {
@@ -177,7 +169,7 @@ mod tests {
         let t = "[tool.poetry]\nname = \"x\"\n[tool.poetry.dependencies]\npython = \">=3.12\"\nFastAPI = \">=0.1\"\nuvicorn = {extras = [\"standard\"], version = \">=0.25\"}  # server\n[tool.poetry.group.dev.dependencies]\ngunicorn = \"*\"\n";
         let d = parse_pyproject(t).unwrap();
         assert_eq!(d.main, ["fastapi", "uvicorn"]);
-        assert!(!d.has("gunicorn") && d.optional == ["gunicorn"]);
+        assert!(!d.main.iter().any(|m| m == "gunicorn") && d.optional == ["gunicorn"]);
     }
 
     #[test]

@@ -20,26 +20,26 @@ const MAX_SHOWN_LINE_CHARS: usize = 300;
 /// A command to run.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CommandCheck {
+pub(crate) struct CommandCheck {
     /// Program and arguments. No shell is involved unless `shell: true`.
-    pub run: Vec<String>,
+    pub(crate) run: Vec<String>,
     /// Run `run` joined as one string through `sh -c`.
     #[serde(default)]
-    pub shell: bool,
+    pub(crate) shell: bool,
     /// Working directory, relative to the root (default: the root).
-    pub cwd: Option<PathBuf>,
+    pub(crate) cwd: Option<PathBuf>,
     /// Extra environment variables.
     #[serde(default)]
-    pub env: IndexMap<String, String>,
+    pub(crate) env: IndexMap<String, String>,
     /// Expected exit code (default 0).
     #[serde(default)]
-    pub exit_code: i32,
+    pub(crate) exit_code: i32,
     /// Regex stdout must match.
-    pub stdout: Option<String>,
+    pub(crate) stdout: Option<String>,
     /// Regex stderr must match.
-    pub stderr: Option<String>,
+    pub(crate) stderr: Option<String>,
     /// Regex stdout must not match.
-    pub stdout_not: Option<String>,
+    pub(crate) stdout_not: Option<String>,
 }
 
 impl CheckKind for CommandCheck {

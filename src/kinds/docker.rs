@@ -4,7 +4,7 @@
 //! Docker Engine 20.10 speaks API 1.41, whose container list has no health
 //! field: each selected container is inspected, and its `State.Status` is read
 //! before `State.Health`, because an exited container keeps its last health.
-//! Evaluation works on [`ContainerView`], a plain summary, so it is tested on
+//! Evaluation works on `ContainerView`, a plain summary, so it is tested on
 //! captured `docker inspect` output.
 
 use std::collections::HashMap;
@@ -17,39 +17,36 @@ use crate::domain::selector::ServiceRef;
 use crate::report::Finding;
 
 /// The compose project label.
-pub const PROJECT_LABEL: &str = "com.docker.compose.project";
+pub(crate) const PROJECT_LABEL: &str = "com.docker.compose.project";
 /// The compose service label.
-pub const SERVICE_LABEL: &str = "com.docker.compose.service";
-
-/// Where the Docker daemon is when neither `host` nor a target says.
-pub use super::docker_api::DEFAULT_HOST;
+pub(crate) const SERVICE_LABEL: &str = "com.docker.compose.service";
 
 /// A Docker containers check.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DockerCheck {
+pub(crate) struct DockerCheck {
     /// The daemon: `unix:///var/run/docker.sock`, `tcp://host:2375`; default `DOCKER_HOST`, then the local socket.
-    pub host: Option<String>,
+    pub(crate) host: Option<String>,
     /// A catalogue target whose `url` is the daemon.
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// Compose project (label `com.docker.compose.project`).
-    pub project: Option<String>,
+    pub(crate) project: Option<String>,
     /// Compose services (label `com.docker.compose.service`); each must have a
     /// running container. An entry may be a list of candidate names (`[openbao, vault]`):
     /// one of them must have a running container.
     #[serde(default)]
-    pub services: Vec<ServiceRef>,
+    pub(crate) services: Vec<ServiceRef>,
     /// Container names.
     #[serde(default)]
-    pub names: Vec<String>,
+    pub(crate) names: Vec<String>,
     /// Services whose containers may have exited with code 0 (migrations, init jobs).
     #[serde(default)]
-    pub one_shot: Vec<String>,
+    pub(crate) one_shot: Vec<String>,
     /// Containers with a healthcheck must be healthy (default true).
     #[serde(default = "yes")]
-    pub healthy: bool,
+    pub(crate) healthy: bool,
     /// Largest acceptable restart count per container.
-    pub max_restarts: Option<i64>,
+    pub(crate) max_restarts: Option<i64>,
 }
 
 fn yes() -> bool {
@@ -153,20 +150,10 @@ finding; everything else is a finding:
                 .hint("e.g. project: dotmac (the compose project name)"),
             );
         }
-        if self.host.is_some() && self.target.is_some() {
-            problems.push(SpecProblem::new(
-                "target",
-                "give either `host` or `target`, not both",
-            ));
-        }
-        if let Some(h) = &self.host
-            && !docker_api::is_supported_host(h)
-        {
-            problems.push(
-                SpecProblem::new("host", format!("`{h}` is not a Docker host address"))
-                    .hint("write unix:///var/run/docker.sock or tcp://host:2375"),
-            );
-        }
+        problems.extend(docker_api::validate_host(
+            self.host.as_deref(),
+            self.target.as_deref(),
+        ));
         if self.max_restarts.is_some_and(|m| m < 0) {
             problems.push(SpecProblem::new("max_restarts", "must be 0 or more"));
         }
@@ -285,26 +272,26 @@ impl DockerCheck {
 
 /// What the check needs to know about one container.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContainerView {
+pub(crate) struct ContainerView {
     /// Name without the leading `/`.
-    pub name: String,
+    pub(crate) name: String,
     /// Compose service label.
-    pub service: Option<String>,
+    pub(crate) service: Option<String>,
     /// `running`, `exited`, `restarting`, `paused`, `created`, `dead`, ...
-    pub status: String,
+    pub(crate) status: String,
     /// Last exit code.
-    pub exit_code: i64,
+    pub(crate) exit_code: i64,
     /// Health status when the container defines a healthcheck (`healthy`, `unhealthy`, `starting`).
-    pub health: Option<String>,
+    pub(crate) health: Option<String>,
     /// Consecutive failed healthchecks.
-    pub failing_streak: i64,
+    pub(crate) failing_streak: i64,
     /// Times Docker restarted it.
-    pub restart_count: i64,
+    pub(crate) restart_count: i64,
 }
 
 impl ContainerView {
     /// Summarises `docker inspect` output.
-    pub fn from_inspect(c: &ContainerInspectResponse) -> ContainerView {
+    pub(crate) fn from_inspect(c: &ContainerInspectResponse) -> ContainerView {
         let state = c.state.as_ref();
         let status = state
             .and_then(|s| s.status)
@@ -348,7 +335,7 @@ impl ContainerView {
 }
 
 /// Every finding about the selected containers.
-pub fn evaluate(spec: &DockerCheck, views: &[ContainerView]) -> Vec<Finding> {
+pub(crate) fn evaluate(spec: &DockerCheck, views: &[ContainerView]) -> Vec<Finding> {
     let mut findings = Vec::new();
     if views.is_empty() {
         findings.push(

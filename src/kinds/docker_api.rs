@@ -8,14 +8,14 @@ use std::time::Duration;
 
 use bollard::Docker;
 
-use super::RunContext;
+use super::{RunContext, SpecProblem};
 
 /// Where the Docker daemon is when neither `host` nor a target says.
-pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+pub(crate) const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 
 /// The daemon a check means: its own `host`, else its target's `url` (or
 /// `path` as a socket), else `DOCKER_HOST`, else the local socket.
-pub fn resolve_host(
+pub(crate) fn resolve_host(
     host: Option<&str>,
     target: Option<&str>,
     cx: &RunContext,
@@ -41,7 +41,7 @@ pub fn resolve_host(
 
 /// How long a check may spend asking the daemon: its timeout less a margin,
 /// so the kind (not the runner) reports what timed out.
-pub fn budget(cx: &RunContext) -> Duration {
+pub(crate) fn budget(cx: &RunContext) -> Duration {
     cx.timeout
         .saturating_sub(Duration::from_millis(100))
         .max(Duration::from_millis(100))
@@ -49,14 +49,36 @@ pub fn budget(cx: &RunContext) -> Duration {
 
 /// Connects to `host` and negotiates the API version: without negotiation
 /// bollard speaks a newer API than Engine 20.10 accepts.
-pub async fn connect_negotiated(host: &str) -> Result<Docker, String> {
+pub(crate) async fn connect_negotiated(host: &str) -> Result<Docker, String> {
     connect(host)?
         .negotiate_version()
         .await
         .map_err(|e| describe_error(host, &e))
 }
 
-pub fn is_supported_host(h: &str) -> bool {
+/// The spec problems of where a check finds the daemon, the same for every
+/// kind that asks it: `host` and `target` together, or a `host` that is no
+/// Docker address.
+pub(crate) fn validate_host(host: Option<&str>, target: Option<&str>) -> Vec<SpecProblem> {
+    let mut p = Vec::new();
+    if host.is_some() && target.is_some() {
+        p.push(SpecProblem::new(
+            "target",
+            "give either `host` or `target`, not both",
+        ));
+    }
+    if let Some(h) = host
+        && !is_supported_host(h)
+    {
+        p.push(
+            SpecProblem::new("host", format!("`{h}` is not a Docker host address"))
+                .hint("write unix:///var/run/docker.sock or tcp://host:2375"),
+        );
+    }
+    p
+}
+
+fn is_supported_host(h: &str) -> bool {
     ["unix://", "tcp://", "http://", "https://"]
         .iter()
         .any(|p| h.starts_with(p))
@@ -66,14 +88,14 @@ fn socket_path(host: &str) -> Option<&str> {
     host.strip_prefix("unix://")
 }
 
-pub fn shown_host(host: &str) -> String {
+pub(crate) fn shown_host(host: &str) -> String {
     match socket_path(host) {
         Some(p) => p.to_string(),
         None => crate::redact::mask_shapes(host),
     }
 }
 
-pub fn connect(host: &str) -> Result<Docker, String> {
+pub(crate) fn connect(host: &str) -> Result<Docker, String> {
     if let Some(path) = socket_path(host) {
         let p = std::path::Path::new(path);
         match std::fs::metadata(p) {
@@ -113,13 +135,13 @@ pub fn connect(host: &str) -> Result<Docker, String> {
 
 /// Most bytes one Docker API answer may be: `GET /containers/json?all=1` on
 /// a host with a thousand containers is ~2.5 MB.
-pub const MAX_ANSWER_BYTES: u64 = crate::support::limit::MAX_STREAM_BYTES;
+pub(crate) const MAX_ANSWER_BYTES: u64 = crate::support::limit::MAX_STREAM_BYTES;
 
 /// Most JSON objects one answer may hold. bollard deserializes into typed
 /// models of up to ~3 KB (`ContainerInspectResponse`), so `[{},{},…]`
 /// costs ~250 times its size: the count, not the bytes, bounds memory. A
 /// thousand containers are ~15,000 objects.
-pub const MAX_ANSWER_OBJECTS: u64 = 100_000;
+pub(crate) const MAX_ANSWER_OBJECTS: u64 = 100_000;
 
 /// Where the daemon listens (`unix://` or `tcp://`/`http://`).
 #[derive(Debug, Clone)]
@@ -185,7 +207,7 @@ fn permission_denied(path: &str) -> String {
 }
 
 /// A plain reason for a failed Docker API call.
-pub fn describe_error(host: &str, e: &bollard::errors::Error) -> String {
+pub(crate) fn describe_error(host: &str, e: &bollard::errors::Error) -> String {
     use bollard::errors::Error as E;
     let shown = shown_host(host);
     match e {
@@ -249,4 +271,24 @@ fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> 
         cur = err.source();
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_and_target_are_validated_once_for_every_docker_kind() {
+        assert!(validate_host(None, None).is_empty());
+        assert!(validate_host(Some("unix:///var/run/docker.sock"), None).is_empty());
+        assert!(validate_host(Some("tcp://10.0.0.5:2375"), None).is_empty());
+        assert!(validate_host(None, Some("engine")).is_empty());
+        let both = validate_host(Some("tcp://h:2375"), Some("engine"));
+        assert_eq!(both.len(), 1);
+        assert_eq!(both[0].field, "target");
+        let bad = validate_host(Some("/var/run/docker.sock"), Some("engine"));
+        assert_eq!(bad.len(), 2);
+        assert_eq!(bad[1].field, "host");
+        assert!(bad[1].message.contains("is not a Docker host address"));
+    }
 }

@@ -21,39 +21,39 @@ const MAX_BODY: usize = 16 * 1024 * 1024;
 /// An HTTP request and what its response must look like.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct HttpCheck {
+pub(crate) struct HttpCheck {
     /// Full URL, or a path joined to the target's url.
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
     /// A catalogue target (url, headers, token, ca_file, insecure).
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// HTTP method (default GET).
     #[serde(default = "default_method")]
-    pub method: String,
+    pub(crate) method: String,
     /// Request headers; `${capture}` names are expanded at run time.
     #[serde(default)]
     #[schemars(with = "IndexMap<String, super::Scalar>")]
-    pub headers: IndexMap<String, String>,
+    pub(crate) headers: IndexMap<String, String>,
     /// Request body.
-    pub body: Option<Body>,
+    pub(crate) body: Option<Body>,
     /// Follow redirects (default true). Secret-bearing headers are dropped
     /// when a redirect changes the origin.
     #[serde(default = "yes")]
-    pub follow_redirects: bool,
+    pub(crate) follow_redirects: bool,
     /// Follow a redirect from https to plain http (default false: such a
     /// redirect fails the check).
     #[serde(default)]
-    pub allow_downgrade: bool,
+    pub(crate) allow_downgrade: bool,
     /// Extra CA certificates (PEM).
-    pub ca_file: Option<PathBuf>,
+    pub(crate) ca_file: Option<PathBuf>,
     /// Turn TLS verification off (reported as a warning).
     #[serde(default)]
-    pub insecure: bool,
+    pub(crate) insecure: bool,
     /// What the response must look like.
     #[serde(default)]
-    pub expect: Expect,
+    pub(crate) expect: Expect,
     /// Values to capture for dependent checks (name → where to find it).
     #[serde(default)]
-    pub capture: IndexMap<String, Capture>,
+    pub(crate) capture: IndexMap<String, Capture>,
 }
 
 fn default_method() -> String {
@@ -66,7 +66,7 @@ fn yes() -> bool {
 /// A request body.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
-pub enum Body {
+pub(crate) enum Body {
     /// A YAML mapping or list sent as JSON. Unquoted scalars that read as
     /// numbers, booleans or null are sent as such.
     Json(Value),
@@ -81,31 +81,31 @@ pub enum Body {
 /// Expectations on the response.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Expect {
+pub(crate) struct Expect {
     /// `200`, `[200, 204]`, `200-299` or `2xx` (default `2xx`).
-    pub status: Option<StatusSpec>,
+    pub(crate) status: Option<StatusSpec>,
     /// Per header: a string (equals) or `{equals, matches, present, absent}`.
     #[serde(default)]
-    pub headers: IndexMap<String, HeaderRule>,
+    pub(crate) headers: IndexMap<String, HeaderRule>,
     /// The body contains this text.
-    pub body_contains: Option<String>,
+    pub(crate) body_contains: Option<String>,
     /// The body does not contain this text (e.g. a reflected `<script>` probe).
-    pub body_not_contains: Option<String>,
+    pub(crate) body_not_contains: Option<String>,
     /// The body matches this regex.
-    pub body_matches: Option<String>,
+    pub(crate) body_matches: Option<String>,
     /// JSON assertions.
     #[serde(default)]
-    pub json: Vec<JsonAssert>,
+    pub(crate) json: Vec<JsonAssert>,
     /// The whole exchange (headers and body) takes at most this long.
     #[serde(default, deserialize_with = "de_opt_duration")]
     #[schemars(with = "Option<String>")]
-    pub max_time: Option<Duration>,
+    pub(crate) max_time: Option<Duration>,
 }
 
 /// Allowed statuses.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
-pub enum StatusSpec {
+pub(crate) enum StatusSpec {
     /// One code, a range `200-299` or a class `2xx`.
     One(#[schemars(with = "super::Scalar")] String),
     /// Any of these.
@@ -157,7 +157,7 @@ fn status_item(item: &str) -> Result<std::ops::RangeInclusive<u16>, String> {
 /// An expectation on one response header.
 #[derive(Debug, schemars::JsonSchema)]
 #[schemars(untagged)]
-pub enum HeaderRule {
+pub(crate) enum HeaderRule {
     /// Must equal this (case-sensitive value, case-insensitive name).
     Equals(#[schemars(with = "super::Scalar")] String),
     /// A detailed rule.
@@ -189,50 +189,50 @@ impl<'de> Deserialize<'de> for HeaderRule {
 /// Detailed header expectation.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct HeaderRuleSpec {
+pub(crate) struct HeaderRuleSpec {
     /// Must equal this.
     #[schemars(with = "Option<super::Scalar>")]
-    pub equals: Option<String>,
+    pub(crate) equals: Option<String>,
     /// Must match this regex.
-    pub matches: Option<String>,
+    pub(crate) matches: Option<String>,
     /// Must be present (`true`) or absent (`false`).
-    pub present: Option<bool>,
+    pub(crate) present: Option<bool>,
     /// Must be absent.
     #[serde(default)]
-    pub absent: bool,
+    pub(crate) absent: bool,
 }
 
 /// One JSONPath assertion on the response body.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct JsonAssert {
+pub(crate) struct JsonAssert {
     /// RFC 9535 JSONPath, e.g. `$.status` or `$.items[*].id`.
-    pub path: String,
+    pub(crate) path: String,
     /// The first selected value equals this (numbers and booleans compare by text).
     #[schemars(with = "Option<super::Scalar>")]
-    pub equals: Option<String>,
+    pub(crate) equals: Option<String>,
     /// The first selected value differs from this.
     #[schemars(with = "Option<super::Scalar>")]
-    pub not_equals: Option<String>,
+    pub(crate) not_equals: Option<String>,
     /// The path selects something (`true`) or nothing (`false`).
-    pub exists: Option<bool>,
+    pub(crate) exists: Option<bool>,
     /// The first selected value (as text) matches this regex.
-    pub matches: Option<String>,
+    pub(crate) matches: Option<String>,
     /// The first selected value is a number below this.
-    pub less_than: Option<f64>,
+    pub(crate) less_than: Option<f64>,
     /// The first selected value is a number above this.
-    pub greater_than: Option<f64>,
+    pub(crate) greater_than: Option<f64>,
     /// The first selected value (array, string or object) has this length.
-    pub length: Option<usize>,
+    pub(crate) length: Option<usize>,
     /// No selected value (arrays are looked into) matches this regex.
-    pub none_match: Option<String>,
+    pub(crate) none_match: Option<String>,
 }
 
 /// Where a captured value comes from. A plain string starting with `$` is a
 /// JSONPath.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
-pub enum Capture {
+pub(crate) enum Capture {
     /// `$.access_token`.
     Path(String),
     /// `{json: PATH}`, `{header: NAME}` or `{regex: PATTERN}`.
@@ -242,13 +242,13 @@ pub enum Capture {
 /// Detailed capture source.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CaptureSpec {
+pub(crate) struct CaptureSpec {
     /// JSONPath into the body.
-    pub json: Option<String>,
+    pub(crate) json: Option<String>,
     /// A response header.
-    pub header: Option<String>,
+    pub(crate) header: Option<String>,
     /// A regex over the body: the first group, or the whole match.
-    pub regex: Option<String>,
+    pub(crate) regex: Option<String>,
 }
 
 impl CheckKind for HttpCheck {
@@ -546,15 +546,15 @@ A request that does not complete (`refused`, `timed out`, `TLS failure`,
 }
 
 /// What the evaluation sees of a response.
-pub struct Response {
+pub(crate) struct Response {
     /// Status code.
-    pub status: u16,
+    pub(crate) status: u16,
     /// Headers.
-    pub headers: reqwest::header::HeaderMap,
+    pub(crate) headers: reqwest::header::HeaderMap,
     /// Body as text (lossy UTF-8).
-    pub body: String,
+    pub(crate) body: String,
     /// Time for the whole exchange.
-    pub elapsed: Duration,
+    pub(crate) elapsed: Duration,
 }
 
 async fn read_body(mut resp: reqwest::Response) -> Result<String, reqwest::Error> {
@@ -579,7 +579,7 @@ impl HttpCheck {
     }
 
     /// Checks every expectation on `r`; returns findings and captured values.
-    pub fn evaluate(&self, r: &Response) -> (Vec<Finding>, Vec<(String, String)>) {
+    pub(crate) fn evaluate(&self, r: &Response) -> (Vec<Finding>, Vec<(String, String)>) {
         let mut f = Vec::new();
         let default_status = StatusSpec::One("2xx".into());
         let want = self.expect.status.as_ref().unwrap_or(&default_status);
@@ -801,7 +801,7 @@ fn describe_header_rule(r: &HeaderRuleSpec) -> String {
 }
 
 /// Evaluates one JSONPath assertion against a document.
-pub fn check_json(a: &JsonAssert, doc: &Value) -> Vec<Finding> {
+pub(crate) fn check_json(a: &JsonAssert, doc: &Value) -> Vec<Finding> {
     let Ok(jp) = JsonPath::parse(&a.path) else {
         return vec![Finding::new(format!("invalid JSONPath `{}`", a.path)).code("http/json")];
     };

@@ -15,20 +15,20 @@ use super::RunContext;
 
 /// Connection settings common to every HTTP kind, after target resolution.
 #[derive(Debug, Clone, Default)]
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     /// The URL, with captures expanded.
-    pub url: String,
+    pub(crate) url: String,
     /// `url` parsed once by [`Endpoint::resolve`] (with what messages show of
     /// it), so a check does not parse it again for every message and request:
     /// parsing was 12.7% of a 1,000-check run. `None` when `url` was set
     /// by hand; the accessors then parse `url`.
     parsed: Option<Parsed>,
     /// Headers to send (target headers first, then the check's), expanded.
-    pub headers: IndexMap<String, String>,
+    pub(crate) headers: IndexMap<String, String>,
     /// Extra CA certificates (PEM), relative to the deployment root.
-    pub ca_file: Option<PathBuf>,
+    pub(crate) ca_file: Option<PathBuf>,
     /// TLS verification off.
-    pub insecure: bool,
+    pub(crate) insecure: bool,
 }
 
 impl Endpoint {
@@ -36,7 +36,7 @@ impl Endpoint {
     /// merging headers (the check's win) and expanding `${capture}` names.
     /// A target's `token` becomes `Authorization: Bearer …` unless the check
     /// sets `Authorization` itself.
-    pub fn resolve(
+    pub(crate) fn resolve(
         cx: &RunContext,
         url: Option<&str>,
         target: Option<&str>,
@@ -99,7 +99,7 @@ impl Endpoint {
 
     /// A request for the URL (parsed once, not again by reqwest) with the
     /// endpoint's headers.
-    pub fn request(
+    pub(crate) fn request(
         &self,
         client: &reqwest::Client,
         method: reqwest::Method,
@@ -112,7 +112,7 @@ impl Endpoint {
     }
 
     /// `host:port` of the URL, for messages (never the raw URL: it may hold credentials).
-    pub fn host_port(&self) -> String {
+    pub(crate) fn host_port(&self) -> String {
         match self.parsed() {
             Some(p) => p.host_port.clone(),
             None => host_port(&self.url),
@@ -120,7 +120,7 @@ impl Endpoint {
     }
 
     /// The URL without credentials and query, for messages.
-    pub fn shown(&self) -> String {
+    pub(crate) fn shown(&self) -> String {
         match self.parsed() {
             Some(p) => p.shown.clone(),
             None => mask_url(&self.url),
@@ -128,7 +128,7 @@ impl Endpoint {
     }
 
     /// Applies the headers to a request.
-    pub fn apply(&self, mut rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    pub(crate) fn apply(&self, mut rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         for (k, v) in &self.headers {
             rb = rb.header(k.as_str(), v.as_str());
         }
@@ -147,7 +147,7 @@ struct Parsed {
 }
 
 /// Joins a target base URL and a path written in a check (`/health`).
-pub fn join_url(base: &str, path: &str) -> String {
+pub(crate) fn join_url(base: &str, path: &str) -> String {
     format!(
         "{}/{}",
         base.trim_end_matches('/'),
@@ -156,7 +156,7 @@ pub fn join_url(base: &str, path: &str) -> String {
 }
 
 /// `host:port` of a URL, or `the URL` when it does not parse.
-pub fn host_port(u: &str) -> String {
+pub(crate) fn host_port(u: &str) -> String {
     match url::Url::parse(u) {
         Ok(p) => host_port_of(&p),
         Err(_) => "the URL".into(),
@@ -173,7 +173,7 @@ fn host_port_of(p: &url::Url) -> String {
 
 /// scheme://host:port/path of a URL: no credentials, no query (which may
 /// hold tokens).
-pub fn mask_url(u: &str) -> String {
+pub(crate) fn mask_url(u: &str) -> String {
     match url::Url::parse(u) {
         Ok(p) => mask_parsed(&p),
         Err(_) => "<invalid URL>".into(),
@@ -192,22 +192,22 @@ fn mask_parsed(p: &url::Url) -> String {
 /// How a client is built. `Hash`/`Eq` because [`shared`] keys its clients
 /// by these options: a field added here shapes which checks share a client.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ClientOptions {
+pub(crate) struct ClientOptions {
     /// Extra CA file (already resolved against the root).
-    pub ca_file: Option<PathBuf>,
+    pub(crate) ca_file: Option<PathBuf>,
     /// Accept any certificate.
-    pub insecure: bool,
+    pub(crate) insecure: bool,
     /// Follow redirects (up to 10) or return the 3xx as is.
-    pub follow_redirects: bool,
+    pub(crate) follow_redirects: bool,
     /// Total time per request.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// Keep at least this many idle connections per host (latency runs).
-    pub pool: usize,
+    pub(crate) pool: usize,
 }
 
 impl ClientOptions {
     /// Options for `ep` bounded by the check's timeout.
-    pub fn for_endpoint(cx: &RunContext, ep: &Endpoint) -> Self {
+    pub(crate) fn for_endpoint(cx: &RunContext, ep: &Endpoint) -> Self {
         ClientOptions {
             ca_file: ep.ca_file.as_ref().map(|p| cx.path(p)),
             insecure: ep.insecure,
@@ -223,7 +223,7 @@ impl ClientOptions {
 
 /// The check's timeout minus a margin, so a kind reports what timed out
 /// before the runner cuts it off.
-pub fn budget(cx: &RunContext) -> Duration {
+pub(crate) fn budget(cx: &RunContext) -> Duration {
     cx.timeout
         .saturating_sub(Duration::from_millis(100))
         .max(Duration::from_millis(50))
@@ -244,7 +244,7 @@ static SHARED: LazyLock<Mutex<HashMap<ClientKey, reqwest::Client>>> =
 /// client is an `Arc`: cloning it shares the pool. The CA file is read on
 /// every call, so an unreadable one still fails its check with the same
 /// sentence, and a changed one gets its own client.
-pub fn shared(opts: &ClientOptions) -> Result<reqwest::Client, String> {
+pub(crate) fn shared(opts: &ClientOptions) -> Result<reqwest::Client, String> {
     let extra = match &opts.ca_file {
         Some(path) => crate::tls::read_ca_file(path)?,
         None => Vec::new(),
@@ -270,7 +270,7 @@ const SHARED_MAX: usize = 64;
 /// Builds a client of its own (no pool shared with other checks: `latency`
 /// measures its own connections). Errors are plain sentences (unreadable CA
 /// file, …).
-pub fn build(opts: &ClientOptions) -> Result<reqwest::Client, String> {
+pub(crate) fn build(opts: &ClientOptions) -> Result<reqwest::Client, String> {
     let extra = match &opts.ca_file {
         Some(path) => crate::tls::read_ca_file(path)?,
         None => Vec::new(),
@@ -306,7 +306,7 @@ fn build_with(
 
 /// A plain reason for a failed request to `host_port`: refused, timed out,
 /// TLS failure (with rustls's reason), DNS, or the error chain.
-pub fn describe_error(host_port: &str, e: &reqwest::Error, timeout: Duration) -> String {
+pub(crate) fn describe_error(host_port: &str, e: &reqwest::Error, timeout: Duration) -> String {
     let full = chain(e);
     let lower = full.to_ascii_lowercase();
     let took = humantime::format_duration(Duration::from_millis(timeout.as_millis() as u64));
@@ -353,7 +353,7 @@ pub fn describe_error(host_port: &str, e: &reqwest::Error, timeout: Duration) ->
 /// A plain reason when an HTTP exchange broke because of what the server
 /// sent (bytes that are not HTTP, a reset, a close before the answer), from
 /// the error chain of reqwest, hyper or bollard; `None` for anything else.
-pub fn protocol_reason(e: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+pub(crate) fn protocol_reason(e: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
     if let Some(io) = find_io(e) {
         use std::io::ErrorKind as K;
         match io.kind() {
@@ -396,7 +396,7 @@ fn find_io<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::
 }
 
 /// The error and its causes, joined with `: `.
-pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut out = e.to_string();
     let mut cur = e.source();
     while let Some(err) = cur {

@@ -22,35 +22,35 @@ const MAX_REQUESTS: usize = 1_000_000;
 /// A latency measurement.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct LatencyCheck {
+pub(crate) struct LatencyCheck {
     /// Full URL or a path joined to the target's url.
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
     /// A catalogue target.
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// Request headers.
     #[serde(default)]
     #[schemars(with = "IndexMap<String, super::Scalar>")]
-    pub headers: IndexMap<String, String>,
+    pub(crate) headers: IndexMap<String, String>,
     /// Measured requests (default 100).
     #[serde(default = "default_requests")]
-    pub requests: usize,
+    pub(crate) requests: usize,
     /// Requests in flight at once (default 10).
     #[serde(default = "default_concurrency")]
-    pub concurrency: usize,
+    pub(crate) concurrency: usize,
     /// Unmeasured requests first, to open connections and warm caches (default 10).
     #[serde(default = "default_warmup")]
-    pub warmup: usize,
+    pub(crate) warmup: usize,
     /// Upper bounds per percentile.
     #[serde(default)]
-    pub thresholds: Thresholds,
+    pub(crate) thresholds: Thresholds,
     /// Largest share of failed requests, `1%` or `0.01` (default 0).
     #[schemars(with = "Option<super::Scalar>")]
-    pub max_error_rate: Option<String>,
+    pub(crate) max_error_rate: Option<String>,
     /// Extra CA certificates (PEM).
-    pub ca_file: Option<PathBuf>,
+    pub(crate) ca_file: Option<PathBuf>,
     /// Turn TLS verification off (reported as a warning).
     #[serde(default)]
-    pub insecure: bool,
+    pub(crate) insecure: bool,
 }
 
 fn default_requests() -> usize {
@@ -66,23 +66,23 @@ fn default_warmup() -> usize {
 /// Percentile bounds.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Thresholds {
+pub(crate) struct Thresholds {
     /// Median bound.
     #[serde(default, deserialize_with = "de_opt_duration")]
     #[schemars(with = "Option<String>")]
-    pub p50: Option<Duration>,
+    pub(crate) p50: Option<Duration>,
     /// 95th percentile bound.
     #[serde(default, deserialize_with = "de_opt_duration")]
     #[schemars(with = "Option<String>")]
-    pub p95: Option<Duration>,
+    pub(crate) p95: Option<Duration>,
     /// 99th percentile bound.
     #[serde(default, deserialize_with = "de_opt_duration")]
     #[schemars(with = "Option<String>")]
-    pub p99: Option<Duration>,
+    pub(crate) p99: Option<Duration>,
     /// Slowest request bound.
     #[serde(default, deserialize_with = "de_opt_duration")]
     #[schemars(with = "Option<String>")]
-    pub max: Option<Duration>,
+    pub(crate) max: Option<Duration>,
 }
 
 /// Parses `1%` or `0.01` into a fraction.
@@ -103,17 +103,17 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 
 /// What one run measured.
 #[derive(Debug)]
-pub struct Measured {
+pub(crate) struct Measured {
     /// Latencies of successful requests, in microseconds.
-    pub hist: Histogram<u64>,
+    pub(crate) hist: Histogram<u64>,
     /// Requests that failed (transport error or non-2xx/3xx status).
-    pub errors: usize,
+    pub(crate) errors: usize,
     /// Requests sent.
-    pub sent: usize,
+    pub(crate) sent: usize,
     /// Wall time of the measured phase.
-    pub wall: Duration,
+    pub(crate) wall: Duration,
     /// The first error's reason.
-    pub first_error: Option<String>,
+    pub(crate) first_error: Option<String>,
 }
 
 impl CheckKind for LatencyCheck {
@@ -378,7 +378,7 @@ fn ms(us: u64) -> f64 {
 
 impl LatencyCheck {
     /// Compares a measurement with the thresholds.
-    pub fn evaluate(&self, shown: &str, m: &Measured, max_rate: f64) -> Outcome {
+    pub(crate) fn evaluate(&self, shown: &str, m: &Measured, max_rate: f64) -> Outcome {
         let h = &m.hist;
         let ok_count = h.len();
         let rate = if m.sent == 0 {
@@ -464,7 +464,7 @@ impl LatencyCheck {
 
 /// The timeout of one request: a tenth of the check's budget, at least 200 ms
 /// (never more than the budget).
-pub fn request_timeout(budget: Duration) -> Duration {
+pub(crate) fn request_timeout(budget: Duration) -> Duration {
     (budget / 10).max(Duration::from_millis(200)).min(budget)
 }
 

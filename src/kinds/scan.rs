@@ -20,21 +20,21 @@ const MAX_MATCHES_PER_FILE: usize = 1000;
 /// A forbidden-pattern search over the deployment's source tree.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ScanCheck {
+pub(crate) struct ScanCheck {
     /// Directory to search, relative to the root (default: the root).
     #[serde(default)]
-    pub path: Option<PathBuf>,
+    pub(crate) path: Option<PathBuf>,
     /// Globs of files to search, e.g. `["**/*.py", "**/*.ts"]` (default: every file).
     #[serde(default)]
-    pub include: Vec<String>,
+    pub(crate) include: Vec<String>,
     /// Globs of files to leave out (in addition to `.gitignore`d ones).
     #[serde(default)]
-    pub exclude: Vec<String>,
+    pub(crate) exclude: Vec<String>,
     /// The forbidden regex.
-    pub pattern: String,
+    pub(crate) pattern: String,
     /// A comment marker that allows a match on its line, e.g. `readyctl: allow`.
     #[serde(default = "default_marker")]
-    pub allow_marker: String,
+    pub(crate) allow_marker: String,
 }
 
 fn default_marker() -> String {

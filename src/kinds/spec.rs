@@ -18,7 +18,7 @@ pub enum OneOrMany {
 
 impl OneOrMany {
     /// The values as a slice-like vector.
-    pub fn items(&self) -> Vec<&str> {
+    pub(crate) fn items(&self) -> Vec<&str> {
         match self {
             OneOrMany::None => Vec::new(),
             OneOrMany::One(s) => vec![s.as_str()],
@@ -42,13 +42,13 @@ pub enum ValueRule {
 #[serde(deny_unknown_fields)]
 pub struct ValueRuleSpec {
     /// Must equal this.
-    pub equals: Option<String>,
+    pub(crate) equals: Option<String>,
     /// Must match this regex.
-    pub matches: Option<String>,
+    pub(crate) matches: Option<String>,
     /// Must be one of these.
-    pub one_of: Option<Vec<String>>,
+    pub(crate) one_of: Option<Vec<String>>,
     /// Must not match this regex (e.g. a wildcard `"*"` in a host list).
-    pub not_matches: Option<String>,
+    pub(crate) not_matches: Option<String>,
 }
 
 /// How `rule` reads in a message ("\"production\"", "one of a, b").
@@ -92,7 +92,7 @@ pub fn mismatch(rule: &ValueRule, value: &str) -> Option<String> {
 }
 
 /// `the expectation holds` / `all 3 expectations hold`.
-pub fn holds(n: usize) -> String {
+pub(crate) fn holds(n: usize) -> String {
     match n {
         1 => "the expectation holds".to_string(),
         n => format!("all {n} expectations hold"),

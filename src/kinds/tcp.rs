@@ -10,7 +10,7 @@ use crate::support::net::{describe_connect_error, split_host_port};
 /// Whether the port must be open or closed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Expect {
+pub(crate) enum Expect {
     /// A connection must succeed.
     #[default]
     Open,
@@ -21,14 +21,14 @@ pub enum Expect {
 /// A TCP reachability check.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TcpCheck {
+pub(crate) struct TcpCheck {
     /// `host:port` (IPv6 as `[::1]:5432`), or use `target`.
-    pub address: Option<String>,
+    pub(crate) address: Option<String>,
     /// A catalogue target with `host` and `port` (or a `tcp://host:port` url).
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// `open` (default) or `closed`.
     #[serde(default)]
-    pub expect: Expect,
+    pub(crate) expect: Expect,
 }
 
 impl CheckKind for TcpCheck {

@@ -20,25 +20,25 @@ use crate::support::net::{describe_connect_error, split_host_port};
 /// A TLS certificate check.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TlsCheck {
+pub(crate) struct TlsCheck {
     /// `host:port`.
-    pub address: Option<String>,
+    pub(crate) address: Option<String>,
     /// `https://host[:port]` (or any URL with a host; port defaults to 443).
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
     /// A catalogue target with a url or host and port.
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// Name to send as SNI and to verify (default: the host).
-    pub server_name: Option<String>,
+    pub(crate) server_name: Option<String>,
     /// Extra CA certificates (PEM) trusted besides the system roots.
-    pub ca_file: Option<PathBuf>,
+    pub(crate) ca_file: Option<PathBuf>,
     /// Fail when fewer days than this remain (default 14).
     #[serde(default = "default_min_days")]
-    pub min_days: u32,
+    pub(crate) min_days: u32,
     /// Warn when fewer days than this remain (default 30).
     #[serde(default = "default_warn_days")]
-    pub warn_days: u32,
+    pub(crate) warn_days: u32,
     /// Minimum protocol version: `1.2` (default) or `1.3`.
-    pub min_protocol: Option<String>,
+    pub(crate) min_protocol: Option<String>,
 }
 
 fn default_min_days() -> u32 {
@@ -254,13 +254,13 @@ fn now_secs() -> i64 {
 
 /// What a handshake showed.
 #[derive(Debug)]
-pub struct Probe {
+pub(crate) struct Probe {
     /// The verifier's verdict (`None`: trusted).
-    pub verdict: Option<rustls::Error>,
+    pub(crate) verdict: Option<rustls::Error>,
     /// The chain as sent, leaf first.
-    pub chain: Vec<CertificateDer<'static>>,
+    pub(crate) chain: Vec<CertificateDer<'static>>,
     /// Negotiated version, e.g. `TLSv1_3`.
-    pub version: Option<String>,
+    pub(crate) version: Option<String>,
 }
 
 /// Wraps webpki's verifier: records its verdict and lets the handshake
@@ -317,7 +317,7 @@ impl ServerCertVerifier for Recording {
 }
 
 /// Connects and handshakes; transport failures come back as plain reasons.
-pub async fn handshake(
+pub(crate) async fn handshake(
     address: &str,
     name: &str,
     roots: RootCertStore,
@@ -384,21 +384,21 @@ pub async fn handshake(
 
 /// Facts read from the leaf certificate.
 #[derive(Debug, Default)]
-pub struct Leaf {
+pub(crate) struct Leaf {
     /// Subject DN.
-    pub subject: String,
+    pub(crate) subject: String,
     /// Issuer DN.
-    pub issuer: String,
+    pub(crate) issuer: String,
     /// DNS and IP SANs.
-    pub sans: Vec<String>,
+    pub(crate) sans: Vec<String>,
     /// `notAfter` as Unix seconds.
-    pub not_after: i64,
+    pub(crate) not_after: i64,
     /// Subject equals issuer.
-    pub self_signed: bool,
+    pub(crate) self_signed: bool,
 }
 
 /// Parses the leaf certificate.
-pub fn read_leaf(der: &[u8]) -> Result<Leaf, String> {
+pub(crate) fn read_leaf(der: &[u8]) -> Result<Leaf, String> {
     let (_, cert) = x509_parser::parse_x509_certificate(der)
         .map_err(|e| format!("the certificate cannot be parsed: {e}"))?;
     let mut sans = Vec::new();
@@ -429,14 +429,14 @@ pub fn read_leaf(der: &[u8]) -> Result<Leaf, String> {
 }
 
 /// Formats Unix seconds as `2026-11-20 12:00 UTC`.
-pub fn date(secs: i64) -> String {
+pub(crate) fn date(secs: i64) -> String {
     jiff::Timestamp::from_second(secs)
         .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_else(|_| secs.to_string())
 }
 
 /// Turns a probe into a verdict.
-pub fn evaluate(
+pub(crate) fn evaluate(
     probe: &Probe,
     address: &str,
     name: &str,

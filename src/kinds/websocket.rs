@@ -16,21 +16,21 @@ use super::{CheckKind, Outcome, RunContext, SpecProblem, check_regex};
 /// A WebSocket check.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct WebsocketCheck {
+pub(crate) struct WebsocketCheck {
     /// `ws://…` or `wss://…`, or a path joined to the target's url.
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
     /// A catalogue target.
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// Handshake headers (`${capture}` expanded).
     #[serde(default)]
     #[schemars(with = "IndexMap<String, super::Scalar>")]
-    pub headers: IndexMap<String, String>,
+    pub(crate) headers: IndexMap<String, String>,
     /// A text message to send once connected.
-    pub send: Option<String>,
+    pub(crate) send: Option<String>,
     /// A regex a received text message must match (within the timeout).
-    pub expect: Option<String>,
+    pub(crate) expect: Option<String>,
     /// Extra CA certificates (PEM) for wss.
-    pub ca_file: Option<PathBuf>,
+    pub(crate) ca_file: Option<PathBuf>,
 }
 
 impl CheckKind for WebsocketCheck {

@@ -22,18 +22,6 @@ pub struct Statuses {
     pub by_id: HashMap<String, String>,
 }
 
-impl Statuses {
-    /// Statuses from a report.
-    pub fn of(report: &Report) -> Statuses {
-        let mut s = Statuses::default();
-        for c in &report.checks {
-            s.order.push(c.id.clone());
-            s.by_id.insert(c.id.clone(), c.status.as_str().to_string());
-        }
-        s
-    }
-}
-
 /// Reads a JSON report's statuses.
 pub fn read(path: &Path) -> Result<Statuses, String> {
     // A report of 10k checks is a few MiB; the limit keeps `/dev/zero` out.

@@ -13,7 +13,7 @@
 //! The type lives in the report model, the lowest layer, so both the kinds
 //! (which declare) and the renderers (which read) can name it.
 
-use super::Severity;
+use super::{Finding, Severity, Status};
 
 /// Looks a declared code up (the command layer passes the kind registry's
 /// lookup to renderers, which may not import the kinds themselves).
@@ -41,6 +41,11 @@ impl Level {
             Severity::Info => Level::Info,
             s => Level::Graded(s),
         }
+    }
+
+    /// Whether a finding at this level fails its check.
+    pub const fn fails(self) -> bool {
+        matches!(self, Level::Fail | Level::Graded(_))
     }
 
     /// How the level reads in docs and `explain`.
@@ -120,9 +125,76 @@ pub fn table(codes: &[Code]) -> String {
     out
 }
 
+/// The level of one finding: its own severity when the kind graded it
+/// (`info` never fails), else the level its code is declared with in
+/// `declared` (the kind's `CODES`), else [`Level::Fail`] — a finding nobody
+/// declared harmless counts against its check.
+pub fn level_of(finding: &Finding, declared: &[Code]) -> Level {
+    if let Some(s) = finding.severity {
+        return Level::graded(s);
+    }
+    finding
+        .code
+        .as_deref()
+        .and_then(|c| declared.iter().find(|d| d.code == c))
+        .map_or(Level::Fail, |d| d.level)
+}
+
+/// A check's status from its findings' levels, the one place it is derived:
+/// `fail` when any finding fails, else `warn` when any warns, else `pass`
+/// (info findings, or none).
+pub fn status_of(findings: &[Finding], declared: &[Code]) -> Status {
+    let levels = || findings.iter().map(|f| level_of(f, declared));
+    if levels().any(Level::fails) {
+        Status::Fail
+    } else if levels().any(|l| l == Level::Warn) {
+        Status::Warn
+    } else {
+        Status::Pass
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_checks_status_follows_its_findings_levels() {
+        let declared = [
+            Code::fail("x/broken", "fails"),
+            Code::warn("x/weak", "warns"),
+            Code::info("x/note", "notes"),
+            Code {
+                code: "x/graded",
+                level: Level::graded(Severity::Info),
+                summary: "graded info",
+            },
+        ];
+        let f = |code: &str| Finding::new("m").code(code);
+        assert_eq!(status_of(&[], &declared), Status::Pass);
+        assert_eq!(status_of(&[f("x/note")], &declared), Status::Pass);
+        assert_eq!(
+            status_of(&[f("x/note"), f("x/weak")], &declared),
+            Status::Warn
+        );
+        assert_eq!(
+            status_of(&[f("x/weak"), f("x/broken"), f("x/note")], &declared),
+            Status::Fail
+        );
+        // A finding's own severity wins over its code's declaration.
+        assert_eq!(
+            status_of(&[f("x/note").severity(Severity::High)], &declared),
+            Status::Fail
+        );
+        assert_eq!(
+            status_of(&[f("x/broken").severity(Severity::Info)], &declared),
+            Status::Pass
+        );
+        assert_eq!(status_of(&[f("x/graded")], &declared), Status::Pass);
+        // Undeclared codes and findings without a code fail.
+        assert_eq!(status_of(&[f("x/other")], &declared), Status::Fail);
+        assert_eq!(status_of(&[Finding::new("m")], &declared), Status::Fail);
+    }
 
     #[test]
     fn graded_info_never_fails_and_the_table_lists_every_code() {

@@ -69,8 +69,6 @@ pub enum Event {
     Finished {
         /// Index in the catalogue.
         index: usize,
-        /// Its status.
-        status: Status,
     },
 }
 
@@ -216,7 +214,7 @@ pub async fn run(
                 }
                 results[i] = Some(result_of(&checks[i], outcome, took));
                 remaining -= 1;
-                on_event(&Event::Finished { index: i, status });
+                on_event(&Event::Finished { index: i });
                 let passed = matches!(status, Status::Pass | Status::Warn);
                 settle_dependants(i, passed, checks, &dependants, &mut waiting_on, &mut results, &mut ready, &mut remaining, &mut on_event);
             }
@@ -315,10 +313,7 @@ fn settle_dependants(
                 };
                 results[dep] = Some(result_of(&checks[dep], o, Duration::ZERO));
                 *remaining -= 1;
-                on_event(&Event::Finished {
-                    index: dep,
-                    status: Status::Skip,
-                });
+                on_event(&Event::Finished { index: dep });
                 work.push((dep, false));
             }
         }

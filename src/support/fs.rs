@@ -49,7 +49,8 @@ impl Limit {
     }
 
     /// Any file type, at most `max_bytes`.
-    pub const fn any(max_bytes: u64) -> Self {
+    #[cfg(test)]
+    const fn any(max_bytes: u64) -> Self {
         Limit {
             max_bytes,
             special: true,

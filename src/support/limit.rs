@@ -35,13 +35,6 @@ pub struct Body {
     pub truncated: bool,
 }
 
-impl Body {
-    /// The body as text (lossy: a body is judged, not round-tripped).
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.bytes).into_owned()
-    }
-}
-
 /// Reads `resp`'s body, keeping at most `max` bytes: reading stops at the
 /// first chunk past the limit (the connection is dropped with the response).
 pub async fn body(mut resp: reqwest::Response, max: usize) -> Result<Body, reqwest::Error> {
@@ -259,7 +252,8 @@ impl Tail {
     }
 
     /// Whether older bytes were dropped.
-    pub fn truncated(&self) -> bool {
+    #[cfg(test)]
+    fn truncated(&self) -> bool {
         self.total > self.buf.len() as u64
     }
 
@@ -270,22 +264,6 @@ impl Tail {
         v.extend_from_slice(a);
         v.extend_from_slice(b);
         String::from_utf8_lossy(&v).into_owned()
-    }
-
-    /// Reads `r` to its end (or an error) into the tail.
-    pub async fn fill_from<R: AsyncRead + Unpin>(&mut self, mut r: R) {
-        use tokio::io::AsyncReadExt;
-        let mut chunk = vec![0u8; 64 * 1024];
-        loop {
-            match r.read(&mut chunk).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    self.push(&chunk[..n]);
-                    // Let timeouts run against an always-ready source.
-                    tokio::task::yield_now().await;
-                }
-            }
-        }
     }
 }
 

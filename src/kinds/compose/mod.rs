@@ -292,10 +292,7 @@ impl CheckKind for ComposeCheck {
 
 /// The verdict for a set of findings: failing when any is above `info`.
 pub fn outcome(findings: Vec<Finding>, services: usize) -> Outcome {
-    let failing = findings
-        .iter()
-        .any(|f| f.severity.is_none_or(|s| s > Severity::Info));
-    if failing {
+    if crate::report::codes::status_of(&findings, CODES) == crate::report::Status::Fail {
         return Outcome::from_findings(findings, "");
     }
     let msg = if findings.is_empty() {

@@ -20,7 +20,7 @@ use super::table;
 /// list, Cookie joined with "; ", and for the headers Node keeps only once —
 /// Content-Type, Location, Server, … — the first line).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct NodeHeaders {
+pub(crate) struct NodeHeaders {
     joined: Vec<(String, String)>,
     set_cookie: Vec<String>,
 }
@@ -49,7 +49,7 @@ const NODE_FIRST_ONLY: &[&str] = &[
 
 impl NodeHeaders {
     /// Builds the Node view from raw (name, value) lines in wire order.
-    pub fn from_lines<'a>(lines: impl IntoIterator<Item = (&'a str, String)>) -> Self {
+    pub(crate) fn from_lines<'a>(lines: impl IntoIterator<Item = (&'a str, String)>) -> Self {
         let mut h = NodeHeaders::default();
         for (name, value) in lines {
             let name = name.to_ascii_lowercase();
@@ -70,7 +70,7 @@ impl NodeHeaders {
     }
 
     /// `getFirstHttpHeader`: the (joined) value of a header.
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         if name.eq_ignore_ascii_case("set-cookie") {
             return self.set_cookie.first().map(String::as_str);
         }
@@ -81,47 +81,47 @@ impl NodeHeaders {
     }
 
     /// Every `Set-Cookie` line.
-    pub fn set_cookies(&self) -> &[String] {
+    pub(crate) fn set_cookies(&self) -> &[String] {
         &self.set_cookie
     }
 }
 
 /// One session's final response.
 #[derive(Debug, Clone, Default)]
-pub struct Response {
+pub(crate) struct Response {
     /// Status code.
-    pub status: u16,
+    pub(crate) status: u16,
     /// Headers, Node's view.
-    pub headers: NodeHeaders,
+    pub(crate) headers: NodeHeaders,
     /// The TLS certificates of the chain verified (`response.verified`;
     /// always true for a chain that never used https).
-    pub verified: bool,
+    pub(crate) verified: bool,
 }
 
 /// What a scan fetched, as the Observatory's `Requests`.
 #[derive(Debug, Clone, Default)]
-pub struct Retrieval {
+pub(crate) struct Retrieval {
     /// Final response of the https:// session (`responses.https`).
-    pub https: Option<Response>,
+    pub(crate) https: Option<Response>,
     /// Final response of the http:// session (`responses.http`).
-    pub http: Option<Response>,
+    pub(crate) http: Option<Response>,
     /// Every hop of the http:// session, with its status (`httpRedirects`).
-    pub http_route: Vec<(url::Url, u16)>,
+    pub(crate) http_route: Vec<(url::Url, u16)>,
     /// The graded session is the https one (`auto`).
-    pub auto_https: bool,
+    pub(crate) auto_https: bool,
     /// The graded session's first URL was https (`session.url.protocol`).
-    pub session_https: bool,
+    pub(crate) session_https: bool,
     /// The graded session's cookie jar.
-    pub jar: Jar,
+    pub(crate) jar: Jar,
     /// The CORS preflight's answer (`responses.cors`; none unless 2xx).
-    pub cors: Option<NodeHeaders>,
+    pub(crate) cors: Option<NodeHeaders>,
     /// The `Origin` the preflight sent.
-    pub cors_origin: String,
+    pub(crate) cors_origin: String,
 }
 
 impl Retrieval {
     /// `responses.auto`.
-    pub fn auto(&self) -> Option<&Response> {
+    pub(crate) fn auto(&self) -> Option<&Response> {
         if self.auto_https {
             self.https.as_ref()
         } else {
@@ -132,35 +132,35 @@ impl Retrieval {
 
 /// One graded test.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TestResult {
+pub(crate) struct TestResult {
     /// Observatory test name.
-    pub test: &'static str,
+    pub(crate) test: &'static str,
     /// Observatory result name.
-    pub result: &'static str,
+    pub(crate) result: &'static str,
     /// Score modifier under the graded algorithm.
-    pub modifier: i32,
+    pub(crate) modifier: i32,
     /// Observatory's `pass`.
-    pub pass: bool,
+    pub(crate) pass: bool,
     /// One line on why.
-    pub detail: String,
+    pub(crate) detail: String,
 }
 
 /// The whole grading.
 #[derive(Debug, Clone)]
-pub struct Grading {
+pub(crate) struct Grading {
     /// Algorithm graded by.
-    pub algorithm: u8,
+    pub(crate) algorithm: u8,
     /// Every test, in [`table::TESTS`] order.
-    pub tests: Vec<TestResult>,
+    pub(crate) tests: Vec<TestResult>,
     /// Final score (≥ 0).
-    pub score: i32,
+    pub(crate) score: i32,
     /// Letter grade.
-    pub grade: &'static str,
+    pub(crate) grade: &'static str,
 }
 
 impl Grading {
     /// A test by name.
-    pub fn get(&self, test: &str) -> Option<&TestResult> {
+    pub(crate) fn get(&self, test: &str) -> Option<&TestResult> {
         self.tests.iter().find(|t| t.test == test)
     }
 }
@@ -168,14 +168,14 @@ impl Grading {
 /// Options where readyctl departs from the Observatory on purpose (see the
 /// kind's docs, "Differences").
 #[derive(Debug, Clone, Copy)]
-pub struct Departures {
+pub(crate) struct Departures {
     /// Report `…-universal-access` when the preflight's origin is reflected
     /// with credentials (1.4.8 reads the request's Origin from a property
     /// Node's request object does not have, so it never does).
-    pub cors_reflection: bool,
+    pub(crate) cors_reflection: bool,
     /// `max-age` without digits is invalid (the Observatory's `parseInt`
     /// gives NaN, which compares as "at least six months").
-    pub strict_max_age: bool,
+    pub(crate) strict_max_age: bool,
 }
 
 impl Default for Departures {
@@ -188,7 +188,7 @@ impl Default for Departures {
 }
 
 /// Grades a retrieval.
-pub fn grade(r: &Retrieval, algorithm: u8, dep: Departures) -> Grading {
+pub(crate) fn grade(r: &Retrieval, algorithm: u8, dep: Departures) -> Grading {
     let hsts = hsts_test(r, dep);
     let hsts_pass = hsts.1;
     let auto = r.auto();
@@ -398,7 +398,7 @@ fn parse_int(s: &str) -> Option<f64> {
 }
 
 /// `SIX_MONTHS` in strict-transport-security.js (180 days).
-pub const SIX_MONTHS: f64 = 15_552_000.0;
+pub(crate) const SIX_MONTHS: f64 = 15_552_000.0;
 
 fn hsts_test(r: &Retrieval, dep: Departures) -> Out {
     let Some(resp) = &r.https else {

@@ -18,15 +18,15 @@
 
 /// A cookie as the jar holds it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Cookie {
+pub(crate) struct Cookie {
     /// Name.
-    pub key: String,
+    pub(crate) key: String,
     /// `Secure`.
-    pub secure: bool,
+    pub(crate) secure: bool,
     /// `HttpOnly`.
-    pub http_only: bool,
+    pub(crate) http_only: bool,
     /// `SameSite` when it is `strict`, `lax` or `none`.
-    pub same_site: Option<&'static str>,
+    pub(crate) same_site: Option<&'static str>,
     domain: String,
     path: String,
 }
@@ -145,13 +145,13 @@ fn default_path(p: &str) -> String {
 
 /// The jar: cookies set by each response of the chain, in order.
 #[derive(Debug, Default, Clone)]
-pub struct Jar {
+pub(crate) struct Jar {
     cookies: Vec<Cookie>,
 }
 
 impl Jar {
     /// Stores the `Set-Cookie` values of one response to `url`.
-    pub fn store(&mut self, url: &url::Url, set_cookies: &[String]) {
+    pub(crate) fn store(&mut self, url: &url::Url, set_cookies: &[String]) {
         let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']);
         for raw in set_cookies {
             if let Some(c) = parse(raw, host, url.path()) {
@@ -168,7 +168,7 @@ impl Jar {
     }
 
     /// The cookies the test looks at (`serializeSync` minus the ignored).
-    pub fn cookies(&self) -> impl Iterator<Item = &Cookie> {
+    pub(crate) fn cookies(&self) -> impl Iterator<Item = &Cookie> {
         self.cookies
             .iter()
             .filter(|c| !c.key.is_empty() && c.key != "heroku-session-affinity")
@@ -201,7 +201,7 @@ const GOODNESS: &[&str] = &[
 ];
 
 /// `cookiesTest`: (result, pass, detail).
-pub fn analyze(
+pub(crate) fn analyze(
     jar: &Jar,
     final_set_cookies: &[String],
     hsts_pass: bool,

@@ -23,18 +23,18 @@ use indexmap::IndexMap;
 
 /// A parsed policy: directive → sources (lower-cased, deduplicated).
 #[derive(Debug, Clone, Default)]
-pub struct Csp {
+pub(crate) struct Csp {
     /// Directives in first-seen order.
-    pub directives: IndexMap<String, BTreeSet<String>>,
+    pub(crate) directives: IndexMap<String, BTreeSet<String>>,
     /// A `report-uri` or `report-to` appeared twice.
-    pub duplicate_warnings: bool,
+    pub(crate) duplicate_warnings: bool,
 }
 
 /// `SHORTEST_DIRECTIVE_LENGTH`: `"img-src".length - 1`.
 const SHORTEST_POLICY: usize = 6;
 
 /// `parseCsp([policy])`. `Err` is the analyzer's "invalid policy".
-pub fn parse(policy: &str) -> Result<Csp, String> {
+pub(crate) fn parse(policy: &str) -> Result<Csp, String> {
     let clean: String = policy
         .chars()
         .filter(|c| *c != '\r' && *c != '\n')
@@ -118,16 +118,16 @@ fn nonce_or_hash(set: &BTreeSet<String>) -> bool {
 
 /// What the CSP test concluded.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CspResult {
+pub(crate) struct CspResult {
     /// Observatory result name.
-    pub result: &'static str,
+    pub(crate) result: &'static str,
     /// Observatory's `pass`.
-    pub pass: bool,
+    pub(crate) pass: bool,
     /// The policy reached the end of the analysis and has `frame-ancestors`
     /// (what the X-Frame-Options test reads from `csp.data`).
-    pub frame_ancestors: bool,
+    pub(crate) frame_ancestors: bool,
     /// One line on why.
-    pub detail: String,
+    pub(crate) detail: String,
 }
 
 fn early(result: &'static str, detail: impl Into<String>) -> CspResult {
@@ -142,7 +142,7 @@ fn early(result: &'static str, detail: impl Into<String>) -> CspResult {
 /// `contentSecurityPolicyTest` over the joined header value (`None`: no
 /// header), the joined Report-Only value, and whether the scanned session
 /// started on https.
-pub fn analyze(header: Option<&str>, report_only: Option<&str>, https: bool) -> CspResult {
+pub(crate) fn analyze(header: Option<&str>, report_only: Option<&str>, https: bool) -> CspResult {
     let parsed = match header.map(parse) {
         None => Csp::default(),
         Some(Err(e)) => return early("csp-header-invalid", e),

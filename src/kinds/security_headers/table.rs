@@ -7,17 +7,17 @@
 //! algorithm 5 (the live site, 1.6.x) differs only in
 //! `x-frame-options-sameorigin-or-deny` scoring +5. The differential test
 //! compares this table with the package's own. `readyctl explain
-//! security_headers` shows [`docs_table`], rendered from it. Nothing here
+//! security_headers` shows `docs_table`, rendered from it. Nothing here
 //! reads a response.
 
 /// Algorithms readyctl grades by (Observatory's `algorithmVersion`).
-pub const ALGORITHMS: &[u8] = &[4, 5];
+pub(crate) const ALGORITHMS: &[u8] = &[4, 5];
 
 /// The algorithm the live Observatory site runs, readyctl's default.
-pub const DEFAULT_ALGORITHM: u8 = 5;
+pub(crate) const DEFAULT_ALGORITHM: u8 = 5;
 
 /// The tests, by Observatory name, in the order of its `ALL_TESTS`.
-pub const TESTS: &[&str] = &[
+pub(crate) const TESTS: &[&str] = &[
     "content-security-policy",
     "cookies",
     "cross-origin-resource-sharing",
@@ -252,12 +252,12 @@ pub fn modifier(result: &str, algorithm: u8) -> i32 {
 }
 
 /// Letter grades from best to worst.
-pub const GRADES: &[&str] = &[
+pub(crate) const GRADES: &[&str] = &[
     "A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F",
 ];
 
 /// The penalised score from which bonuses count (`MINIMUM_SCORE_FOR_EXTRA_CREDIT`).
-pub const MINIMUM_SCORE_FOR_EXTRA_CREDIT: i32 = 90;
+pub(crate) const MINIMUM_SCORE_FOR_EXTRA_CREDIT: i32 = 90;
 
 /// The scanner's arithmetic: 100 plus every modifier when the score with
 /// only the penalties is at least 90, else 100 plus the penalties; at least 0.
@@ -274,7 +274,7 @@ pub fn score(modifiers: impl IntoIterator<Item = i32> + Clone) -> (i32, &'static
 }
 
 /// `GRADE_CHART`: the score rounded down to a multiple of 5, capped at 100.
-pub fn letter(score: i32) -> &'static str {
+pub(crate) fn letter(score: i32) -> &'static str {
     match (score - score.rem_euclid(5)).clamp(0, 100) {
         100 => "A+",
         90 | 95 => "A",
@@ -293,13 +293,14 @@ pub fn letter(score: i32) -> &'static str {
 }
 
 /// Position of a grade in [`GRADES`] (0 is best), case-insensitive.
-pub fn grade_rank(g: &str) -> Option<usize> {
+pub(crate) fn grade_rank(g: &str) -> Option<usize> {
     GRADES.iter().position(|x| x.eq_ignore_ascii_case(g))
 }
 
 /// The Markdown table of every result and its modifier under each
-/// algorithm, as the kind's docs show it.
-pub fn docs_table() -> String {
+/// algorithm, as the kind's docs show it (a test keeps `docs.md` equal to it).
+#[cfg(test)]
+pub(crate) fn docs_table() -> String {
     let mut s = String::from("| test | result | algorithm 4 | algorithm 5 |\n|---|---|---|---|\n");
     for (t, r, _) in RESULTS {
         s.push_str(&format!(

@@ -8,9 +8,9 @@ use super::view::NodeView;
 
 /// One constraint as written in the service spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Constraint {
+pub(crate) struct Constraint {
     /// As written, for messages.
-    pub text: String,
+    pub(crate) text: String,
     key: String,
     equal: bool,
     value: String,
@@ -19,7 +19,7 @@ pub struct Constraint {
 impl Constraint {
     /// Parses `key==value` or `key!=value`; `None` for anything else (the
     /// daemon refuses such a service, so it never reaches us).
-    pub fn parse(text: &str) -> Option<Constraint> {
+    pub(crate) fn parse(text: &str) -> Option<Constraint> {
         let (key, value, equal) = if let Some((k, v)) = text.split_once("!=") {
             (k, v, false)
         } else if let Some((k, v)) = text.split_once("==") {
@@ -41,7 +41,7 @@ impl Constraint {
 
     /// Whether `node` satisfies this constraint. Unknown keys are treated as
     /// satisfied: this reader must not invent an unsatisfiable placement.
-    pub fn matches(&self, node: &NodeView) -> bool {
+    pub(crate) fn matches(&self, node: &NodeView) -> bool {
         let key = self.key.to_ascii_lowercase();
         let actual: Vec<&str> = if let Some(label) = self.key.strip_prefix("node.labels.") {
             vec![node.labels.get(label).map_or("", String::as_str)]
@@ -67,7 +67,7 @@ impl Constraint {
     }
 
     /// Why `node` does not satisfy this constraint, for a message.
-    pub fn why_not(&self, node: &NodeView) -> String {
+    pub(crate) fn why_not(&self, node: &NodeView) -> String {
         if let Some(label) = self.key.strip_prefix("node.labels.") {
             return match node.labels.get(label) {
                 None => format!("{} has no node label {label}", node.hostname),

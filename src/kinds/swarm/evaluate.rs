@@ -11,30 +11,30 @@ use crate::report::{Finding, Severity};
 /// A secret or config a stack file needs to exist before `docker stack
 /// deploy` (declared `external: true`).
 #[derive(Debug, Clone)]
-pub struct External {
+pub(crate) struct External {
     /// `secret` or `config`.
-    pub what: &'static str,
+    pub(crate) what: &'static str,
     /// The name on the swarm.
-    pub name: String,
+    pub(crate) name: String,
     /// The services that use it.
-    pub services: Vec<String>,
+    pub(crate) services: Vec<String>,
     /// Where it is declared: (file, line, column).
-    pub at: Option<(String, u32, u32)>,
+    pub(crate) at: Option<(String, u32, u32)>,
 }
 
 /// What to judge besides the services themselves.
 #[derive(Debug, Clone, Default)]
-pub struct Rules {
+pub(crate) struct Rules {
     /// Services listed by the check (empty: every service selected).
-    pub listed: Vec<String>,
+    pub(crate) listed: Vec<String>,
     /// The stack selected, for names and messages.
-    pub stack: Option<String>,
+    pub(crate) stack: Option<String>,
     /// Task failures younger than this count.
-    pub window: Duration,
+    pub(crate) window: Duration,
     /// Secrets and configs that must exist.
-    pub externals: Vec<External>,
+    pub(crate) externals: Vec<External>,
     /// Judge the node list too.
-    pub nodes: bool,
+    pub(crate) nodes: bool,
 }
 
 fn finding(code: &str, msg: impl Into<String>) -> Finding {
@@ -96,7 +96,7 @@ fn not_running(t: &TaskView) -> String {
 }
 
 /// Every finding about `view`.
-pub fn evaluate(view: &SwarmView, rules: &Rules) -> Vec<Finding> {
+pub(crate) fn evaluate(view: &SwarmView, rules: &Rules) -> Vec<Finding> {
     let mut out = Vec::new();
     selection(view, rules, &mut out);
     let schedulable: Vec<&NodeView> = view.nodes.iter().filter(|n| n.schedulable()).collect();
@@ -662,7 +662,6 @@ mod tests {
         n2.hostname = "b".into();
         n2.state = "down".into();
         n2.reachability = Some("unreachable".into());
-        n2.leader = false;
         let mut n3 = n2.clone();
         n3.id = "n3".into();
         n3.hostname = "c".into();

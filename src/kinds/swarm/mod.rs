@@ -3,16 +3,16 @@
 //! every placement satisfiable and every secret and config present — asked
 //! of a manager's Engine API (bollard).
 //!
-//! One folder, split as cargo-deny splits a large check: [`view`] reads the
-//! API into plain summaries, [`constraint`] matches placement constraints
-//! against nodes as swarmkit does, [`evaluate`] judges (pure, tested on a
+//! One folder, split as cargo-deny splits a large check: `view` reads the
+//! API into plain summaries, `constraint` matches placement constraints
+//! against nodes as swarmkit does, `evaluate` judges (pure, tested on a
 //! captured one-node swarm), and this file holds the spec, the finding
 //! codes and the docs. Connection handling is shared with the `docker` kind
 //! through [`super::docker_api`].
 
-pub mod constraint;
-pub mod evaluate;
-pub mod view;
+pub(crate) mod constraint;
+pub(crate) mod evaluate;
+pub(crate) mod view;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -29,7 +29,7 @@ use view::{ReadError, Selection};
 macro_rules! codes {
     ($($code:literal, $sev:ident, $summary:literal;)*) => {
         /// Every finding code of the `swarm` kind.
-        pub const CODES: &[Code] = &[$(Code { code: $code, level: Level::graded(Severity::$sev), summary: $summary }),*];
+        pub(crate) const CODES: &[Code] = &[$(Code { code: $code, level: Level::graded(Severity::$sev), summary: $summary }),*];
     };
 }
 
@@ -67,47 +67,47 @@ codes! {
 }
 
 /// The code entry for `code`.
-pub fn code(code: &str) -> Option<&'static Code> {
+pub(crate) fn code(code: &str) -> Option<&'static Code> {
     CODES.iter().find(|c| c.code == code)
 }
 
 /// A Docker Swarm readiness check.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SwarmCheck {
+pub(crate) struct SwarmCheck {
     /// A manager's daemon: `unix:///var/run/docker.sock`, `tcp://host:2375`; default `DOCKER_HOST`, then the local socket.
-    pub host: Option<String>,
+    pub(crate) host: Option<String>,
     /// A catalogue target whose `url` is the daemon.
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// The stack (`docker stack deploy … NAME`; label `com.docker.stack.namespace`).
-    pub stack: Option<String>,
+    pub(crate) stack: Option<String>,
     /// Services that must be deployed: `web` (within `stack`) or the full name `mystack_web`.
     #[serde(default)]
-    pub services: Vec<String>,
+    pub(crate) services: Vec<String>,
     /// Task failures younger than this fail the check (default `5m`).
     #[serde(default = "default_window", deserialize_with = "de_duration")]
     #[schemars(with = "String")]
-    pub window: Duration,
+    pub(crate) window: Duration,
     /// Secrets that must exist on the swarm (names).
     #[serde(default)]
-    pub secrets: Vec<String>,
+    pub(crate) secrets: Vec<String>,
     /// Configs that must exist on the swarm (names).
     #[serde(default)]
-    pub configs: Vec<String>,
+    pub(crate) configs: Vec<String>,
     /// Stack files (compose files `docker stack deploy -c` reads), relative to
     /// the deployment root: every secret and config they declare `external`
     /// must exist, before a deploy.
     #[serde(default)]
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
     /// Env files for interpolating `files` (default: `.env` beside the first).
     #[serde(default)]
-    pub env_files: Vec<PathBuf>,
+    pub(crate) env_files: Vec<PathBuf>,
     /// Judge the nodes too: ready, active, managers reachable, quorum (default true).
     #[serde(default = "yes")]
-    pub nodes: bool,
+    pub(crate) nodes: bool,
     /// Finding codes to turn off, e.g. `swarm/update-in-progress`.
     #[serde(default)]
-    pub disable: Vec<String>,
+    pub(crate) disable: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -135,20 +135,10 @@ impl CheckKind for SwarmCheck {
                 .hint("e.g. stack: dotmac (the NAME of docker stack deploy -c FILE NAME)"),
             );
         }
-        if self.host.is_some() && self.target.is_some() {
-            p.push(SpecProblem::new(
-                "target",
-                "give either `host` or `target`, not both",
-            ));
-        }
-        if let Some(h) = &self.host
-            && !docker_api::is_supported_host(h)
-        {
-            p.push(
-                SpecProblem::new("host", format!("`{h}` is not a Docker host address"))
-                    .hint("write unix:///var/run/docker.sock or tcp://host:2375"),
-            );
-        }
+        p.extend(docker_api::validate_host(
+            self.host.as_deref(),
+            self.target.as_deref(),
+        ));
         for d in &self.disable {
             if code(d).is_none() {
                 let codes: Vec<&str> = CODES.iter().map(|c| c.code).collect();
@@ -245,10 +235,7 @@ impl CheckKind for SwarmCheck {
                 .unwrap_or_default(),
             view.nodes.iter().filter(|n| n.state == "ready").count()
         );
-        let failing = findings
-            .iter()
-            .any(|f| f.severity.is_none_or(|s| s > Severity::Info));
-        if failing {
+        if crate::report::codes::status_of(&findings, CODES) == crate::report::Status::Fail {
             // Info findings (a drained node) stay in the list, after what fails.
             findings.sort_by_key(|f| f.severity == Some(Severity::Info));
             Outcome::from_findings(findings, ok)
@@ -305,7 +292,7 @@ impl SwarmCheck {
 }
 
 /// `external: true` secrets and configs of a compose model, by swarm name.
-pub fn externals_of(project: &crate::compose::Project) -> Vec<External> {
+pub(crate) fn externals_of(project: &crate::compose::Project) -> Vec<External> {
     let mut out = Vec::new();
     for (what, key) in [("secret", "secrets"), ("config", "configs")] {
         let Some(top) = project.model.get(key).and_then(Node::as_map) else {

@@ -11,11 +11,11 @@ use bollard::models::{Node, Service, Task};
 use super::super::docker_api;
 
 /// The compose-stack label `docker stack deploy` puts on what it creates.
-pub const STACK_LABEL: &str = "com.docker.stack.namespace";
+pub(crate) const STACK_LABEL: &str = "com.docker.stack.namespace";
 
 /// How a service is scheduled.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// `replicas` tasks.
     Replicated(u64),
     /// One task on every eligible node.
@@ -27,101 +27,99 @@ pub enum Mode {
 
 /// One service.
 #[derive(Debug, Clone, Default)]
-pub struct ServiceView {
+pub(crate) struct ServiceView {
     /// Service id.
-    pub id: String,
+    pub(crate) id: String,
     /// Service name (`STACK_NAME` for stack services).
-    pub name: String,
+    pub(crate) name: String,
     /// Its stack, from [`STACK_LABEL`].
-    pub stack: Option<String>,
+    pub(crate) stack: Option<String>,
     /// Scheduling mode.
-    pub mode: Mode,
+    pub(crate) mode: Mode,
     /// Placement constraints as written.
-    pub constraints: Vec<String>,
+    pub(crate) constraints: Vec<String>,
     /// Secrets it mounts: (id, name).
-    pub secrets: Vec<(String, String)>,
+    pub(crate) secrets: Vec<(String, String)>,
     /// Configs it mounts: (id, name).
-    pub configs: Vec<(String, String)>,
+    pub(crate) configs: Vec<(String, String)>,
     /// Update or rollback state (`updating`, `paused`, `completed`,
     /// `rollback_started`, `rollback_paused`, `rollback_completed`), when an
     /// update ever ran.
-    pub update_state: Option<String>,
+    pub(crate) update_state: Option<String>,
     /// The daemon's message for that state.
-    pub update_message: String,
+    pub(crate) update_message: String,
 }
 
 /// One task (a slot's container, current or historic).
 #[derive(Debug, Clone, Default)]
-pub struct TaskView {
+pub(crate) struct TaskView {
     /// Task id.
-    pub id: String,
+    pub(crate) id: String,
     /// The service it belongs to.
-    pub service_id: String,
+    pub(crate) service_id: String,
     /// Replica slot (replicated services).
-    pub slot: Option<i64>,
+    pub(crate) slot: Option<i64>,
     /// The node it is assigned to, once scheduled.
-    pub node_id: Option<String>,
+    pub(crate) node_id: Option<String>,
     /// `running` (or `ready`) for current tasks, `shutdown` for history.
-    pub desired: String,
+    pub(crate) desired: String,
     /// Observed state: `pending`, `starting`, `running`, `failed`, ...
-    pub state: String,
+    pub(crate) state: String,
     /// The daemon's error text (`task: non-zero exit (3)`, `no suitable node ...`).
-    pub err: Option<String>,
+    pub(crate) err: Option<String>,
     /// When it entered its state.
-    pub timestamp: Option<jiff::Timestamp>,
+    pub(crate) timestamp: Option<jiff::Timestamp>,
 }
 
 /// One node.
 #[derive(Debug, Clone, Default)]
-pub struct NodeView {
+pub(crate) struct NodeView {
     /// Node id.
-    pub id: String,
+    pub(crate) id: String,
     /// Hostname.
-    pub hostname: String,
+    pub(crate) hostname: String,
     /// `manager` or `worker`.
-    pub role: String,
+    pub(crate) role: String,
     /// `active`, `pause` or `drain`.
-    pub availability: String,
+    pub(crate) availability: String,
     /// `ready`, `down`, `disconnected`, `unknown`.
-    pub state: String,
+    pub(crate) state: String,
     /// The daemon's message about its state.
-    pub message: String,
+    pub(crate) message: String,
     /// Node labels (`docker node update --label-add`).
-    pub labels: HashMap<String, String>,
+    pub(crate) labels: HashMap<String, String>,
     /// Engine labels (daemon `--label`).
-    pub engine_labels: HashMap<String, String>,
+    pub(crate) engine_labels: HashMap<String, String>,
     /// OS, e.g. `linux`.
-    pub os: String,
+    pub(crate) os: String,
     /// Architecture, e.g. `x86_64`.
-    pub arch: String,
+    pub(crate) arch: String,
     /// Manager reachability (`reachable`, `unreachable`, `unknown`), for managers.
-    pub reachability: Option<String>,
-    /// Whether this manager is the Raft leader.
-    pub leader: bool,
+    pub(crate) reachability: Option<String>,
 }
 
 impl NodeView {
     /// Whether the scheduler may place new tasks on it.
-    pub fn schedulable(&self) -> bool {
+    pub(crate) fn schedulable(&self) -> bool {
         self.state == "ready" && self.availability == "active"
     }
 }
 
 /// Everything the check judges, read at one moment.
 #[derive(Debug, Clone, Default)]
-pub struct SwarmView {
+pub(crate) struct SwarmView {
     /// Selected services, by name.
-    pub services: Vec<ServiceView>,
+    pub(crate) services: Vec<ServiceView>,
     /// Tasks of the selected services (history included).
-    pub tasks: Vec<TaskView>,
+    pub(crate) tasks: Vec<TaskView>,
     /// Every node.
-    pub nodes: Vec<NodeView>,
+    pub(crate) nodes: Vec<NodeView>,
     /// Every secret: (id, name).
-    pub secrets: Vec<(String, String)>,
+    pub(crate) secrets: Vec<(String, String)>,
     /// Every config: (id, name).
-    pub configs: Vec<(String, String)>,
+    pub(crate) configs: Vec<(String, String)>,
     /// When it was read.
-    pub now: jiff::Timestamp,
+    pub(crate) now: jiff::Timestamp,
 }
 
 fn text<T: ToString>(v: Option<T>) -> String {
@@ -134,7 +132,7 @@ fn time(s: Option<&String>) -> Option<jiff::Timestamp> {
 
 impl ServiceView {
     /// Summarises a service from the API.
-    pub fn from_api(s: &Service) -> ServiceView {
+    pub(crate) fn from_api(s: &Service) -> ServiceView {
         let spec = s.spec.clone().unwrap_or_default();
         let mode = match &spec.mode {
             Some(m) if m.global.is_some() => Mode::Global,
@@ -186,7 +184,7 @@ impl ServiceView {
 
 impl TaskView {
     /// Summarises a task from the API.
-    pub fn from_api(t: &Task) -> TaskView {
+    pub(crate) fn from_api(t: &Task) -> TaskView {
         let status = t.status.clone().unwrap_or_default();
         TaskView {
             id: text(t.id.as_ref()),
@@ -201,19 +199,19 @@ impl TaskView {
     }
 
     /// Whether this is a current task (not history): the one its slot runs.
-    pub fn current(&self) -> bool {
+    pub(crate) fn current(&self) -> bool {
         matches!(self.desired.as_str(), "running" | "ready")
     }
 
     /// Whether it ended in failure.
-    pub fn failed(&self) -> bool {
+    pub(crate) fn failed(&self) -> bool {
         matches!(self.state.as_str(), "failed" | "rejected")
     }
 }
 
 impl NodeView {
     /// Summarises a node from the API.
-    pub fn from_api(n: &Node) -> NodeView {
+    pub(crate) fn from_api(n: &Node) -> NodeView {
         let spec = n.spec.clone().unwrap_or_default();
         let desc = n.description.clone().unwrap_or_default();
         let platform = desc.platform.unwrap_or_default();
@@ -234,26 +232,21 @@ impl NodeView {
                 .as_ref()
                 .and_then(|m| m.reachability)
                 .map(|r| r.to_string()),
-            leader: n
-                .manager_status
-                .as_ref()
-                .and_then(|m| m.leader)
-                .unwrap_or(false),
         }
     }
 }
 
 /// Which services to read.
-pub struct Selection<'a> {
+pub(crate) struct Selection<'a> {
     /// Services of this stack.
-    pub stack: Option<&'a str>,
+    pub(crate) stack: Option<&'a str>,
     /// Services by name (`web` or `stack_web`).
-    pub services: &'a [String],
+    pub(crate) services: &'a [String],
 }
 
 impl Selection<'_> {
     /// Whether the service named `name` in `stack` is selected.
-    pub fn selects(&self, name: &str, stack: Option<&str>) -> bool {
+    pub(crate) fn selects(&self, name: &str, stack: Option<&str>) -> bool {
         if let Some(want) = self.stack
             && stack != Some(want)
         {
@@ -267,7 +260,7 @@ impl Selection<'_> {
     }
 
     /// The names a listed service may have: as written, or inside the stack.
-    pub fn names(&self, listed: &str) -> Vec<String> {
+    pub(crate) fn names(&self, listed: &str) -> Vec<String> {
         let mut v = vec![listed.to_string()];
         if let Some(st) = self.stack {
             v.push(format!("{st}_{listed}"));
@@ -277,7 +270,7 @@ impl Selection<'_> {
 }
 
 /// Why reading the swarm failed before anything could be judged.
-pub enum ReadError {
+pub(crate) enum ReadError {
     /// The engine answers but is not a swarm manager (not in a swarm, or a worker).
     NotManager(String),
     /// Anything else: the daemon cannot be asked.
@@ -285,7 +278,7 @@ pub enum ReadError {
 }
 
 /// Reads the selected services, their tasks, the nodes, secrets and configs.
-pub async fn read(host: &str, sel: &Selection<'_>) -> Result<SwarmView, ReadError> {
+pub(crate) async fn read(host: &str, sel: &Selection<'_>) -> Result<SwarmView, ReadError> {
     let docker = docker_api::connect_negotiated(host)
         .await
         .map_err(ReadError::Daemon)?;
@@ -423,7 +416,7 @@ pub(crate) mod tests {
         assert_eq!(s("upd").update_state.as_deref(), Some("paused"));
         assert_eq!(s("good_web").update_state, None);
         let n = &v.nodes[0];
-        assert!(n.schedulable() && n.leader && n.role == "manager");
+        assert!(n.schedulable() && n.role == "manager");
         assert_eq!(n.reachability.as_deref(), Some("reachable"));
         let pending = v.tasks.iter().find(|t| t.state == "pending").unwrap();
         assert!(

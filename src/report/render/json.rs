@@ -11,8 +11,10 @@ pub fn render(report: &Report) -> String {
     s
 }
 
-/// The JSON Schema of the report, generated from the model.
-pub fn schema() -> String {
+/// The JSON Schema of the report, generated from the model (the committed
+/// `schemas/` file is checked against it).
+#[cfg(test)]
+fn schema() -> String {
     let schema = schemars::schema_for!(Report);
     let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
     s.push('\n');

@@ -53,7 +53,8 @@ pub const FINGERPRINT_KEY: &str = "readyctlFinding/v1";
 
 /// Renders the report as a SARIF 2.1.0 log (pretty JSON, trailing newline),
 /// without the codes' declarations (tests of the layout).
-pub fn render(report: &Report) -> String {
+#[cfg(test)]
+fn render(report: &Report) -> String {
     render_with(report, None)
 }
 
