@@ -14,24 +14,24 @@ mod source;
 mod target;
 mod vars;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use indexmap::IndexMap;
+use marked_yaml::Node;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
-use marked_yaml::{LoaderOptions, Node};
 
 use check::{parse_check, serde_diag};
 use graph::validate_graph;
 use source::{
-    HintOr, catalogue_files, check_version, load_error, loc, read_text, shape, source_of, too_deep,
+    HintOr, catalogue_files, check_version, loc, parse_file, read_text, shape, source_of,
 };
 use target::validate_target;
 use vars::{
-    VarLookup, collect_capture_names, interpolate, read_defaults, read_vars, report_unresolved,
-    url_password,
+    VarLookup, capture_names, interpolate, read_defaults, read_vars, report_unresolved,
+    url_password, uses_vars,
 };
 
 use crate::diag::{Diagnostic, Diagnostics, Location, did_you_mean};
@@ -207,7 +207,7 @@ fn indent(text: &str, pad: &str) -> String {
 }
 
 /// Per-file settings from `defaults:`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Defaults {
     severity: Severity,
     timeout: Duration,
@@ -216,6 +216,16 @@ pub(super) struct Defaults {
 pub(super) struct Parsed {
     file: String,
     root: MarkedMappingNode,
+    /// The file's checks, in order; the tree holds an empty `checks` list.
+    checks: Vec<Slot>,
+}
+
+/// One check of a file: parsed while the file was read (with its
+/// diagnostics, emitted in order later), or its node, kept because it uses
+/// `${…}` and must wait for every file's `vars:`.
+pub(super) enum Slot {
+    Done(Option<CheckDef>, Vec<Diagnostic>),
+    Pending(Node),
 }
 
 fn load_sources(
@@ -225,28 +235,35 @@ fn load_sources(
     mut diags: Diagnostics,
 ) -> Result<Catalogue, Diagnostics> {
     let mut parsed = Vec::new();
+    let mut captures = HashSet::new();
+    let mut secrets: Vec<String> = Vec::new();
     for (idx, (name, text)) in sources.iter().enumerate() {
         diags.add_source(name.clone(), text.clone());
-        if let Some(d) = too_deep(name, text) {
-            diags.push(d);
-            continue;
+        let mut eager = Some(None);
+        let result = read_checks(idx, name, text, &mut eager, &mut captures, &mut secrets);
+        let (root, mut checks) = match result {
+            Ok(r) => r,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        // Checks parsed as they were read assumed the file's `defaults:`
+        // as written before them; one written after them means reading the
+        // file again, keeping every node (the same text: it parses).
+        if let Some(Some(used)) = eager
+            && used != read_defaults(name, root.get_node("defaults"), &mut Diagnostics::default())
+        {
+            let mut keep = None;
+            checks = read_checks(idx, name, text, &mut keep, &mut captures, &mut secrets)
+                .map(|(_, c)| c)
+                .unwrap_or_default();
         }
-        match marked_yaml::parse_yaml_with_options(
-            idx,
-            text,
-            LoaderOptions::default().error_on_duplicate_keys(true),
-        ) {
-            Ok(Node::Mapping(m)) => parsed.push(Parsed {
-                file: name.clone(),
-                root: m,
-            }),
-            Ok(other) => diags.push(
-                Diagnostic::new("catalogue/shape", "a catalogue file must be a mapping")
-                    .at(loc(name, other.span().start()))
-                    .hint("start the file with `version: 1` and a `checks:` list"),
-            ),
-            Err(e) => diags.push(load_error(name, &e)),
-        }
+        parsed.push(Parsed {
+            file: name.clone(),
+            root,
+            checks,
+        });
     }
     let file_names: Vec<String> = sources.iter().map(|(n, _)| n.clone()).collect();
 
@@ -325,14 +342,13 @@ fn load_sources(
             ),
         }
     }
-    let deferred = collect_capture_names(&parsed);
+    let deferred = captures;
     let mut lookup = VarLookup {
         vars: HashMap::new(),
         env: &opts.env,
         file_env: &file_env,
         deferred: &deferred,
     };
-    let mut secrets: Vec<String> = Vec::new();
     // Vars may refer to the environment (and to earlier vars).
     for (name, (node, secret)) in &raw_vars {
         let exp = interp::expand(node.as_str(), &lookup);
@@ -393,36 +409,32 @@ fn load_sources(
 
     // Pass 3: checks.
     let mut checks = Vec::new();
-    for (p, defaults) in parsed.iter().zip(&defaults_per_file) {
-        let Some(cnode) = p.root.get_node("checks") else {
-            continue;
-        };
-        let Some(seq) = cnode.as_sequence() else {
+    for (p, defaults) in parsed.into_iter().zip(&defaults_per_file) {
+        if let Some(cnode) = p.root.get_node("checks")
+            && cnode.as_sequence().is_none()
+        {
             diags.push(shape(&p.file, cnode, "`checks` must be a list"));
             continue;
-        };
-        for item in seq.iter() {
-            let node = interpolate(
-                item,
-                &lookup,
-                &p.file,
-                &missing_env_files,
-                &mut secrets,
-                &mut diags,
-            );
-            // Secret-looking request headers of any kind (http, latency,
-            // websocket, …) are secrets wherever they appear.
-            if let Some(headers) = node.as_mapping().and_then(|m| m.get_mapping("headers")) {
-                for (k, v) in headers.iter() {
-                    if let Some(v) = v.as_scalar() {
-                        secrets.extend(crate::redact::header_secrets(k.as_str(), v.as_str()));
-                    }
+        }
+        for slot in p.checks {
+            let (def, found) = match slot {
+                Slot::Done(def, found) => (def, found),
+                Slot::Pending(item) => {
+                    let mut found = Diagnostics::default();
+                    let def = take_check(
+                        &p.file,
+                        &item,
+                        *defaults,
+                        &lookup,
+                        &missing_env_files,
+                        &mut secrets,
+                        &mut found,
+                    );
+                    (def, found.items)
                 }
-            }
-            if let Some(def) = parse_check(&p.file, &node, *defaults, &mut diags) {
-                secrets.extend(def.check.secrets());
-                checks.push(def);
-            }
+            };
+            diags.items.extend(found);
+            checks.extend(def);
         }
     }
     if checks.is_empty() && diags.is_empty() {
@@ -446,6 +458,68 @@ fn load_sources(
         checks,
         secrets,
     })
+}
+
+/// Reads one file: its tree without the checks, and its checks, each
+/// parsed the moment it is read when it needs nothing written later (no
+/// `${…}`), so its node is dropped at once. `eager` is `Some` to parse
+/// that way; it then records the defaults those checks used.
+fn read_checks(
+    idx: usize,
+    name: &str,
+    text: &str,
+    eager: &mut Option<Option<Defaults>>,
+    captures: &mut HashSet<String>,
+    secrets: &mut Vec<String>,
+) -> Result<(MarkedMappingNode, Vec<Slot>), Diagnostic> {
+    let mut checks = Vec::new();
+    let none = HashMap::new();
+    let nothing = HashSet::new();
+    let no_vars = VarLookup {
+        vars: HashMap::new(),
+        env: &none,
+        file_env: &none,
+        deferred: &nothing,
+    };
+    let root = parse_file(idx, name, text, &mut |item, root| {
+        capture_names(&item, captures);
+        let Some(used) = eager.as_mut().filter(|_| !uses_vars(&item)) else {
+            checks.push(Slot::Pending(item));
+            return;
+        };
+        let defaults = *used.get_or_insert_with(|| {
+            read_defaults(name, root.get_node("defaults"), &mut Diagnostics::default())
+        });
+        let mut found = Diagnostics::default();
+        let def = take_check(name, &item, defaults, &no_vars, &[], secrets, &mut found);
+        checks.push(Slot::Done(def, found.items));
+    })?;
+    Ok((root, checks))
+}
+
+/// One check from its node: interpolated, its secrets recorded, parsed.
+fn take_check(
+    file: &str,
+    item: &Node,
+    defaults: Defaults,
+    lookup: &VarLookup<'_>,
+    missing_env_files: &[String],
+    secrets: &mut Vec<String>,
+    diags: &mut Diagnostics,
+) -> Option<CheckDef> {
+    let node = interpolate(item, lookup, file, missing_env_files, secrets, diags);
+    // Secret-looking request headers of any kind (http, latency,
+    // websocket, …) are secrets wherever they appear.
+    if let Some(headers) = node.as_mapping().and_then(|m| m.get_mapping("headers")) {
+        for (k, v) in headers.iter() {
+            if let Some(v) = v.as_scalar() {
+                secrets.extend(crate::redact::header_secrets(k.as_str(), v.as_str()));
+            }
+        }
+    }
+    let def = parse_check(file, &node, defaults, diags)?;
+    secrets.extend(def.check.secrets());
+    Some(def)
 }
 
 #[cfg(test)]
@@ -548,6 +622,44 @@ mod tests {
         )
         .unwrap();
         assert!(c.secrets.contains(&"hunter2hunter2".to_string()));
+    }
+
+    /// Checks are parsed as they are read; what is written after them
+    /// still applies: `defaults:` below the checks of its file, `vars:`
+    /// below the checks that use them. Order is kept either way.
+    #[test]
+    fn settings_written_after_the_checks_still_apply_in_order() {
+        let c = load_str(
+            "c.yml",
+            "version: 1\nchecks:\n  - {id: a, kind: file, path: x}\n  - {id: b, kind: file, path: x, contains: '${pw}'}\n  - {id: c, kind: file, path: x, severity: low}\ndefaults: {severity: high, timeout: 3s}\nvars:\n  pw: {value: hunter2hunter2, secret: true}\n",
+        )
+        .unwrap();
+        let ids: Vec<_> = c.checks.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        let sev: Vec<_> = c.checks.iter().map(|c| c.severity).collect();
+        assert_eq!(sev, [Severity::High, Severity::High, Severity::Low]);
+        assert_eq!(c.checks[0].timeout, Duration::from_secs(3));
+        assert!(c.secrets.contains(&"hunter2hunter2".to_string()));
+    }
+
+    /// Problems of checks parsed as they were read and of checks that
+    /// waited for `vars:` come out in catalogue order, after the file-level
+    /// ones.
+    #[test]
+    fn problems_come_in_catalogue_order() {
+        let got = codes(
+            "version: 1\nchecks:\n  - {id: a, kind: fle}\n  - {id: b, kind: file, path: '${NOPE_NOT_SET_X}'}\n  - {id: c, kind: file, pth: x}\nbogus: 1\n",
+        );
+        let order: Vec<_> = got.iter().map(|g| (g.0, g.1)).collect();
+        assert_eq!(
+            order,
+            [
+                ("catalogue/unknown-field", 6),
+                ("catalogue/unknown-kind", 3),
+                ("catalogue/unresolved-variable", 4),
+                ("catalogue/unknown-field", 5),
+            ]
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use marked_yaml::Node;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};
 
 use super::source::{loc, shape};
-use super::{DEFAULT_TIMEOUT, Defaults, Parsed, interp};
+use super::{DEFAULT_TIMEOUT, Defaults, interp};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::redact::looks_secret;
 use crate::report::Severity;
@@ -127,20 +127,23 @@ pub(super) fn scalar_parse<T: std::str::FromStr<Err = String>>(node: &Node) -> R
         .and_then(|s| s.as_str().parse())
 }
 
-/// Names that checks capture at run time (`capture:` maps of http checks);
-/// `${name}` for these is left for the runner.
-pub(super) fn collect_capture_names(parsed: &[Parsed]) -> HashSet<String> {
-    let mut names = HashSet::new();
-    for p in parsed {
-        if let Some(seq) = p.root.get_node("checks").and_then(Node::as_sequence) {
-            for c in seq.iter() {
-                if let Some(cap) = c.as_mapping().and_then(|m| m.get_mapping("capture")) {
-                    names.extend(cap.keys().map(|k| k.as_str().to_string()));
-                }
-            }
-        }
+/// Names a check captures at run time (the `capture:` map of an http
+/// check); `${name}` for these is left for the runner.
+pub(super) fn capture_names(check: &Node, names: &mut HashSet<String>) {
+    if let Some(cap) = check.as_mapping().and_then(|m| m.get_mapping("capture")) {
+        names.extend(cap.keys().map(|k| k.as_str().to_string()));
     }
-    names
+}
+
+/// True when some scalar value of `node` holds `${`: only then does
+/// interpolating it depend on `vars:`, env files or captures, which may be
+/// written after it.
+pub(super) fn uses_vars(node: &Node) -> bool {
+    match node {
+        Node::Scalar(s) => s.as_str().contains("${"),
+        Node::Sequence(seq) => seq.iter().any(uses_vars),
+        Node::Mapping(map) => map.values().any(uses_vars),
+    }
 }
 
 pub(super) struct VarLookup<'a> {
