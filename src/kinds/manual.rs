@@ -120,18 +120,25 @@ not a date). An attestation file that is not valid YAML ends the check in
         // times (14% of its files-only run).
         let full = cx.path(&rel);
         let slot = cx.memo.slot(Self::NAME, full.clone());
+        // A missing file is not kept: looking again costs one failed open,
+        // and a file that appears is then seen.
         let read = slot
-            .get_or_init(|| async {
-                let read: Arc<dyn std::any::Any + Send + Sync> =
-                    Arc::new(read_attestations(&full, &shown, cx.timeout).await);
-                read
+            .get_or_try_init(|| async {
+                match read_attestations(&full, &shown, cx.timeout).await {
+                    Attestations::Missing => Err(()),
+                    read => Ok(Arc::new(read) as Arc<dyn std::any::Any + Send + Sync>),
+                }
             })
             .await;
-        let doc = match read.downcast_ref::<Attestations>() {
-            Some(Attestations::Parsed(d)) => d,
-            Some(Attestations::Missing) => return needs(format!("no {shown} in the deployment")),
-            Some(Attestations::Failed(why)) => return Outcome::error(why.clone()),
-            None => return Outcome::error(format!("cannot read {shown}: internal cache mismatch")),
+        let doc = match read.map(|r| r.downcast_ref::<Attestations>()) {
+            Err(()) | Ok(Some(Attestations::Missing)) => {
+                return needs(format!("no {shown} in the deployment"));
+            }
+            Ok(Some(Attestations::Parsed(d))) => d,
+            Ok(Some(Attestations::Failed(why))) => return Outcome::error(why.clone()),
+            Ok(None) => {
+                return Outcome::error(format!("cannot read {shown}: internal cache mismatch"));
+            }
         };
         let entries = doc
             .as_mapping()
