@@ -344,7 +344,8 @@ pub(super) fn parse_reporting_every_unknown_field(
     Vec<Diagnostic>,
 ) {
     let mut unknown: Vec<marked_yaml::FromNodeError> = Vec::new();
-    let mut current = node.clone();
+    // Copied only when a key must go: most checks parse the first time.
+    let mut current = std::borrow::Cow::Borrowed(node);
     for _ in 0..64 {
         match (e.parse)(&current) {
             Err(ParseError::Serde(err)) => {
@@ -383,7 +384,7 @@ pub(super) fn parse_reporting_every_unknown_field(
                 if !removed {
                     break;
                 }
-                current = next;
+                current = std::borrow::Cow::Owned(next);
             }
             other => return (other, finish_unknown(unknown, node, file)),
         }

@@ -30,7 +30,7 @@ use source::{
 };
 use target::validate_target;
 use vars::{
-    VarLookup, capture_names, interpolate, read_defaults, read_vars, report_unresolved,
+    VarLookup, capture_names, interpolate, read_defaults, read_vars, report_unresolved, secrets_of,
     url_password, uses_vars,
 };
 
@@ -507,7 +507,19 @@ fn take_check(
     secrets: &mut Vec<String>,
     diags: &mut Diagnostics,
 ) -> Option<CheckDef> {
-    let node = interpolate(item, lookup, file, missing_env_files, secrets, diags);
+    let node = if uses_vars(item) {
+        std::borrow::Cow::Owned(interpolate(
+            item,
+            lookup,
+            file,
+            missing_env_files,
+            secrets,
+            diags,
+        ))
+    } else {
+        secrets_of(item, secrets, false);
+        std::borrow::Cow::Borrowed(item)
+    };
     // Secret-looking request headers of any kind (http, latency,
     // websocket, …) are secrets wherever they appear.
     if let Some(headers) = node.as_mapping().and_then(|m| m.get_mapping("headers")) {
@@ -660,6 +672,40 @@ mod tests {
                 ("catalogue/unknown-field", 5),
             ]
         );
+    }
+
+    /// Checks without `${…}` skip the interpolating copy; the secrets
+    /// recorded for them are the ones interpolating records.
+    #[test]
+    fn secrets_of_a_check_are_what_interpolating_records() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("checks");
+        let mut texts: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect();
+        texts.push("checks:\n  - {id: a, kind: http, url: 'https://u:pw-in-url@h/', headers: {Authorization: Bearer abc.def.ghi, X-Api-Key: k3y}, password: hunter2, remediation: 'token: not-a-secret in prose'}\n".into());
+        let none = HashMap::new();
+        let nothing = HashSet::new();
+        let lookup = VarLookup {
+            vars: HashMap::new(),
+            env: &none,
+            file_env: &none,
+            deferred: &nothing,
+        };
+        let mut checked = 0;
+        for t in &texts {
+            let mut items = Vec::new();
+            parse_file(0, "c.yml", t, &mut |item, _| items.push(item)).unwrap();
+            for item in items.iter().filter(|i| !uses_vars(i)) {
+                let (mut by_copy, mut by_walk) = (Vec::new(), Vec::new());
+                let mut d = Diagnostics::default();
+                interpolate(item, &lookup, "c.yml", &[], &mut by_copy, &mut d);
+                secrets_of(item, &mut by_walk, false);
+                assert_eq!(by_copy, by_walk);
+                checked += usize::from(!by_walk.is_empty());
+            }
+        }
+        assert!(checked > 0, "some check has secrets");
     }
 
     #[test]

@@ -269,8 +269,8 @@ pub(super) fn interpolate_in(
                 let v = interpolate_in(v, lookup, file, missing_env_files, secrets, diags, prose);
                 // `password: x`, `api_key: x`, `X-Api-Key: x` in any kind.
                 if let Some(text) = v.as_scalar().map(|t| t.as_str())
-                    && crate::redact::looks_secret(k.as_str())
                     && !text.contains("${")
+                    && key_looks_secret(k.as_str())
                 {
                     secrets.extend(crate::redact::header_secrets(k.as_str(), text));
                 }
@@ -279,6 +279,57 @@ pub(super) fn interpolate_in(
             Node::Mapping(out)
         }
     }
+}
+
+/// What [`interpolate`] records as secrets in a node with no `${…}` (whose
+/// copy would equal it), without copying it: most checks.
+pub(super) fn secrets_of(node: &Node, secrets: &mut Vec<String>, prose: bool) {
+    match node {
+        Node::Scalar(s) => secrets.extend(if prose {
+            crate::redact::secrets_in_prose(s.as_str())
+        } else {
+            crate::redact::secrets_in_text(s.as_str())
+        }),
+        Node::Sequence(seq) => {
+            for n in seq.iter() {
+                secrets_of(n, secrets, prose);
+            }
+        }
+        Node::Mapping(map) => {
+            for (k, v) in map.iter() {
+                secrets_of(v, secrets, PROSE_FIELDS.contains(&k.as_str()));
+                if let Some(text) = v.as_scalar().map(|t| t.as_str())
+                    && !text.contains("${")
+                    && key_looks_secret(k.as_str())
+                {
+                    secrets.extend(crate::redact::header_secrets(k.as_str(), text));
+                }
+            }
+        }
+    }
+}
+
+/// [`crate::redact::looks_secret`] for a mapping key, remembered per key
+/// name: 100,000 checks repeat a handful of keys (`id`, `kind`, `path`), and
+/// the question cost ~1,000 instructions each time.
+fn key_looks_secret(key: &str) -> bool {
+    use std::cell::RefCell;
+    /// Distinct keys remembered; past it keys are judged each time.
+    const MAX_KEYS: usize = 4096;
+    thread_local! {
+        static SEEN: RefCell<HashMap<String, bool>> = RefCell::new(HashMap::new());
+    }
+    SEEN.with(|seen| {
+        if let Some(&known) = seen.borrow().get(key) {
+            return known;
+        }
+        let secret = crate::redact::looks_secret(key);
+        let mut seen = seen.borrow_mut();
+        if seen.len() < MAX_KEYS {
+            seen.insert(key.to_string(), secret);
+        }
+        secret
+    })
 }
 
 pub(super) fn url_password(url: &str) -> Option<String> {
