@@ -61,7 +61,7 @@ fn service(
                 .collect()
         })
         .unwrap_or_default();
-    let mut from_files: indexmap::IndexMap<String, Node> = indexmap::IndexMap::new();
+    let mut from_files: crate::compose::yaml::Map = Default::default();
     let files: Vec<(String, bool, Loc)> = match map.get("env_file") {
         None => Vec::new(),
         Some(n) => {

@@ -17,7 +17,7 @@
 //! `- KEY=VALUE` in one file and `KEY: VALUE` in the other merge by key, and a
 //! string `build: ./dir` becomes `{context: ./dir}`.
 
-use indexmap::IndexMap;
+use super::yaml::Map;
 
 use super::yaml::{Node, Tag, Value};
 
@@ -74,7 +74,7 @@ pub fn normalize_service(svc: &mut Node, lookup: &dyn Fn(&str) -> Option<String>
     }
     if let Some(n) = map.get_mut("build") {
         if let Value::Str(s) = &n.value {
-            let mut m = IndexMap::new();
+            let mut m = Map::default();
             m.insert(
                 "context".to_string(),
                 Node::at(Value::Str(s.clone()), n.loc.clone()),
@@ -96,7 +96,7 @@ pub fn normalize_service(svc: &mut Node, lookup: &dyn Fn(&str) -> Option<String>
         && let Value::Seq(items) = &n.value
     {
         // `networks: [a]` is `networks: {a: null}`; the mapping form merges by name.
-        let mut m = IndexMap::new();
+        let mut m = Map::default();
         for item in items {
             if let Some(name) = item.scalar_text() {
                 let mut v = Node::at(Value::Null, item.loc.clone());
@@ -109,10 +109,10 @@ pub fn normalize_service(svc: &mut Node, lookup: &dyn Fn(&str) -> Option<String>
     if let Some(n) = map.get_mut("depends_on")
         && let Value::Seq(items) = &n.value
     {
-        let mut m = IndexMap::new();
+        let mut m = Map::default();
         for item in items {
             if let Some(name) = item.scalar_text() {
-                let mut cond = IndexMap::new();
+                let mut cond = Map::default();
                 cond.insert(
                     "condition".to_string(),
                     Node::at(Value::Str("service_started".into()), item.loc.clone()),
@@ -129,7 +129,7 @@ pub fn normalize_service(svc: &mut Node, lookup: &dyn Fn(&str) -> Option<String>
 fn to_key_value_map(n: &mut Node, environment: bool, lookup: &dyn Fn(&str) -> Option<String>) {
     match &mut n.value {
         Value::Seq(items) => {
-            let mut m = IndexMap::new();
+            let mut m = Map::default();
             for item in items.iter() {
                 let Some(text) = item.scalar_text() else {
                     continue;
@@ -165,7 +165,7 @@ fn to_key_value_map(n: &mut Node, environment: bool, lookup: &dyn Fn(&str) -> Op
 
 fn to_key_value_map_sep(n: &mut Node, seps: &[char]) {
     if let Value::Seq(items) = &n.value {
-        let mut m = IndexMap::new();
+        let mut m = Map::default();
         for item in items {
             if let Some(text) = item.scalar_text()
                 && let Some((k, v)) = text.split_once(seps)

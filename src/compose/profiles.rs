@@ -284,7 +284,7 @@ pub fn validate(model: &Node, diags: &mut Diagnostics) {
     }
 }
 
-fn deps_of<'a>(services: &'a IndexMap<String, Node>, name: &str) -> Vec<&'a str> {
+fn deps_of<'a>(services: &'a crate::compose::yaml::Map, name: &str) -> Vec<&'a str> {
     services
         .get(name)
         .and_then(|s| s.get("depends_on"))

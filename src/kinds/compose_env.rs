@@ -695,8 +695,8 @@ impl ComposeEnvCheck {
             }
         };
         let env_node = svc.get("environment");
-        let empty = IndexMap::new();
-        let env: &IndexMap<String, Node> = env_node.and_then(Node::as_map).unwrap_or(&empty);
+        let empty = crate::compose::yaml::Map::default();
+        let env: &crate::compose::yaml::Map = env_node.and_then(Node::as_map).unwrap_or(&empty);
         let anchor: Loc = env_node
             .and_then(|n| n.key_loc.clone())
             .or_else(|| svc.key_loc.clone())
@@ -956,7 +956,7 @@ fn value_finding(
 /// `SECRET_KEY` makes `Settings()` raise at import.
 fn validator_findings(
     service: &str,
-    env: &IndexMap<String, Node>,
+    env: &crate::compose::yaml::Map,
     anchor: &Loc,
     source: &Source,
     norm: &dyn Fn(&str) -> String,

@@ -2,21 +2,23 @@
 //!
 //! Why not `marked-yaml` (which the catalogue uses)? It refuses anchors and
 //! aliases, and compose files lean on them (`x-common: &common` plus
-//! `<<: *common`). `serde-saphyr` (already a dependency) parses anchors,
-//! aliases and `<<` merge keys, rejects duplicate keys, reports errors with
-//! line and column, bounds alias expansion with its `Budget` (billion-laughs
-//! inputs stop at a node/event limit instead of exhausting memory), and its
-//! `Spanned<T>` wrapper gives every node's position — including the
-//! *definition* site of aliased or merged values, which is where a user edits.
-//! So this module deserializes into a small recursive tree of `Spanned`
-//! nodes; no extra crate, no hand-written parser. The compose tags `!reset`
-//! and `!override` are kept on the node ([`Tag`]) for the merge to honour.
+//! `<<: *common`). [`build`] reads the events of `granit-parser` (the parser
+//! under serde-saphyr) into a small recursive tree: anchors, aliases and `<<`
+//! merge keys resolved, duplicate keys rejected, errors with line and column,
+//! alias expansion bounded by a node budget that grows with the file (a
+//! billion-laughs input stops early instead of exhausting memory), and every
+//! node's position — the *definition* site for aliased or merged values,
+//! which is where a user edits. The compose tags `!reset` and `!override`
+//! are kept on the node ([`Tag`]) for the merge to honour. Until this
+//! release the tree was deserialized through serde-saphyr; that path is kept
+//! in the tests (`reference`) and the builder must agree with it.
 //!
 //! Scalars are typed as docker compose's YAML library (go-yaml v3, YAML 1.2
-//! core schema) types them, not as YAML 1.1 does: only `true`/`false` (any
-//! case) are booleans, so `restart: no` and `A: on` are strings; `010` is
-//! the octal 8 as in go-yaml; `0x1F`, `0o17`, `0b11`, `1_000` are integers.
-//! [`Node::scalar_text`] prints numbers as Go does (`1.0` → `1`, `1.5e-07`).
+//! core schema) types them, not as YAML 1.1 does: only `true`/`false` (and
+//! `True`, `TRUE`, …) are booleans, so `restart: no` and `A: on` are strings;
+//! `010` is the octal 8 as in go-yaml; `0x1F`, `0o17`, `0b11`, `1_000` are
+//! integers. [`Node::scalar_text`] prints numbers as Go does (`1.0` → `1`,
+//! `1.5e-07`).
 //!
 //! This module only parses; it knows nothing about compose semantics.
 
@@ -24,8 +26,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Spanned;
+
+mod build;
+#[cfg(test)]
+mod reference;
+mod scalar;
 
 /// Largest compose file readyctl reads.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
@@ -96,8 +101,12 @@ pub enum Value {
     /// A sequence.
     Seq(Vec<Node>),
     /// A mapping with string keys, in file order.
-    Map(IndexMap<String, Node>),
+    Map(Map),
 }
+
+/// A YAML mapping: string keys in file order. Hashed with foldhash (seeded
+/// per process) rather than SipHash, which cost 10% of a 200-service lint.
+pub type Map = IndexMap<String, Node, foldhash::fast::RandomState>;
 
 impl Node {
     /// A node without a position (values readyctl synthesises).
@@ -121,7 +130,7 @@ impl Node {
     }
 
     /// The mapping, if this is one.
-    pub fn as_map(&self) -> Option<&IndexMap<String, Node>> {
+    pub fn as_map(&self) -> Option<&Map> {
         match &self.value {
             Value::Map(m) => Some(m),
             _ => None,
@@ -129,7 +138,7 @@ impl Node {
     }
 
     /// The mapping, mutably.
-    pub fn as_map_mut(&mut self) -> Option<&mut IndexMap<String, Node>> {
+    pub fn as_map_mut(&mut self) -> Option<&mut Map> {
         match &mut self.value {
             Value::Map(m) => Some(m),
             _ => None,
@@ -182,18 +191,6 @@ impl Node {
         }
     }
 
-    fn set_file(&mut self, file: &Arc<str>) {
-        self.loc.file = file.clone();
-        if let Some(k) = &mut self.key_loc {
-            k.file = file.clone();
-        }
-        match &mut self.value {
-            Value::Seq(s) => s.iter_mut().for_each(|n| n.set_file(file)),
-            Value::Map(m) => m.values_mut().for_each(|n| n.set_file(file)),
-            _ => {}
-        }
-    }
-
     /// Converts to JSON (for `compose config --format json`).
     pub fn to_json(&self) -> serde_json::Value {
         match &self.value {
@@ -212,13 +209,6 @@ impl Node {
     }
 }
 
-thread_local! {
-    /// Whether [`parse`] reads tags on this thread. Reading them costs several
-    /// times more per node, so only files that mention `!reset` or
-    /// `!override` pay for it.
-    static READ_TAGS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
 /// A YAML syntax or structure error, located.
 #[derive(Debug, Clone)]
 pub struct YamlError {
@@ -234,7 +224,7 @@ pub struct YamlError {
 pub fn parse(file: &Arc<str>, text: &str) -> Result<Node, YamlError> {
     if text.trim().is_empty() {
         return Ok(Node::at(
-            Value::Map(IndexMap::new()),
+            Value::Map(Map::default()),
             Loc {
                 file: file.clone(),
                 line: 1,
@@ -246,36 +236,17 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<Node, YamlError> {
     // has about one node per few bytes. So the node budget grows with the
     // file (a 10,000-service project loads) while expansion stays linear in
     // the input: a bomb stops after ~50,000 nodes plus one per byte.
-    let size = u64::try_from(text.len()).unwrap_or(u64::MAX);
-    let mut budget = serde_saphyr::Budget::default();
-    budget.max_nodes = usize::try_from(50_000 + size).unwrap_or(usize::MAX);
-    budget.max_events = budget.max_nodes.saturating_mul(2);
-    // One `x-common` anchor merged into hundreds of services is normal
-    // compose; the node and event caps above bound expansion instead.
-    budget.enforce_alias_anchor_ratio = false;
-    budget.max_aliases = usize::try_from(10_000 + size / 8).unwrap_or(usize::MAX);
-    budget.max_depth = 64;
-    let mut options = serde_saphyr::Options::default();
-    options.budget = Some(budget);
-    // go-yaml v3's typing (see the module docs).
-    options.strict_booleans = true;
-    options.legacy_octal_numbers = true;
-    READ_TAGS.with(|t| t.set(text.contains("!reset") || text.contains("!override")));
-    let parsed: Result<Node, _> = serde_saphyr::from_str_with_options(text, options);
-    READ_TAGS.with(|t| t.set(false));
-    let mut node: Node = parsed.map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map(|l| (l.line() as u32, l.column() as u32))
-            .unwrap_or((0, 0));
-        YamlError {
-            message: first_line(&e.without_snippet().to_string()),
-            line,
-            column,
-        }
-    })?;
-    node.set_file(file);
-    Ok(node)
+    build::build(file, text, limits(text))
+}
+
+/// The budget for `text` (see [`parse`]).
+fn limits(text: &str) -> build::Limits {
+    let size = text.len();
+    build::Limits {
+        max_nodes: 50_000usize.saturating_add(size),
+        max_aliases: 10_000usize.saturating_add(size / 8),
+        max_depth: 64,
+    }
 }
 
 /// A float as Go's `fmt.Sprint` prints it (compose turns numbers in
@@ -307,149 +278,12 @@ pub fn go_float(f: f64) -> String {
     if s == "-0" { "0".into() } else { s }
 }
 
-fn first_line(s: &str) -> String {
+pub(super) fn first_line(s: &str) -> String {
     s.lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("invalid YAML")
         .to_string()
-}
-
-fn loc_of<T>(s: &Spanned<T>) -> Loc {
-    let l = if s.defined.line() > 0 {
-        s.defined
-    } else {
-        s.referenced
-    };
-    Loc {
-        file: Arc::from(""),
-        line: l.line() as u32,
-        column: l.column() as u32,
-    }
-}
-
-impl<'de> Deserialize<'de> for Node {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        if !READ_TAGS.with(std::cell::Cell::get) {
-            let s: Spanned<RawValue> = Spanned::deserialize(d)?;
-            let loc = loc_of(&s);
-            return Ok(Node {
-                value: s.value.0,
-                loc,
-                key_loc: None,
-                tag: None,
-            });
-        }
-        let s: Spanned<serde_saphyr::Tagged<RawValue>> = Spanned::deserialize(d)?;
-        let loc = loc_of(&s);
-        let tag = match s.value.1.as_deref() {
-            Some("!reset") => Some(Tag::Reset),
-            Some("!override") => Some(Tag::Override),
-            _ => None,
-        };
-        Ok(Node {
-            value: s.value.0.0,
-            loc,
-            key_loc: None,
-            tag,
-        })
-    }
-}
-
-struct RawValue(Value);
-
-impl<'de> Deserialize<'de> for RawValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ValueVisitor).map(RawValue)
-    }
-}
-
-/// A mapping key: any scalar, read as text.
-struct Key(String);
-
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match d.deserialize_any(ValueVisitor)? {
-            Value::Str(s) => Ok(Key(s)),
-            Value::Int(i) => Ok(Key(i.to_string())),
-            Value::Float(f) => Ok(Key(f.to_string())),
-            Value::Bool(b) => Ok(Key(b.to_string())),
-            Value::Null => Ok(Key("null".into())),
-            Value::Seq(_) | Value::Map(_) => Err(de::Error::custom(
-                "mapping keys must be scalars (a name), not a list or mapping",
-            )),
-        }
-    }
-}
-
-struct ValueVisitor;
-
-impl<'de> Visitor<'de> for ValueVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any YAML value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::Int(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(i64::try_from(v)
-            .map(Value::Int)
-            .unwrap_or(Value::Float(v as f64)))
-    }
-    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
-        Ok(i64::try_from(v)
-            .map(Value::Int)
-            .unwrap_or(Value::Str(v.to_string())))
-    }
-    fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
-        Ok(i64::try_from(v)
-            .map(Value::Int)
-            .unwrap_or(Value::Str(v.to_string())))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::Float(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::Str(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::Str(v))
-    }
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {
-        Ok(Value::Str(String::from_utf8_lossy(v).into_owned()))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        RawValue::deserialize(d).map(|r| r.0)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(n) = seq.next_element::<Node>()? {
-            out.push(n);
-        }
-        Ok(Value::Seq(out))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = IndexMap::new();
-        while let Some(k) = map.next_key::<Spanned<Key>>()? {
-            let key_loc = loc_of(&k);
-            let mut v: Node = map.next_value()?;
-            v.key_loc = Some(key_loc);
-            // Later keys (e.g. after a `<<` merge) win, as YAML merge keys specify.
-            out.insert(k.value.0, v);
-        }
-        Ok(Value::Map(out))
-    }
 }
 
 #[cfg(test)]
@@ -549,5 +383,188 @@ mod tests {
         assert!(parse(&Arc::from("bomb.yml"), &text).is_err());
         let took = start.elapsed();
         assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+    }
+
+    /// Every YAML file under `fixtures/` (compose projects, catalogues, the
+    /// vendored DotMac trees) and the edge cases below: the event builder
+    /// gives the same tree (values, positions, key positions, tags) as the
+    /// serde-saphyr path it replaced, or both refuse the text.
+    #[test]
+    fn the_event_builder_agrees_with_the_serde_saphyr_path() {
+        let mut corpus: Vec<(String, String)> = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut stack = vec![root];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|x| x == "yml" || x == "yaml")
+                    && let Ok(text) = std::fs::read_to_string(&path)
+                {
+                    corpus.push((path.display().to_string(), text));
+                }
+            }
+        }
+        assert!(corpus.len() > 50, "fixtures not found: {}", corpus.len());
+        let scalars = [
+            "0x7FFFFFFFFFFFFFFF",
+            "0xFFFFFFFFFFFFFFFF",
+            "18446744073709551616",
+            "0X1F",
+            "+.nan",
+            "-.nan",
+            "\"~\"",
+            "~",
+            "010",
+            "-010",
+            "0o17",
+            "1_000",
+            "1__0",
+            "!!str 12",
+            "! 12",
+            "!custom 12",
+            "0b101",
+            "+12",
+            "1.50",
+            "-0",
+            "0.",
+            ".5",
+            "08",
+            "1e5",
+            "TRUE",
+            "tRue",
+            "Null",
+            "0_1",
+            "0x_1F",
+            "-0x10",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "-9223372036854775808",
+            "!!int \"12\"",
+            "!!float 3",
+            "!!bool true",
+            "!!null \"\"",
+            "12:30",
+            "1:2:3",
+            "nan",
+            "inf",
+            "\"12\"",
+            "'010'",
+            "yes",
+            "no",
+            "on",
+            "off",
+            "y",
+            "0",
+            "-",
+            "+",
+            ".",
+            "_1",
+            "1_",
+            "0x",
+            "0o",
+            "0b2",
+            "1e",
+            "1.2.3",
+            "0.0.0.0",
+            "127.0.0.1:80:80",
+            "1h30m",
+            "3.14",
+            "-3.14",
+            "6.02e23",
+            "1e-7",
+            "1E5",
+            ".inf",
+            "-.Inf",
+            ".nan",
+            "1e999",
+            "!!int abc",
+            "!!bool yes",
+            "!!float x",
+            "!reset",
+            "!reset []",
+            "!override {a: 1}",
+            "''",
+            "\"\"",
+            "|\n  text\n",
+            ">-\n  folded\n  text\n",
+            "\"a\\tb\\u00e9\"",
+            "'it''s'",
+            "[1, two, 3.0, null, true]",
+            "{a: 1, b: [x]}",
+        ];
+        for (i, v) in scalars.iter().enumerate() {
+            corpus.push((format!("scalar {i}: {v}"), format!("k: {v}\n")));
+            corpus.push((format!("key {i}: {v}"), format!("{v}: x\n")));
+        }
+        let documents = [
+            "services:\n  a: [1, 2\n  b: 3\n",
+            "services:\n  a: 1\n  a: 2\n",
+            "services: {a: {image: x}}\n---\nx: 1\n",
+            "# only\n# comments\n",
+            "---\n",
+            "--- # c\n...\n",
+            "x: &a\n  b: *a\n",
+            "x: *nope\n",
+            "a: &x {k: 1}\nb:\n  <<: 5\n",
+            "a: &x {k: 1, j: 2}\nb:\n  k: 3\n  <<: *x\n  z: 4\n",
+            "a: &x {k: 1}\nc: &y {k: 2, m: 3}\nb:\n  <<: [*x, *y]\n  n: 0\n",
+            "a: &x {k: 1}\nb:\n  <<: *x\n  <<: {k: 9, q: 1}\n",
+            "a: &x {k: 1}\nb:\n  <<: [*x, 3]\n",
+            "a: &s hello\nb: *s\nc: [*s, *s]\n",
+            "&k key: 1\nother: *k\n",
+            "[1, 2]\n",
+            "? [a]\n: 1\n",
+            "? a\n: 1\n",
+            "a:\n  - b: 1\n    c: 2\n  - &n {d: 3}\n  - *n\n",
+            "a: !reset null\nb: !override\n  c: 1\n",
+            "x: \"unterminated\n",
+            "x: [a, b\n",
+            "x:\n\t- a\n",
+            "\u{feff}services: {}\n",
+            "a: 1\r\nb: 2\r\n",
+            "k: \"\\u0000\"\n",
+            "%YAML 1.2\n---\na: 1\n",
+            "a: !!binary aGVsbG8=\n",
+            "a: !!timestamp 2001-12-14\n",
+            "1: a\n1.5: b\ntrue: c\n~: d\n",
+        ];
+        for (i, d) in documents.iter().enumerate() {
+            corpus.push((format!("document {i}"), (*d).to_string()));
+        }
+        let mut deep = String::new();
+        for _ in 0..70 {
+            deep.push('[');
+        }
+        corpus.push(("deep".into(), deep));
+        let file: Arc<str> = Arc::from("c.yml");
+        let mut disagree = Vec::new();
+        for (name, text) in &corpus {
+            match (parse(&file, text), reference::parse(&file, text)) {
+                (Ok(a), Ok(b)) if a == b => {}
+                (Err(a), Err(b)) if a.line == b.line || a.line == 0 || b.line == 0 => {}
+                (a, b) => disagree.push(format!(
+                    "{name}:\n  builder:   {}\n  reference: {}",
+                    summary(&a),
+                    summary(&b)
+                )),
+            }
+        }
+        assert!(
+            disagree.is_empty(),
+            "{} of {} differ:\n{}",
+            disagree.len(),
+            corpus.len(),
+            disagree.join("\n")
+        );
+    }
+
+    fn summary(r: &Result<Node, YamlError>) -> String {
+        let s = match r {
+            Ok(n) => format!("{n:?}"),
+            Err(e) => format!("error at {}:{}: {}", e.line, e.column, e.message),
+        };
+        s.chars().take(600).collect()
     }
 }
