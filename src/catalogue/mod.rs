@@ -7,7 +7,12 @@
 //! YAML node (so serde errors keep their positions); this module owns only the
 //! fields every check shares. Nothing here runs a check.
 
+mod check;
+mod graph;
 pub mod interp;
+mod source;
+mod target;
+mod vars;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -15,14 +20,24 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use indexmap::IndexMap;
-use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};
-use marked_yaml::{LoaderOptions, Node};
+use marked_yaml::Node;
+use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
+
+use check::{parse_check, serde_diag};
+use graph::validate_graph;
+use source::{
+    HintOr, catalogue_files, check_version, loc, parse_file, read_text, shape, source_of,
+};
+use target::validate_target;
+use vars::{
+    VarLookup, capture_names, interpolate, read_defaults, read_vars, report_unresolved, secrets_of,
+    url_password, uses_vars,
+};
 
 use crate::diag::{Diagnostic, Diagnostics, Location, did_you_mean};
 use crate::domain::envfile::EnvFile;
+use crate::kinds::DynCheck;
 pub use crate::kinds::Target;
-use crate::kinds::{self, DynCheck, ParseError};
-use crate::redact::looks_secret;
 use crate::report::Severity;
 
 /// The catalogue format versions this readyctl reads.
@@ -41,7 +56,7 @@ pub const COMMON_FIELDS: &[&str] = &[
     "remediation",
 ];
 
-const TOP_LEVEL_FIELDS: &[&str] = &[
+pub(super) const TOP_LEVEL_FIELDS: &[&str] = &[
     "version",
     "vars",
     "env_files",
@@ -191,76 +206,26 @@ fn indent(text: &str, pad: &str) -> String {
         .join("\n")
 }
 
-fn catalogue_files(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
-    let meta = std::fs::metadata(path).map_err(|e| {
-        Diagnostic::new("catalogue/io", format!("cannot read catalogue {}: {e}", path.display()))
-            .hint("pass --catalog PATH (a YAML file or a directory of *.yml files), or run from a directory with checks/ or readyctl.yml")
-    })?;
-    if !meta.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(|e| {
-            Diagnostic::new(
-                "catalogue/io",
-                format!("cannot list {}: {e}", path.display()),
-            )
-        })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml"))
-        })
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        return Err(Diagnostic::new(
-            "catalogue/empty",
-            format!("{} holds no *.yml or *.yaml files", path.display()),
-        )
-        .hint("`readyctl init` writes a starter catalogue"));
-    }
-    Ok(files)
-}
-
-fn read_text(path: &Path) -> Result<String, Diagnostic> {
-    // The one bounded reader (crate::support::fs): regular files only,
-    // non-blocking open, never past the limit.
-    let limit = crate::support::fs::Limit::regular(MAX_CATALOGUE_BYTES);
-    let bytes = crate::support::fs::read_sync(path, limit).map_err(|e| {
-        let d = Diagnostic::new(
-            "catalogue/io",
-            format!("cannot read {}: {e}", path.display()),
-        );
-        match e {
-            crate::support::fs::FsError::TooLarge { .. } => {
-                d.hint("split the catalogue into several files in one directory")
-            }
-            _ => d,
-        }
-    })?;
-    String::from_utf8(bytes).map_err(|e| {
-        Diagnostic::new(
-            "catalogue/yaml",
-            format!(
-                "{} is not UTF-8 text (invalid byte at offset {})",
-                path.display(),
-                e.utf8_error().valid_up_to()
-            ),
-        )
-        .hint("catalogues are YAML text files in UTF-8")
-    })
-}
-
 /// Per-file settings from `defaults:`.
-#[derive(Debug, Clone, Copy)]
-struct Defaults {
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Defaults {
     severity: Severity,
     timeout: Duration,
 }
 
-struct Parsed {
+pub(super) struct Parsed {
     file: String,
     root: MarkedMappingNode,
+    /// The file's checks, in order; the tree holds an empty `checks` list.
+    checks: Vec<Slot>,
+}
+
+/// One check of a file: parsed while the file was read (with its
+/// diagnostics, emitted in order later), or its node, kept because it uses
+/// `${…}` and must wait for every file's `vars:`.
+pub(super) enum Slot {
+    Done(Option<CheckDef>, Vec<Diagnostic>),
+    Pending(Node),
 }
 
 fn load_sources(
@@ -270,28 +235,35 @@ fn load_sources(
     mut diags: Diagnostics,
 ) -> Result<Catalogue, Diagnostics> {
     let mut parsed = Vec::new();
+    let mut captures = HashSet::new();
+    let mut secrets: Vec<String> = Vec::new();
     for (idx, (name, text)) in sources.iter().enumerate() {
         diags.add_source(name.clone(), text.clone());
-        if let Some(d) = too_deep(name, text) {
-            diags.push(d);
-            continue;
+        let mut eager = Some(None);
+        let result = read_checks(idx, name, text, &mut eager, &mut captures, &mut secrets);
+        let (root, mut checks) = match result {
+            Ok(r) => r,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        // Checks parsed as they were read assumed the file's `defaults:`
+        // as written before them; one written after them means reading the
+        // file again, keeping every node (the same text: it parses).
+        if let Some(Some(used)) = eager
+            && used != read_defaults(name, root.get_node("defaults"), &mut Diagnostics::default())
+        {
+            let mut keep = None;
+            checks = read_checks(idx, name, text, &mut keep, &mut captures, &mut secrets)
+                .map(|(_, c)| c)
+                .unwrap_or_default();
         }
-        match marked_yaml::parse_yaml_with_options(
-            idx,
-            text,
-            LoaderOptions::default().error_on_duplicate_keys(true),
-        ) {
-            Ok(Node::Mapping(m)) => parsed.push(Parsed {
-                file: name.clone(),
-                root: m,
-            }),
-            Ok(other) => diags.push(
-                Diagnostic::new("catalogue/shape", "a catalogue file must be a mapping")
-                    .at(loc(name, other.span().start()))
-                    .hint("start the file with `version: 1` and a `checks:` list"),
-            ),
-            Err(e) => diags.push(load_error(name, &e)),
-        }
+        parsed.push(Parsed {
+            file: name.clone(),
+            root,
+            checks,
+        });
     }
     let file_names: Vec<String> = sources.iter().map(|(n, _)| n.clone()).collect();
 
@@ -370,14 +342,13 @@ fn load_sources(
             ),
         }
     }
-    let deferred = collect_capture_names(&parsed);
+    let deferred = captures;
     let mut lookup = VarLookup {
         vars: HashMap::new(),
         env: &opts.env,
         file_env: &file_env,
         deferred: &deferred,
     };
-    let mut secrets: Vec<String> = Vec::new();
     // Vars may refer to the environment (and to earlier vars).
     for (name, (node, secret)) in &raw_vars {
         let exp = interp::expand(node.as_str(), &lookup);
@@ -438,36 +409,32 @@ fn load_sources(
 
     // Pass 3: checks.
     let mut checks = Vec::new();
-    for (p, defaults) in parsed.iter().zip(&defaults_per_file) {
-        let Some(cnode) = p.root.get_node("checks") else {
-            continue;
-        };
-        let Some(seq) = cnode.as_sequence() else {
+    for (p, defaults) in parsed.into_iter().zip(&defaults_per_file) {
+        if let Some(cnode) = p.root.get_node("checks")
+            && cnode.as_sequence().is_none()
+        {
             diags.push(shape(&p.file, cnode, "`checks` must be a list"));
             continue;
-        };
-        for item in seq.iter() {
-            let node = interpolate(
-                item,
-                &lookup,
-                &p.file,
-                &missing_env_files,
-                &mut secrets,
-                &mut diags,
-            );
-            // Secret-looking request headers of any kind (http, latency,
-            // websocket, …) are secrets wherever they appear.
-            if let Some(headers) = node.as_mapping().and_then(|m| m.get_mapping("headers")) {
-                for (k, v) in headers.iter() {
-                    if let Some(v) = v.as_scalar() {
-                        secrets.extend(crate::redact::header_secrets(k.as_str(), v.as_str()));
-                    }
+        }
+        for slot in p.checks {
+            let (def, found) = match slot {
+                Slot::Done(def, found) => (def, found),
+                Slot::Pending(item) => {
+                    let mut found = Diagnostics::default();
+                    let def = take_check(
+                        &p.file,
+                        &item,
+                        *defaults,
+                        &lookup,
+                        &missing_env_files,
+                        &mut secrets,
+                        &mut found,
+                    );
+                    (def, found.items)
                 }
-            }
-            if let Some(def) = parse_check(&p.file, &node, *defaults, &mut diags) {
-                secrets.extend(def.check.secrets());
-                checks.push(def);
-            }
+            };
+            diags.items.extend(found);
+            checks.extend(def);
         }
     }
     if checks.is_empty() && diags.is_empty() {
@@ -493,1087 +460,78 @@ fn load_sources(
     })
 }
 
-trait HintOr {
-    fn hint_or(self, h: String) -> Self;
-}
-impl HintOr for Diagnostic {
-    fn hint_or(self, h: String) -> Self {
-        if self.hint.is_some() {
-            self
-        } else {
-            self.hint(h)
-        }
-    }
-}
-
-fn source_of(node: &MarkedScalarNode) -> usize {
-    node.span().start().map(|m| m.source()).unwrap_or(0)
-}
-
-fn loc(file: &str, marker: Option<&marked_yaml::Marker>) -> Option<Location> {
-    marker.map(|m| Location {
-        file: file.to_string(),
-        line: m.line() as u32,
-        column: m.column() as u32,
-    })
-}
-
-fn shape(file: &str, node: &Node, msg: &str) -> Diagnostic {
-    Diagnostic::new("catalogue/shape", msg).at(loc(file, node.span().start()))
-}
-
-fn load_error(file: &str, e: &marked_yaml::LoadError) -> Diagnostic {
-    use marked_yaml::LoadError as E;
-    let (marker, msg, hint) = match e {
-        E::TopLevelMustBeMapping(m) | E::TopLevelMustBeSequence(m) => (
-            Some(*m),
-            "a catalogue file must be a mapping".to_string(),
-            "start the file with `version: 1` and a `checks:` list",
-        ),
-        E::UnexpectedAnchor(m) => (
-            Some(*m),
-            "YAML anchors and aliases are not allowed in catalogues".to_string(),
-            "write the value out, or use `defaults:` and `vars:` for shared settings",
-        ),
-        E::MappingKeyMustBeScalar(m) => (
-            Some(*m),
-            "mapping keys must be plain scalars".to_string(),
-            "write keys as plain words",
-        ),
-        E::UnexpectedTag(m) => (
-            Some(*m),
-            "YAML tags (`!foo`) are not allowed in catalogues".to_string(),
-            "remove the tag",
-        ),
-        E::ScanError(m, se) => (
-            Some(*m),
-            format!("invalid YAML: {}", scan_message(se)),
-            "check indentation and quoting around this position; quote values containing `: ` or starting with `{`, `[`, `*`, `&`",
-        ),
-        E::DuplicateKey(inner) => (
-            inner.key.span().start().copied(),
-            format!(
-                "duplicate key `{}` (first written at line {})",
-                inner.key.as_str(),
-                inner.prev_key.span().start().map(|m| m.line()).unwrap_or(0)
-            ),
-            "remove one of the two; later keys would silently override earlier ones",
-        ),
+/// Reads one file: its tree without the checks, and its checks, each
+/// parsed the moment it is read when it needs nothing written later (no
+/// `${…}`), so its node is dropped at once. `eager` is `Some` to parse
+/// that way; it then records the defaults those checks used.
+fn read_checks(
+    idx: usize,
+    name: &str,
+    text: &str,
+    eager: &mut Option<Option<Defaults>>,
+    captures: &mut HashSet<String>,
+    secrets: &mut Vec<String>,
+) -> Result<(MarkedMappingNode, Vec<Slot>), Diagnostic> {
+    let mut checks = Vec::new();
+    let none = HashMap::new();
+    let nothing = HashSet::new();
+    let no_vars = VarLookup {
+        vars: HashMap::new(),
+        env: &none,
+        file_env: &none,
+        deferred: &nothing,
     };
-    Diagnostic::new("catalogue/yaml", msg)
-        .at(marker.and_then(|m| loc(file, Some(&m))))
-        .hint(hint)
-}
-
-/// Deepest nesting of mappings and sequences a catalogue may have. Real
-/// catalogues need about six levels; the limit keeps hostile input from
-/// exhausting the stack of the (recursive) tree builder.
-pub const MAX_NESTING: usize = 64;
-
-/// Streams the YAML events once, without building a tree, and reports input
-/// nested deeper than [`MAX_NESTING`].
-fn too_deep(file: &str, text: &str) -> Option<Diagnostic> {
-    use yaml_rust2::parser::{Event, Parser};
-    let mut parser = Parser::new_from_str(text);
-    let mut depth = 0usize;
-    loop {
-        // Scan errors are reported by the real parse that follows.
-        let (event, mark) = parser.next_token().ok()?;
-        match event {
-            Event::SequenceStart(..) | Event::MappingStart(..) => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some(
-                        Diagnostic::new(
-                            "catalogue/yaml",
-                            format!("nesting deeper than {MAX_NESTING} levels"),
-                        )
-                        .at(Some(Location {
-                            file: file.to_string(),
-                            line: mark.line() as u32,
-                            column: mark.col() as u32 + 1,
-                        }))
-                        .hint(
-                            "catalogues need only a few levels; this input is malformed or hostile",
-                        ),
-                    );
-                }
-            }
-            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
-            Event::StreamEnd => return None,
-            _ => {}
-        }
-    }
-}
-
-fn scan_message(se: &impl std::fmt::Display) -> String {
-    // yaml-rust's message ends with "at byte N line L column C"; the location is shown separately.
-    let s = se.to_string();
-    match s.find(" at byte ") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
-
-fn check_version(p: &Parsed, diags: &mut Diagnostics) {
-    match p.root.get_node("version") {
-        None => diags.push(
-            Diagnostic::new("catalogue/version", "missing `version`")
-                .at(loc(&p.file, p.root.span().start()))
-                .hint("add `version: 1` at the top of the file"),
-        ),
-        Some(v) => {
-            let ok = v
-                .as_scalar()
-                .and_then(|s| s.as_str().parse::<u32>().ok())
-                .is_some_and(|n| SUPPORTED_VERSIONS.contains(&n));
-            if !ok {
-                diags.push(
-                    Diagnostic::new("catalogue/version", "unsupported catalogue `version`")
-                        .at(loc(&p.file, v.span().start()))
-                        .hint("this readyctl reads `version: 1`"),
-                );
-            }
-        }
-    }
-}
-
-fn read_vars(
-    file: &str,
-    node: &Node,
-    out: &mut IndexMap<String, (MarkedScalarNode, bool)>,
-    diags: &mut Diagnostics,
-) {
-    let Some(map) = node.as_mapping() else {
-        diags.push(shape(
-            file,
-            node,
-            "`vars` must be a mapping of name to value",
-        ));
-        return;
-    };
-    for (name, value) in map.iter() {
-        match value {
-            Node::Scalar(s) => {
-                out.insert(name.as_str().to_string(), (s.clone(), false));
-            }
-            Node::Mapping(m) => {
-                let v = m.get_scalar("value");
-                let secret = m
-                    .get_scalar("secret")
-                    .map(|s| s.as_bool() == Some(true))
-                    .unwrap_or(false);
-                let unknown: Vec<_> = m
-                    .keys()
-                    .filter(|k| !matches!(k.as_str(), "value" | "secret"))
-                    .collect();
-                if let Some(k) = unknown.first() {
-                    diags.push(
-                        Diagnostic::new(
-                            "catalogue/unknown-field",
-                            format!("unknown field `{}` in var `{}`", k.as_str(), name.as_str()),
-                        )
-                        .at(loc(file, k.span().start()))
-                        .hint("a var is a string, or `{ value: \"…\", secret: true }`"),
-                    );
-                }
-                match v {
-                    Some(v) => {
-                        out.insert(name.as_str().to_string(), (v.clone(), secret));
-                    }
-                    None => diags.push(
-                        Diagnostic::new(
-                            "catalogue/missing-field",
-                            format!("var `{}` has no `value`", name.as_str()),
-                        )
-                        .at(loc(file, m.span().start()))
-                        .hint("write `{ value: \"${SOME_ENV}\", secret: true }`"),
-                    ),
-                }
-            }
-            Node::Sequence(_) => diags.push(shape(
-                file,
-                value,
-                "a var must be a string or `{ value, secret }`",
-            )),
-        }
-    }
-}
-
-fn read_defaults(file: &str, node: Option<&Node>, diags: &mut Diagnostics) -> Defaults {
-    let mut d = Defaults {
-        severity: Severity::Medium,
-        timeout: DEFAULT_TIMEOUT,
-    };
-    let Some(node) = node else { return d };
-    let Some(map) = node.as_mapping() else {
-        diags.push(shape(file, node, "`defaults` must be a mapping"));
-        return d;
-    };
-    for (k, v) in map.iter() {
-        match k.as_str() {
-            "severity" => match scalar_parse::<Severity>(v) {
-                Ok(s) => d.severity = s,
-                Err(m) => diags
-                    .push(Diagnostic::new("catalogue/shape", m).at(loc(file, v.span().start()))),
-            },
-            "timeout" => match v.as_scalar().map(|s| {
-                crate::domain::units::parse_duration_within(
-                    s.as_str(),
-                    crate::domain::units::MAX_TIMEOUT,
-                )
-            }) {
-                Some(Ok(t)) => d.timeout = t,
-                _ => diags.push(
-                    Diagnostic::new(
-                        "catalogue/shape",
-                        "`timeout` must be a duration of at most 24h",
-                    )
-                    .at(loc(file, v.span().start()))
-                    .hint("write e.g. `10s`, `500ms`, `2m`"),
-                ),
-            },
-            other => diags.push(
-                Diagnostic::new(
-                    "catalogue/unknown-field",
-                    format!("unknown field `{other}` in `defaults`"),
-                )
-                .at(loc(file, k.span().start()))
-                .hint("`defaults` takes `severity` and `timeout`"),
-            ),
-        }
-    }
-    d
-}
-
-fn scalar_parse<T: std::str::FromStr<Err = String>>(node: &Node) -> Result<T, String> {
-    node.as_scalar()
-        .ok_or_else(|| "expected a single value".to_string())
-        .and_then(|s| s.as_str().parse())
-}
-
-/// Names that checks capture at run time (`capture:` maps of http checks);
-/// `${name}` for these is left for the runner.
-fn collect_capture_names(parsed: &[Parsed]) -> HashSet<String> {
-    let mut names = HashSet::new();
-    for p in parsed {
-        if let Some(seq) = p.root.get_node("checks").and_then(Node::as_sequence) {
-            for c in seq.iter() {
-                if let Some(cap) = c.as_mapping().and_then(|m| m.get_mapping("capture")) {
-                    names.extend(cap.keys().map(|k| k.as_str().to_string()));
-                }
-            }
-        }
-    }
-    names
-}
-
-struct VarLookup<'a> {
-    vars: HashMap<String, (String, bool)>,
-    env: &'a HashMap<String, String>,
-    file_env: &'a HashMap<String, String>,
-    deferred: &'a HashSet<String>,
-}
-
-impl interp::Lookup for VarLookup<'_> {
-    fn get(&self, name: &str) -> Option<(String, bool)> {
-        if let Some(v) = self.vars.get(name) {
-            return Some(v.clone());
-        }
-        self.env
-            .get(name)
-            .or_else(|| self.file_env.get(name))
-            .map(|v| (v.clone(), looks_secret(name)))
-    }
-    fn deferred(&self, name: &str) -> bool {
-        self.deferred.contains(name)
-    }
-}
-
-fn report_unresolved(
-    unresolved: &[interp::Unresolved],
-    node: &MarkedScalarNode,
-    file: Option<&String>,
-    missing_env_files: &[String],
-    diags: &mut Diagnostics,
-) {
-    let file = file.map(String::as_str).unwrap_or("?");
-    for u in unresolved {
-        let hint = match &u.message {
-            Some(m) => m.clone(),
-            None if missing_env_files.is_empty() => format!(
-                "set {} in `vars:`, an env file, or the environment, or give a default: ${{{}:-value}}",
-                u.name, u.name
-            ),
-            None => format!(
-                "set {} in `vars:` or the environment; env file(s) {} were not found under --root",
-                u.name,
-                missing_env_files.join(", ")
-            ),
+    let root = parse_file(idx, name, text, &mut |item, root| {
+        capture_names(&item, captures);
+        let Some(used) = eager.as_mut().filter(|_| !uses_vars(&item)) else {
+            checks.push(Slot::Pending(item));
+            return;
         };
-        diags.push(
-            Diagnostic::new(
-                "catalogue/unresolved-variable",
-                format!("variable `{}` is not set", u.name),
-            )
-            .at(loc(file, node.span().start()))
-            .label(format!("uses ${{{}}}", u.name))
-            .hint(hint),
-        );
-    }
+        let defaults = *used.get_or_insert_with(|| {
+            read_defaults(name, root.get_node("defaults"), &mut Diagnostics::default())
+        });
+        let mut found = Diagnostics::default();
+        let def = take_check(name, &item, defaults, &no_vars, &[], secrets, &mut found);
+        checks.push(Slot::Done(def, found.items));
+    })?;
+    Ok((root, checks))
 }
 
-/// Returns a copy of `node` with every scalar value interpolated.
-fn interpolate(
-    node: &Node,
-    lookup: &VarLookup<'_>,
+/// One check from its node: interpolated, its secrets recorded, parsed.
+fn take_check(
     file: &str,
-    missing_env_files: &[String],
-    secrets: &mut Vec<String>,
-    diags: &mut Diagnostics,
-) -> Node {
-    interpolate_in(node, lookup, file, missing_env_files, secrets, diags, false)
-}
-
-/// Fields that hold prose for people, not values a check uses.
-const PROSE_FIELDS: &[&str] = &[
-    "title",
-    "remediation",
-    "description",
-    "instructions",
-    "note",
-];
-
-fn interpolate_in(
-    node: &Node,
-    lookup: &VarLookup<'_>,
-    file: &str,
-    missing_env_files: &[String],
-    secrets: &mut Vec<String>,
-    diags: &mut Diagnostics,
-    prose: bool,
-) -> Node {
-    match node {
-        Node::Scalar(s) => {
-            // Masking by construction: a URL password, a secret query value
-            // or a Bearer credential is a secret wherever it is written
-            // (`key: value` pairs only outside prose).
-            secrets.extend(if prose {
-                crate::redact::secrets_in_prose(s.as_str())
-            } else {
-                crate::redact::secrets_in_text(s.as_str())
-            });
-            if !s.as_str().contains("${") {
-                return node.clone();
-            }
-            let exp = interp::expand(s.as_str(), lookup);
-            report_unresolved(
-                &exp.unresolved,
-                s,
-                Some(&file.to_string()),
-                missing_env_files,
-                diags,
-            );
-            secrets.extend(exp.secrets);
-            Node::Scalar(MarkedScalarNode::new(*s.span(), exp.text))
-        }
-        Node::Sequence(seq) => {
-            let items: Vec<Node> = seq
-                .iter()
-                .map(|n| interpolate_in(n, lookup, file, missing_env_files, secrets, diags, prose))
-                .collect();
-            Node::Sequence(MarkedSequenceNode::new(*seq.span(), items))
-        }
-        Node::Mapping(map) => {
-            let mut out = MarkedMappingNode::new_empty(*map.span());
-            for (k, v) in map.iter() {
-                let prose = PROSE_FIELDS.contains(&k.as_str());
-                let v = interpolate_in(v, lookup, file, missing_env_files, secrets, diags, prose);
-                // `password: x`, `api_key: x`, `X-Api-Key: x` in any kind.
-                if let Some(text) = v.as_scalar().map(|t| t.as_str())
-                    && crate::redact::looks_secret(k.as_str())
-                    && !text.contains("${")
-                {
-                    secrets.extend(crate::redact::header_secrets(k.as_str(), text));
-                }
-                out.insert(k.clone(), v);
-            }
-            Node::Mapping(out)
-        }
-    }
-}
-
-fn url_password(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    let raw = parsed.password()?;
-    Some(
-        percent_encoding::percent_decode_str(raw)
-            .decode_utf8_lossy()
-            .into_owned(),
-    )
-}
-
-static ID_RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$")
-        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
-});
-
-fn parse_check(
-    file: &str,
-    node: &Node,
+    item: &Node,
     defaults: Defaults,
+    lookup: &VarLookup<'_>,
+    missing_env_files: &[String],
+    secrets: &mut Vec<String>,
     diags: &mut Diagnostics,
 ) -> Option<CheckDef> {
-    let Some(map) = node.as_mapping() else {
-        diags.push(shape(
+    let node = if uses_vars(item) {
+        std::borrow::Cow::Owned(interpolate(
+            item,
+            lookup,
             file,
-            node,
-            "each check must be a mapping with at least `id` and `kind`",
-        ));
-        return None;
+            missing_env_files,
+            secrets,
+            diags,
+        ))
+    } else {
+        secrets_of(item, secrets, false);
+        std::borrow::Cow::Borrowed(item)
     };
-    let before = diags.items.len();
-    let here = loc(file, map.span().start());
-    let str_field = |name: &str, diags: &mut Diagnostics| -> Option<MarkedScalarNode> {
-        match map.get_node(name) {
-            None => None,
-            Some(Node::Scalar(s)) => Some(s.clone()),
-            Some(other) => {
-                diags.push(shape(
-                    file,
-                    other,
-                    &format!("`{name}` must be a single value"),
-                ));
-                None
-            }
-        }
-    };
-    let list_field = |name: &str, diags: &mut Diagnostics| -> Vec<MarkedScalarNode> {
-        match map.get_node(name) {
-            None => Vec::new(),
-            Some(Node::Scalar(s)) => vec![s.clone()],
-            Some(Node::Sequence(seq)) => seq
-                .iter()
-                .filter_map(|n| match n {
-                    Node::Scalar(s) => Some(s.clone()),
-                    other => {
-                        diags.push(shape(
-                            file,
-                            other,
-                            &format!("`{name}` entries must be plain values"),
-                        ));
-                        None
-                    }
-                })
-                .collect(),
-            Some(other) => {
-                diags.push(shape(file, other, &format!("`{name}` must be a list")));
-                Vec::new()
-            }
-        }
-    };
-
-    let id = str_field("id", diags);
-    let id_text = id.as_ref().map(|s| s.as_str().to_string());
-    match &id {
-        None => diags.push(
-            Diagnostic::new("catalogue/missing-field", "check has no `id`")
-                .at(here.clone())
-                .hint("give every check a unique dotted id, e.g. `id: redis.persistence`"),
-        ),
-        Some(s) if !ID_RE.is_match(s.as_str()) => diags.push(
-            Diagnostic::new("catalogue/invalid-id", format!("invalid check id `{}`", s.as_str()))
-                .at(loc(file, s.span().start()))
-                .hint("ids are lower-case words of a-z, 0-9, `-`, `_`, joined by dots, e.g. `redis.persistence`"),
-        ),
-        _ => {}
-    }
-    let kind_node = str_field("kind", diags);
-    let entry = match &kind_node {
-        None => {
-            diags.push(
-                Diagnostic::new(
-                    "catalogue/missing-field",
-                    format!(
-                        "check `{}` has no `kind`",
-                        id_text.as_deref().unwrap_or("?")
-                    ),
-                )
-                .at(here.clone())
-                .hint(format!("kinds: {}", kind_names().join(", "))),
-            );
-            None
-        }
-        Some(k) => match kinds::lookup(k.as_str()) {
-            Some(e) => Some(e),
-            None => {
-                let hint = match did_you_mean(k.as_str(), kind_names()) {
-                    Some(s) => format!("did you mean `{s}`? (`readyctl kinds` lists them all)"),
-                    None => format!("known kinds: {}", kind_names().join(", ")),
-                };
-                diags.push(
-                    Diagnostic::new(
-                        "catalogue/unknown-kind",
-                        format!("unknown check kind `{}`", k.as_str()),
-                    )
-                    .at(loc(file, k.span().start()))
-                    .label("not a known kind")
-                    .hint(hint),
-                );
-                None
-            }
-        },
-    };
-    let title = str_field("title", diags).map(|s| s.as_str().to_string());
-    let description = str_field("description", diags).map(|s| s.as_str().to_string());
-    let remediation = str_field("remediation", diags).map(|s| s.as_str().to_string());
-    let severity = match str_field("severity", diags) {
-        None => defaults.severity,
-        Some(s) => match s.as_str().parse::<Severity>() {
-            Ok(sev) => sev,
-            Err(m) => {
-                diags.push(
-                    Diagnostic::new("catalogue/shape", m)
-                        .at(loc(file, s.span().start()))
-                        .maybe_hint(
-                            did_you_mean(s.as_str(), Severity::ALL.iter().map(|s| s.as_str()))
-                                .map(|s| format!("did you mean `{s}`?")),
-                        ),
-                );
-                defaults.severity
-            }
-        },
-    };
-    let timeout = match str_field("timeout", diags) {
-        None => defaults.timeout,
-        Some(s) => match crate::domain::units::parse_duration_within(
-            s.as_str(),
-            crate::domain::units::MAX_TIMEOUT,
-        ) {
-            Ok(t) if !t.is_zero() => t,
-            _ => {
-                diags.push(
-                    Diagnostic::new(
-                        "catalogue/shape",
-                        format!(
-                            "`timeout` must be a positive duration of at most 24h, got `{}`",
-                            s.as_str()
-                        ),
-                    )
-                    .at(loc(file, s.span().start()))
-                    .hint("write e.g. `10s`, `500ms`, `2m`"),
-                );
-                defaults.timeout
-            }
-        },
-    };
-    let tags = list_field("tags", diags)
-        .iter()
-        .map(|s| s.as_str().to_string())
-        .collect();
-    let depends_nodes = list_field("depends_on", diags);
-
-    // The kind's own fields: everything that is not common.
-    let mut own = MarkedMappingNode::new_empty(*map.span());
-    for (k, v) in map.iter() {
-        if !COMMON_FIELDS.contains(&k.as_str()) {
-            own.insert(k.clone(), v.clone());
-        }
-    }
-    let own_node = Node::Mapping(own);
-    let check = entry.and_then(
-        |e| match parse_reporting_every_unknown_field(e, &own_node, file) {
-            (Ok(c), unknown) if unknown.is_empty() => Some(c),
-            (Ok(_), unknown) => {
-                for d in unknown {
-                    diags.push(d.with_kind(e.name));
-                }
-                None
-            }
-            (Err(ParseError::Serde(err)), unknown) => {
-                for d in unknown {
-                    diags.push(d.with_kind(e.name));
-                }
-                diags.push(serde_diag(file, &err, &own_node, COMMON_FIELDS).with_kind(e.name));
-                None
-            }
-            (Err(ParseError::Invalid(problems)), unknown) => {
-                for d in unknown {
-                    diags.push(d.with_kind(e.name));
-                }
-                for p in problems {
-                    let at = map
-                        .get_node(p.field)
-                        .and_then(|n| n.span().start())
-                        .or(map.span().start());
-                    diags.push(
-                        Diagnostic::new(
-                            "catalogue/invalid-spec",
-                            format!("`{}`: {}", p.field, p.message),
-                        )
-                        .at(loc(file, at))
-                        .maybe_hint(p.hint),
-                    );
-                }
-                None
-            }
-        },
-    );
-    if diags.items.len() > before {
-        return None;
-    }
-    let (id, check, entry) = (id_text?, check?, entry?);
-    Some(CheckDef {
-        title: title.unwrap_or_else(|| id.clone()),
-        id,
-        kind: entry.name,
-        description,
-        severity,
-        tags,
-        depends_on: depends_nodes
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect(),
-        timeout,
-        remediation,
-        check: Arc::from(check),
-        location: here.unwrap_or(Location {
-            file: file.to_string(),
-            line: 1,
-            column: 1,
-        }),
-    })
-}
-
-trait WithKind {
-    fn with_kind(self, kind: &str) -> Self;
-}
-impl WithKind for Diagnostic {
-    fn with_kind(mut self, kind: &str) -> Self {
-        if matches!(
-            self.code,
-            "catalogue/unknown-field" | "catalogue/missing-field" | "catalogue/shape"
-        ) {
-            let h = self.hint.take().unwrap_or_default();
-            let sep = if h.is_empty() { "" } else { "; " };
-            self.hint = Some(format!(
-                "{h}{sep}`readyctl explain {kind}` lists its fields"
-            ));
-        }
-        self
-    }
-}
-
-fn kind_names() -> Vec<&'static str> {
-    kinds::REGISTRY.iter().map(|k| k.name).collect()
-}
-
-/// Turns a serde error from a node into a located diagnostic.
-fn serde_diag(
-    file: &str,
-    err: &marked_yaml::FromNodeError,
-    node: &Node,
-    extra_fields: &[&str],
-) -> Diagnostic {
-    use marked_yaml::spanned_serde::Error as E;
-    let at = err.start_mark().or_else(|| node.span().start().copied());
-    let mut location = at.and_then(|m| loc(file, Some(&m)));
-    match &**err {
-        E::UnknownFieldError(field, expected, _) => {
-            // serde reports the mapping; point at the offending key instead.
-            if let Some(key) = find_key(node, field) {
-                location = loc(file, key.span().start()).or(location);
-            }
-            let candidates: Vec<&str> = expected
-                .iter()
-                .copied()
-                .chain(extra_fields.iter().copied())
-                .collect();
-            let hint = match did_you_mean(field, candidates.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("fields here: {}", expected.join(", ")),
-            };
-            Diagnostic::new(
-                "catalogue/unknown-field",
-                format!("unknown field `{field}`"),
-            )
-            .at(location)
-            .hint(hint)
-        }
-        E::NotBoolean(_) => {
-            Diagnostic::new("catalogue/shape", "expected `true` or `false`").at(location)
-        }
-        E::IntegerParseFailure(e, _) => {
-            Diagnostic::new("catalogue/shape", format!("expected a whole number ({e})"))
-                .at(location)
-        }
-        E::FloatParseFailure(e, _) => {
-            Diagnostic::new("catalogue/shape", format!("expected a number ({e})")).at(location)
-        }
-        E::Other(msg, _) => {
-            if let Some(field) = msg
-                .strip_prefix("missing field `")
-                .and_then(|r| r.strip_suffix('`'))
-            {
-                Diagnostic::new(
-                    "catalogue/missing-field",
-                    format!("missing field `{field}`"),
-                )
-                .at(location)
-                .hint(format!("add `{field}:` to this check"))
-            } else {
-                Diagnostic::new("catalogue/shape", humanise_serde(msg))
-                    .at(location)
-                    .hint("fix the value's type (text, number, list or mapping)")
+    // Secret-looking request headers of any kind (http, latency,
+    // websocket, …) are secrets wherever they appear.
+    if let Some(headers) = node.as_mapping().and_then(|m| m.get_mapping("headers")) {
+        for (k, v) in headers.iter() {
+            if let Some(v) = v.as_scalar() {
+                secrets.extend(crate::redact::header_secrets(k.as_str(), v.as_str()));
             }
         }
     }
-}
-
-/// The first mapping key named `name` in `node`, depth first.
-/// serde stops at the first unknown field; a user wants them all at once
-/// (`requried` and `sevirity` in one check are two problems, not one now and
-/// one after the fix). Each unknown field is reported, removed from a copy
-/// of the node, and the parse retried, up to a bound.
-fn parse_reporting_every_unknown_field(
-    e: &kinds::KindEntry,
-    node: &Node,
-    file: &str,
-) -> (
-    Result<Box<dyn kinds::DynCheck>, ParseError>,
-    Vec<Diagnostic>,
-) {
-    let mut unknown: Vec<marked_yaml::FromNodeError> = Vec::new();
-    let mut current = node.clone();
-    for _ in 0..64 {
-        match (e.parse)(&current) {
-            Err(ParseError::Serde(err)) => {
-                let field = match &*err {
-                    marked_yaml::spanned_serde::Error::UnknownFieldError(f, _, _) => f.clone(),
-                    // `pth:` removed leaves `path` missing: the same mistake,
-                    // already reported with its did-you-mean. Say it once.
-                    marked_yaml::spanned_serde::Error::Other(m, _)
-                        if m.strip_prefix("missing field `")
-                            .and_then(|r| r.split('`').next())
-                            .is_some_and(|f| {
-                                unknown.iter().any(|u| match &**u {
-                                    marked_yaml::spanned_serde::Error::UnknownFieldError(
-                                        g,
-                                        _,
-                                        _,
-                                    ) => did_you_mean(g, std::iter::once(f)).is_some(),
-                                    _ => false,
-                                })
-                            }) =>
-                    {
-                        return (
-                            Err(ParseError::Invalid(Vec::new())),
-                            finish_unknown(unknown, node, file),
-                        );
-                    }
-                    _ => {
-                        return (
-                            Err(ParseError::Serde(err)),
-                            finish_unknown(unknown, node, file),
-                        );
-                    }
-                };
-                let (next, removed) = without_key(&current, &field);
-                unknown.push(err);
-                if !removed {
-                    break;
-                }
-                current = next;
-            }
-            other => return (other, finish_unknown(unknown, node, file)),
-        }
-    }
-    // Out of retries: report what was found as the last serde error.
-    match unknown.pop() {
-        Some(last) => (
-            Err(ParseError::Serde(last)),
-            finish_unknown(unknown, node, file),
-        ),
-        None => ((e.parse)(node), Vec::new()),
-    }
-}
-
-/// Unknown-field errors found while retrying, as diagnostics located in the
-/// original node.
-fn finish_unknown(
-    errs: Vec<marked_yaml::FromNodeError>,
-    node: &Node,
-    file: &str,
-) -> Vec<Diagnostic> {
-    errs.iter()
-        .map(|err| serde_diag(file, err, node, COMMON_FIELDS))
-        .collect()
-}
-
-/// A copy of `node` with the first key named `name` (depth-first) removed.
-fn without_key(node: &Node, name: &str) -> (Node, bool) {
-    match node {
-        Node::Mapping(m) => {
-            let mut out = MarkedMappingNode::new_empty(*m.span());
-            let mut removed = false;
-            for (k, v) in m.iter() {
-                if !removed && k.as_str() == name {
-                    removed = true;
-                    continue;
-                }
-                if removed {
-                    out.insert(k.clone(), v.clone());
-                } else {
-                    let (v2, r) = without_key(v, name);
-                    removed = r;
-                    out.insert(k.clone(), v2);
-                }
-            }
-            (Node::Mapping(out), removed)
-        }
-        Node::Sequence(sq) => {
-            let mut removed = false;
-            let items: Vec<Node> = sq
-                .iter()
-                .map(|n| {
-                    if removed {
-                        n.clone()
-                    } else {
-                        let (n2, r) = without_key(n, name);
-                        removed = r;
-                        n2
-                    }
-                })
-                .collect();
-            (
-                Node::Sequence(MarkedSequenceNode::new(*sq.span(), items)),
-                removed,
-            )
-        }
-        Node::Scalar(_) => (node.clone(), false),
-    }
-}
-
-/// URL schemes a target may use (what the service kinds speak).
-const TARGET_SCHEMES: &[&str] = &[
-    "http",
-    "https",
-    "postgres",
-    "postgresql",
-    "redis",
-    "rediss",
-    "unix",
-    "ws",
-    "wss",
-    "tcp",
-];
-
-/// PostgreSQL's sslmode values.
-const SSLMODES: &[&str] = &[
-    "disable",
-    "allow",
-    "prefer",
-    "require",
-    "verify-ca",
-    "verify-full",
-];
-
-/// A target's URL scheme, port and TLS mode, checked at load time so a typo
-/// (`htp://`, port 63799999, `sslmode=bogus`) is a located error before
-/// anything runs rather than a failure at run time. Messages never echo the
-/// URL: it may carry a password.
-fn validate_target(t: &Target, node: &Node, file: &str, diags: &mut Diagnostics) {
-    let at = |key: &str| {
-        node.as_mapping()
-            .and_then(|m| m.get_node(key))
-            .and_then(|n| loc(file, n.span().start()))
-    };
-    if let Some(u) = t.url.as_deref().filter(|u| !u.is_empty()) {
-        match url::Url::parse(u) {
-            Err(e) => diags.push(
-                Diagnostic::new("catalogue/shape", format!("`url` is not a valid URL: {e}"))
-                    .at(at("url"))
-                    .hint("write e.g. https://host:443/path or postgres://user@host:5432/db"),
-            ),
-            Ok(parsed) => {
-                let scheme = parsed.scheme();
-                if !TARGET_SCHEMES.contains(&scheme) {
-                    let hint = did_you_mean(scheme, TARGET_SCHEMES.iter().copied())
-                        .map(|s| format!("did you mean `{s}://`?"))
-                        .unwrap_or_else(|| format!("schemes: {}", TARGET_SCHEMES.join(", ")));
-                    diags.push(
-                        Diagnostic::new(
-                            "catalogue/shape",
-                            format!("`url` has an unknown scheme `{scheme}`"),
-                        )
-                        .at(at("url"))
-                        .hint(hint),
-                    );
-                }
-                for (k, v) in parsed.query_pairs() {
-                    if k == "sslmode" && !SSLMODES.contains(&v.as_ref()) {
-                        diags.push(sslmode_diag(&v, at("url")));
-                    }
-                }
-            }
-        }
-    }
-    if let Some(mode) = t.tls.as_deref()
-        && !mode.is_empty()
-        && !SSLMODES.contains(&mode)
-    {
-        diags.push(sslmode_diag(mode, at("tls")));
-    }
-    if t.port == Some(0) {
-        diags.push(
-            Diagnostic::new("catalogue/shape", "`port` must be 1 to 65535, got 0").at(at("port")),
-        );
-    }
-}
-
-fn sslmode_diag(mode: &str, at: Option<Location>) -> Diagnostic {
-    let hint = did_you_mean(mode, SSLMODES.iter().copied())
-        .map(|s| format!("did you mean `{s}`?"))
-        .unwrap_or_else(|| format!("modes: {}", SSLMODES.join(", ")));
-    Diagnostic::new("catalogue/shape", format!("unknown TLS mode `{mode}`"))
-        .at(at)
-        .hint(hint)
-}
-
-fn find_key<'a>(node: &'a Node, name: &str) -> Option<&'a MarkedScalarNode> {
-    match node {
-        Node::Mapping(m) => m.iter().find_map(|(k, v)| {
-            if k.as_str() == name {
-                Some(k)
-            } else {
-                find_key(v, name)
-            }
-        }),
-        Node::Sequence(s) => s.iter().find_map(|n| find_key(n, name)),
-        Node::Scalar(_) => None,
-    }
-}
-
-/// Turns serde's "invalid type: sequence, expected path string" into
-/// "expected path string, found a list".
-fn humanise_serde(msg: &str) -> String {
-    let Some(rest) = msg
-        .strip_prefix("invalid type: ")
-        .or_else(|| msg.strip_prefix("invalid value: "))
-    else {
-        return msg.to_string();
-    };
-    let Some((found, expected)) = rest.split_once(", expected ") else {
-        return msg.to_string();
-    };
-    let found = match found {
-        "sequence" => "a list".to_string(),
-        "map" => "a mapping".to_string(),
-        other => other
-            .replace("string ", "the text ")
-            .replace("integer ", "the number "),
-    };
-    format!("expected {expected}, found {found}")
-}
-
-fn validate_graph(
-    checks: &[CheckDef],
-    targets: &IndexMap<String, Target>,
-    diags: &mut Diagnostics,
-) {
-    let mut first: HashMap<&str, &CheckDef> = HashMap::new();
-    for c in checks {
-        if let Some(prev) = first.get(c.id.as_str()) {
-            diags.push(
-                Diagnostic::new(
-                    "catalogue/duplicate-id",
-                    format!("duplicate check id `{}`", c.id),
-                )
-                .at(Some(c.location.clone()))
-                .hint(format!("first defined at {}", prev.location)),
-            );
-        } else {
-            first.insert(&c.id, c);
-        }
-    }
-    for c in checks {
-        for d in &c.depends_on {
-            if !first.contains_key(d.as_str()) {
-                let hint = did_you_mean(d, first.keys().copied())
-                    .map(|s| format!("did you mean `{s}`?"))
-                    .unwrap_or_else(|| "`depends_on` takes ids of checks in this catalogue".into());
-                diags.push(
-                    Diagnostic::new(
-                        "catalogue/unknown-dependency",
-                        format!("check `{}` depends on unknown check `{d}`", c.id),
-                    )
-                    .at(Some(c.location.clone()))
-                    .hint(hint),
-                );
-            }
-        }
-        for t in c.check.targets() {
-            if !targets.contains_key(&t) {
-                let hint = did_you_mean(&t, targets.keys().map(String::as_str))
-                    .map(|s| format!("did you mean `{s}`?"))
-                    .unwrap_or_else(|| "define it under `targets:`".into());
-                diags.push(
-                    Diagnostic::new(
-                        "catalogue/unknown-target",
-                        format!("check `{}` uses unknown target `{t}`", c.id),
-                    )
-                    .at(Some(c.location.clone()))
-                    .hint(hint),
-                );
-            }
-        }
-    }
-    // Cycles: iterative DFS with colours.
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    for (i, c) in checks.iter().enumerate() {
-        index.entry(c.id.as_str()).or_insert(i);
-    }
-    let mut colour = vec![0u8; checks.len()];
-    for start in 0..checks.len() {
-        if colour[start] != 0 {
-            continue;
-        }
-        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
-        colour[start] = 1;
-        while let Some((node, next)) = stack.pop() {
-            let deps = &checks[node].depends_on;
-            if next < deps.len() {
-                stack.push((node, next + 1));
-                if let Some(&d) = index.get(deps[next].as_str()) {
-                    match colour[d] {
-                        0 => {
-                            colour[d] = 1;
-                            stack.push((d, 0));
-                        }
-                        1 => {
-                            let pos = stack.iter().position(|(n, _)| *n == d).unwrap_or(0);
-                            let mut cycle: Vec<&str> = stack[pos..]
-                                .iter()
-                                .map(|(n, _)| checks[*n].id.as_str())
-                                .collect();
-                            cycle.push(checks[d].id.as_str());
-                            diags.push(
-                                Diagnostic::new(
-                                    "catalogue/dependency-cycle",
-                                    format!("dependency cycle: {}", cycle.join(" -> ")),
-                                )
-                                .at(Some(checks[d].location.clone()))
-                                .hint("remove one `depends_on` entry to break the cycle"),
-                            );
-                        }
-                        _ => {}
-                    }
-                }
-            } else {
-                colour[node] = 2;
-            }
-        }
-    }
+    let def = parse_check(file, &node, defaults, diags)?;
+    secrets.extend(def.check.secrets());
+    Some(def)
 }
 
 #[cfg(test)]
@@ -1676,6 +634,78 @@ mod tests {
         )
         .unwrap();
         assert!(c.secrets.contains(&"hunter2hunter2".to_string()));
+    }
+
+    /// Checks are parsed as they are read; what is written after them
+    /// still applies: `defaults:` below the checks of its file, `vars:`
+    /// below the checks that use them. Order is kept either way.
+    #[test]
+    fn settings_written_after_the_checks_still_apply_in_order() {
+        let c = load_str(
+            "c.yml",
+            "version: 1\nchecks:\n  - {id: a, kind: file, path: x}\n  - {id: b, kind: file, path: x, contains: '${pw}'}\n  - {id: c, kind: file, path: x, severity: low}\ndefaults: {severity: high, timeout: 3s}\nvars:\n  pw: {value: hunter2hunter2, secret: true}\n",
+        )
+        .unwrap();
+        let ids: Vec<_> = c.checks.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        let sev: Vec<_> = c.checks.iter().map(|c| c.severity).collect();
+        assert_eq!(sev, [Severity::High, Severity::High, Severity::Low]);
+        assert_eq!(c.checks[0].timeout, Duration::from_secs(3));
+        assert!(c.secrets.contains(&"hunter2hunter2".to_string()));
+    }
+
+    /// Problems of checks parsed as they were read and of checks that
+    /// waited for `vars:` come out in catalogue order, after the file-level
+    /// ones.
+    #[test]
+    fn problems_come_in_catalogue_order() {
+        let got = codes(
+            "version: 1\nchecks:\n  - {id: a, kind: fle}\n  - {id: b, kind: file, path: '${NOPE_NOT_SET_X}'}\n  - {id: c, kind: file, pth: x}\nbogus: 1\n",
+        );
+        let order: Vec<_> = got.iter().map(|g| (g.0, g.1)).collect();
+        assert_eq!(
+            order,
+            [
+                ("catalogue/unknown-field", 6),
+                ("catalogue/unknown-kind", 3),
+                ("catalogue/unresolved-variable", 4),
+                ("catalogue/unknown-field", 5),
+            ]
+        );
+    }
+
+    /// Checks without `${…}` skip the interpolating copy; the secrets
+    /// recorded for them are the ones interpolating records.
+    #[test]
+    fn secrets_of_a_check_are_what_interpolating_records() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("checks");
+        let mut texts: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect();
+        texts.push("checks:\n  - {id: a, kind: http, url: 'https://u:pw-in-url@h/', headers: {Authorization: Bearer abc.def.ghi, X-Api-Key: k3y}, password: hunter2, remediation: 'token: not-a-secret in prose'}\n".into());
+        let none = HashMap::new();
+        let nothing = HashSet::new();
+        let lookup = VarLookup {
+            vars: HashMap::new(),
+            env: &none,
+            file_env: &none,
+            deferred: &nothing,
+        };
+        let mut checked = 0;
+        for t in &texts {
+            let mut items = Vec::new();
+            parse_file(0, "c.yml", t, &mut |item, _| items.push(item)).unwrap();
+            for item in items.iter().filter(|i| !uses_vars(i)) {
+                let (mut by_copy, mut by_walk) = (Vec::new(), Vec::new());
+                let mut d = Diagnostics::default();
+                interpolate(item, &lookup, "c.yml", &[], &mut by_copy, &mut d);
+                secrets_of(item, &mut by_walk, false);
+                assert_eq!(by_copy, by_walk);
+                checked += usize::from(!by_walk.is_empty());
+            }
+        }
+        assert!(checked > 0, "some check has secrets");
     }
 
     #[test]

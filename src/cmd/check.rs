@@ -128,7 +128,9 @@ pub fn main(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
     drop(control);
     crate::support::process::kill_all();
     rt.shutdown_background();
-    let mut report = settle.apply(&raw);
+    // The catalogue is done with; its checks are memory the report needs.
+    drop(cat);
+    let mut report = settle.apply(raw);
     report.repository = Some(crate::report::Repository::locate(
         &args.catalogue.root,
         args.repo_root.as_deref(),

@@ -128,6 +128,7 @@ pub async fn run(
         timeout: crate::catalogue::DEFAULT_TIMEOUT,
         redactor: redactor.clone(),
         compose_projects: Arc::default(),
+        memo: Arc::default(),
     };
     let semaphore = Arc::new(Semaphore::new(opts.concurrency.max(1)));
     let mut tasks: JoinSet<(usize, Outcome, Duration)> = JoinSet::new();
