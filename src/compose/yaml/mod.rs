@@ -2,7 +2,7 @@
 //!
 //! Why not `marked-yaml` (which the catalogue uses)? It refuses anchors and
 //! aliases, and compose files lean on them (`x-common: &common` plus
-//! `<<: *common`). [`build`] reads the events of `granit-parser` (the parser
+//! `<<: *common`). `build` reads the events of `granit-parser` (the parser
 //! under serde-saphyr) into a small recursive tree: anchors, aliases and `<<`
 //! merge keys resolved, duplicate keys rejected, errors with line and column,
 //! alias expansion bounded by a node budget that grows with the file (a
