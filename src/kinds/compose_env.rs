@@ -625,7 +625,12 @@ missing keys at the service's `environment:`.
             // What could not be read is information, not a failure.
             Outcome::pass(ok).with_findings(source.notes)
         } else {
-            Outcome::from_findings(findings, ok).with_findings(source.notes)
+            Outcome::judged(
+                findings,
+                <ComposeEnvCheck as crate::kinds::CheckKind>::CODES,
+                ok,
+            )
+            .with_findings(source.notes)
         }
     }
 }

@@ -295,8 +295,9 @@ Secret values are never shown: findings name the key and the line, never the val
                 }
             }
         }
-        Outcome::from_findings(
+        Outcome::judged(
             findings,
+            <EnvFileCheck as crate::kinds::CheckKind>::CODES,
             format!("{shown}: {} keys as expected", file.entries.len()),
         )
     }

@@ -324,7 +324,11 @@ never committed, a type-check script that was a no-op `echo`.
                 }
             }
         }
-        Outcome::from_findings(findings, format!("{shown} is as expected"))
+        Outcome::judged(
+            findings,
+            <FileCheck as crate::kinds::CheckKind>::CODES,
+            format!("{shown} is as expected"),
+        )
     }
 }
 

@@ -346,19 +346,37 @@ impl Outcome {
         }
     }
 
-    /// Fails with `findings` if there are any, passes with `ok` otherwise.
-    /// The failure message counts the findings and quotes the first.
-    pub fn from_findings(findings: Vec<Finding>, ok: impl Into<String>) -> Self {
-        if findings.is_empty() {
-            return Outcome::pass(ok);
+    /// The verdict of `findings` by the one status rule,
+    /// [`crate::report::codes::status_of`]: each finding counts at its
+    /// level (its own grade, else the level its code has in `declared`, the
+    /// kind's `CODES`). Passing, the message is `ok` and the (info)
+    /// findings stay; otherwise the message counts the findings and quotes
+    /// the first one at the deciding level.
+    pub fn judged(findings: Vec<Finding>, declared: &[Code], ok: impl Into<String>) -> Self {
+        use crate::report::codes::{level_of, status_of};
+        let status = status_of(&findings, declared);
+        if status == Status::Pass {
+            return Outcome::pass(ok).with_findings(findings);
         }
+        let deciding = |f: &&Finding| {
+            let level = level_of(f, declared);
+            if status == Status::Fail {
+                level.fails()
+            } else {
+                level == crate::report::codes::Level::Warn
+            }
+        };
+        let first = findings
+            .iter()
+            .find(deciding)
+            .map_or_else(String::new, |f| f.message.clone());
         let message = match findings.len() {
-            1 => findings[0].message.clone(),
-            n => format!("{n} problems; first: {}", findings[0].message),
+            1 => first,
+            n => format!("{n} problems; first: {first}"),
         };
         Outcome {
             findings,
-            ..Outcome::fail(message)
+            ..Outcome::with(status, message)
         }
     }
 

@@ -351,6 +351,15 @@ fn result_of(def: &CheckDef, outcome: Outcome, took: Duration) -> CheckResult {
                 );
             }
         }
+        // ... and a check that passes carries no finding that fails it
+        // (`Outcome::judged` is the rule; a kind may end worse than its
+        // findings say — a refused connection fails with none — never better).
+        let derived = crate::report::codes::status_of(&outcome.findings, kind.codes);
+        assert!(
+            !(status == Status::Pass && derived != Status::Pass),
+            "kind `{}` passed a check whose findings make it `{derived:?}`",
+            def.kind
+        );
     }
     CheckResult {
         id: def.id.clone(),

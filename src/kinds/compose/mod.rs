@@ -293,7 +293,7 @@ impl CheckKind for ComposeCheck {
 /// The verdict for a set of findings: failing when any is above `info`.
 pub fn outcome(findings: Vec<Finding>, services: usize) -> Outcome {
     if crate::report::codes::status_of(&findings, CODES) == crate::report::Status::Fail {
-        return Outcome::from_findings(findings, "");
+        return Outcome::judged(findings, CODES, "");
     }
     let msg = if findings.is_empty() {
         format!("{services} services: no compose problems found")
