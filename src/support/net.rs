@@ -1,7 +1,7 @@
 //! Network connection errors in plain words, the same for every kind.
 
 /// A plain reason for a failed connection.
-pub fn describe_connect_error(address: &str, e: &std::io::Error) -> String {
+pub(crate) fn describe_connect_error(address: &str, e: &std::io::Error) -> String {
     use std::io::ErrorKind as K;
     match e.kind() {
         K::ConnectionRefused => format!("{address}: connection refused (nothing listens there)"),
@@ -17,7 +17,7 @@ pub fn describe_connect_error(address: &str, e: &std::io::Error) -> String {
 }
 
 /// Splits `host:port` (with `[v6]:port`), `None` when malformed.
-pub fn split_host_port(s: &str) -> Option<(String, u16)> {
+pub(crate) fn split_host_port(s: &str) -> Option<(String, u16)> {
     let (host, port) = s.rsplit_once(':')?;
     let port = port.parse().ok()?;
     let host = host.trim_matches(['[', ']']);
