@@ -598,6 +598,19 @@ pub(crate) fn forms(value: &str) -> Vec<String> {
             out.push(json[1..json.len() - 1].to_string());
         }
     }
+    // Strict encoders (Rust's `NON_ALPHANUMERIC`, JavaScript's `escape`
+    // family, some proxies' logs) also write `-._~` as `%2D`, `%2E`, `%5F`,
+    // `%7E`.
+    if value
+        .bytes()
+        .any(|b| matches!(b, b'-' | b'.' | b'_' | b'~'))
+    {
+        let strict =
+            percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        out.push(strict.to_ascii_lowercase_hex());
+        out.push(strict);
+    }
     let std = &base64::engine::general_purpose::STANDARD;
     out.push(std.encode(value));
     let mut bytes = Vec::with_capacity(value.len() + 2);
@@ -1395,5 +1408,18 @@ mod tests {
             );
         }
         assert_eq!(r.mask("late-secret-007"), MASK);
+    }
+
+    #[test]
+    fn strictly_percent_encoded_secrets_are_masked_too() {
+        let r = Redactor::with_values(["s3cr-et_v.alue~42".to_string()]);
+        for text in [
+            "GET /cb?q=s3cr%2Det%5Fv%2Ealue%7E42 HTTP/1.1",
+            "GET /cb?q=s3cr%2det%5fv%2ealue%7e42 HTTP/1.1",
+            "GET /cb?q=s3cr-et_v.alue~42 HTTP/1.1",
+        ] {
+            let masked = r.mask(text);
+            assert!(!masked.contains("s3cr"), "{text} -> {masked}");
+        }
     }
 }
