@@ -421,37 +421,40 @@ static QUERY_PARAM: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|e| unreachable!("static regex: {e}"))
 });
 /// True when some word of `text` could make a [`looks_secret`] name: every
-/// secret-looking name holds one of these, in any case (see `secret_word`,
-/// `key_qualifier` + `KEY`, `COOKIE`). A byte scan that spares the
-/// [`KEY_VALUE`] search (~2,500 instructions) on the many texts with a `:` or
-/// `=` and no such word: a `.env` value such as `postgres://app@db:5432/s0`,
-/// most strings of a report.
+/// secret-looking name holds one of [`SECRET_PARTS`], in any case (see
+/// `secret_word`, `key_qualifier` + `KEY`, `COOKIE`). It spares the
+/// [`KEY_VALUE`] search, whose captures cost ~1.5 µs a text, on the many
+/// texts with a `:` or `=` and no such word: a `.env` value such as
+/// `postgres://app@db:5432/s0`, most strings of a report. One automaton for
+/// the process (~0.2 ms to build), ~2.5 ns a byte to search.
 fn may_name_secret(text: &str) -> bool {
-    const NEEDLES: &[&[u8]] = &[
-        b"pass",
-        b"pwd",
-        b"auth",
-        b"dsn",
-        b"salt",
-        b"cred",
-        b"signature",
-        b"key",
-        b"jwt",
-        b"psk",
-        b"secret",
-        b"token",
-        b"cookie",
-    ];
-    let bytes = text.as_bytes();
-    (0..bytes.len()).any(|i| {
-        matches!(
-            bytes[i].to_ascii_lowercase(),
-            b'a' | b'c' | b'd' | b'j' | b'k' | b'p' | b's' | b't'
-        ) && NEEDLES
-            .iter()
-            .any(|n| bytes.len() - i >= n.len() && bytes[i..i + n.len()].eq_ignore_ascii_case(n))
-    })
+    static PARTS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(SECRET_PARTS)
+            .ok()
+    });
+    // Without the automaton (it cannot fail on these words), search anyway.
+    PARTS.as_ref().is_none_or(|ac| ac.is_match(text))
 }
+
+/// The parts of which every [`looks_secret`] name holds at least one.
+const SECRET_PARTS: &[&str] = &[
+    "pass",
+    "pwd",
+    "auth",
+    "dsn",
+    "salt",
+    "cred",
+    "signature",
+    "key",
+    "jwt",
+    "psk",
+    "secret",
+    "token",
+    "cookie",
+];
 
 /// True when `text` may hold a [`QUERY_PARAM`] match (a `?`, `&` or `;`
 /// before a `=`).
