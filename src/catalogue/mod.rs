@@ -472,22 +472,6 @@ fn read_checks(
     captures: &mut HashSet<String>,
     secrets: &mut Vec<String>,
 ) -> Result<(MarkedMappingNode, Vec<Slot>), Diagnostic> {
-    if text.len() >= PARALLEL_PARSE_BYTES {
-        read_checks_beside(idx, name, text, eager, captures, secrets)
-    } else {
-        read_checks_inline(idx, name, text, eager, captures, secrets)
-    }
-}
-
-/// [`read_checks`] on one thread.
-fn read_checks_inline(
-    idx: usize,
-    name: &str,
-    text: &str,
-    eager: &mut Option<Option<Defaults>>,
-    captures: &mut HashSet<String>,
-    secrets: &mut Vec<String>,
-) -> Result<(MarkedMappingNode, Vec<Slot>), Diagnostic> {
     let mut checks = Vec::new();
     let none = HashMap::new();
     let nothing = HashSet::new();
@@ -511,101 +495,6 @@ fn read_checks_inline(
         checks.push(Slot::Done(def, found.items));
     })?;
     Ok((root, checks))
-}
-
-/// Files at least this large have their checks parsed on a second thread
-/// while the YAML is still being read: parsing checks was ~37% of loading a
-/// 100,000-check file, all on the one thread that reads the YAML. Smaller
-/// files stay on one thread (a thread costs ~50 µs; the bundled catalogue's
-/// files are a few KiB each).
-const PARALLEL_PARSE_BYTES: usize = 256 * 1024;
-
-/// Checks handed to the parsing thread at once: one wake-up per batch.
-const PARSE_BATCH: usize = 256;
-
-/// [`read_checks`] with the eager checks parsed by a second thread, in the
-/// order they were read: the same slots, diagnostics and secrets, in the
-/// same order (only `take_check` adds secrets here, and the thread adds
-/// them in check order).
-fn read_checks_beside(
-    idx: usize,
-    name: &str,
-    text: &str,
-    eager: &mut Option<Option<Defaults>>,
-    captures: &mut HashSet<String>,
-    secrets: &mut Vec<String>,
-) -> Result<(MarkedMappingNode, Vec<Slot>), Diagnostic> {
-    type Parsed = (Option<CheckDef>, Vec<Diagnostic>);
-    std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Node, Defaults)>>(4);
-        let worker = scope.spawn(move || {
-            let none = HashMap::new();
-            let nothing = HashSet::new();
-            let no_vars = VarLookup {
-                vars: HashMap::new(),
-                env: &none,
-                file_env: &none,
-                deferred: &nothing,
-            };
-            let mut done: Vec<Parsed> = Vec::new();
-            let mut found_secrets = Vec::new();
-            for batch in rx {
-                for (item, defaults) in batch {
-                    let mut found = Diagnostics::default();
-                    let def = take_check(
-                        name,
-                        &item,
-                        defaults,
-                        &no_vars,
-                        &[],
-                        &mut found_secrets,
-                        &mut found,
-                    );
-                    done.push((def, found.items));
-                }
-            }
-            (done, found_secrets)
-        });
-        // `None`: handed to the thread, filled in from its results.
-        let mut checks: Vec<Option<Slot>> = Vec::new();
-        let mut batch = Vec::with_capacity(PARSE_BATCH);
-        let root = parse_file(idx, name, text, &mut |item, root| {
-            capture_names(&item, captures);
-            let Some(used) = eager.as_mut().filter(|_| !uses_vars(&item)) else {
-                checks.push(Some(Slot::Pending(item)));
-                return;
-            };
-            let defaults = *used.get_or_insert_with(|| {
-                read_defaults(name, root.get_node("defaults"), &mut Diagnostics::default())
-            });
-            checks.push(None);
-            batch.push((item, defaults));
-            if batch.len() == PARSE_BATCH {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(PARSE_BATCH));
-                // The thread only stops early by panicking, re-raised below.
-                let _ = tx.send(full);
-            }
-        });
-        if !batch.is_empty() {
-            let _ = tx.send(batch);
-        }
-        drop(tx);
-        let (done, found_secrets) = match worker.join() {
-            Ok(r) => r,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
-        let root = root?;
-        secrets.extend(found_secrets);
-        let mut done = done.into_iter();
-        let checks = checks
-            .into_iter()
-            .filter_map(|slot| match slot {
-                Some(s) => Some(s),
-                None => done.next().map(|(def, found)| Slot::Done(def, found)),
-            })
-            .collect();
-        Ok((root, checks))
-    })
 }
 
 /// One check from its node: interpolated, its secrets recorded, parsed.
@@ -648,76 +537,6 @@ fn take_check(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The second parsing thread changes nothing: the same checks, slots,
-    /// diagnostics (in order, located), captures and secrets as one thread,
-    /// on a large file mixing clean checks, broken ones, `${…}` ones and
-    /// secrets.
-    #[test]
-    fn parsing_beside_the_reader_matches_one_thread() {
-        let mut text = String::from("version: 1\nchecks:\n");
-        for i in 0..6000 {
-            let line = match i % 6 {
-                0 => format!("  - {{id: f.{i}, kind: file, path: x{i}, not_empty: true}}\n"),
-                1 => format!("  - {{id: b.{i}, kind: file, pth: x}}\n"),
-                2 => format!("  - {{id: v.{i}, kind: file, path: '${{DIR}}/x'}}\n"),
-                3 => format!(
-                    "  - {{id: h.{i}, kind: http, url: 'https://u:pw{i}@h/x?token=t{i}', headers: {{Authorization: Bearer abcdef{i}}}, capture: {{c{i}: {{json: '$.a'}}}}}}\n"
-                ),
-                4 => format!("  - {{id: m.{i}, kind: nosuchkind}}\n"),
-                _ => format!("  - {{id: t.{i}, kind: file, path: y, mode: '9x', timeout: 3s}}\n"),
-            };
-            text.push_str(&line);
-        }
-        assert!(text.len() >= PARALLEL_PARSE_BYTES, "{}", text.len());
-        let show = |r: Result<(MarkedMappingNode, Vec<Slot>), Diagnostic>| -> String {
-            let (root, slots) = r.map_err(|d| d.message).unwrap();
-            let mut out = format!("{}\n", root.len());
-            for s in slots {
-                match s {
-                    Slot::Done(def, found) => {
-                        out.push_str(&format!("done {:?}", def.map(|d| (d.id, d.location))));
-                        for d in found {
-                            out.push_str(&format!(
-                                " [{} {} {:?} {:?}]",
-                                d.code, d.message, d.location, d.hint
-                            ));
-                        }
-                    }
-                    Slot::Pending(n) => out.push_str(&format!("pending {:?}", n.span())),
-                }
-                out.push('\n');
-            }
-            out
-        };
-        let (mut e1, mut c1, mut s1) = (Some(None), HashSet::new(), Vec::new());
-        let one = show(read_checks_inline(
-            0, "c.yml", &text, &mut e1, &mut c1, &mut s1,
-        ));
-        let (mut e2, mut c2, mut s2) = (Some(None), HashSet::new(), Vec::new());
-        let two = show(read_checks_beside(
-            0, "c.yml", &text, &mut e2, &mut c2, &mut s2,
-        ));
-        assert_eq!(one, two);
-        assert_eq!((e1, c1, &s1), (e2, c2, &s2));
-        assert!(
-            one.contains("unknown field") && one.contains("pending"),
-            "{one:.2000}"
-        );
-        assert!(s1.len() > 1000, "{}", s1.len());
-        // And a broken file fails alike.
-        let bad = format!("{text}  - {{id: x\n");
-        let (mut e3, mut c3, mut s3) = (Some(None), HashSet::new(), Vec::new());
-        let (mut e4, mut c4, mut s4) = (Some(None), HashSet::new(), Vec::new());
-        let a = read_checks_inline(0, "c.yml", &bad, &mut e3, &mut c3, &mut s3)
-            .err()
-            .map(|d| (d.message, d.location));
-        let b = read_checks_beside(0, "c.yml", &bad, &mut e4, &mut c4, &mut s4)
-            .err()
-            .map(|d| (d.message, d.location));
-        assert!(a.is_some());
-        assert_eq!(a, b);
-    }
 
     fn codes(text: &str) -> Vec<(&'static str, u32, u32)> {
         let d = load_str("c.yml", text).expect_err("expected diagnostics");
