@@ -29,7 +29,7 @@ Examples:
 /// Production-readiness checks, declared once, run in seconds.
 #[derive(Debug, Parser)]
 #[command(name = "readyctl", version, about, after_help = EXAMPLES)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// When to colour output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -40,7 +40,7 @@ pub struct Cli {
 
 /// `auto` colours only on a terminal and never with `NO_COLOR` set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     /// Colour on a TTY unless `NO_COLOR` is set.
     Auto,
     /// Always colour.
@@ -51,7 +51,7 @@ pub enum ColorChoice {
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Run the catalogue and report.
     Check(CheckArgs),
     /// Load and validate the catalogue without running anything.
@@ -104,7 +104,7 @@ pub enum Command {
 
 /// `readyctl attest ID --by NAME [--note TEXT]`.
 #[derive(Debug, Clone, Args)]
-pub struct AttestArgs {
+pub(crate) struct AttestArgs {
     /// The `manual` check's id, e.g. `approval.security`.
     pub id: String,
     /// Who signs off (a name or e-mail address).
@@ -120,7 +120,7 @@ pub struct AttestArgs {
 
 /// `readyctl diff`.
 #[derive(Debug, Clone, Args)]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     /// The earlier JSON report.
     pub old: PathBuf,
     /// The later JSON report.
@@ -129,7 +129,7 @@ pub struct DiffArgs {
 
 /// `readyctl serve`.
 #[derive(Debug, Clone, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Catalogue and deployment.
     #[command(flatten)]
     pub catalogue: CatalogueArgs,
@@ -158,7 +158,7 @@ pub struct ServeArgs {
 
 /// `readyctl init`.
 #[derive(Debug, Clone, Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Compose file(s) to read [default: compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml under --root].
     #[arg(short = 'f', long = "file", value_name = "COMPOSE")]
     pub files: Vec<PathBuf>,
@@ -175,7 +175,7 @@ pub struct InitArgs {
 
 /// `readyctl compose config [-f FILE...] [-p NAME] [--profile P...] [--env-file FILE] [--format yaml|json]`.
 #[derive(Debug, Clone, Args)]
-pub struct ComposeArgs {
+pub(crate) struct ComposeArgs {
     /// The action; `config` prints the merged, interpolated model.
     #[arg(value_enum)]
     pub action: ComposeAction,
@@ -211,7 +211,7 @@ pub struct ComposeArgs {
 
 /// `readyctl settings PATH[:Class] [--format table|json]`.
 #[derive(Debug, Clone, Args)]
-pub struct SettingsArgs {
+pub(crate) struct SettingsArgs {
     /// The settings module and class, e.g. `src/app/settings.py:Settings` [class default: `Settings`].
     pub module: String,
     /// Output format.
@@ -221,7 +221,7 @@ pub struct SettingsArgs {
 
 /// `readyctl settings` output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SettingsFormat {
+pub(crate) enum SettingsFormat {
     /// One row per name: type, default, required, aliases.
     Table,
     /// The whole model as JSON (names, config, notes, variables read with `os.getenv`).
@@ -230,14 +230,14 @@ pub enum SettingsFormat {
 
 /// What `readyctl compose` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ComposeAction {
+pub(crate) enum ComposeAction {
     /// Print the merged, interpolated model.
     Config,
 }
 
 /// `compose config` output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ComposeFormat {
+pub(crate) enum ComposeFormat {
     /// YAML, like `docker compose config`.
     Yaml,
     /// JSON, like `docker compose config --format json`.
@@ -246,7 +246,7 @@ pub enum ComposeFormat {
 
 /// Where the catalogue and the deployment are.
 #[derive(Debug, Clone, Args)]
-pub struct CatalogueArgs {
+pub(crate) struct CatalogueArgs {
     /// Catalogue file or directory [default: ./checks/ or ./readyctl.yml].
     #[arg(
         long = "catalog",
@@ -262,7 +262,7 @@ pub struct CatalogueArgs {
 
 /// Which checks to run.
 #[derive(Debug, Clone, Args)]
-pub struct FilterArgs {
+pub(crate) struct FilterArgs {
     /// Run only checks whose id matches this glob (repeatable), e.g. `redis.*`.
     #[arg(long, value_name = "GLOB")]
     pub only: Vec<String>,
@@ -279,7 +279,7 @@ pub struct FilterArgs {
 
 /// Output format on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// A table for people.
     Table,
     /// The JSON report.
@@ -290,7 +290,7 @@ pub enum Format {
 
 /// `readyctl check`.
 #[derive(Debug, Clone, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Catalogue and deployment.
     #[command(flatten)]
     pub catalogue: CatalogueArgs,
@@ -344,7 +344,7 @@ pub struct CheckArgs {
 
 /// `readyctl list`.
 #[derive(Debug, Clone, Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     /// Catalogue and deployment.
     #[command(flatten)]
     pub catalogue: CatalogueArgs,
@@ -357,14 +357,14 @@ pub struct ListArgs {
 }
 
 /// Parses `10s`, `2m`, `500ms`.
-pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     crate::domain::units::parse_duration_within(s, crate::domain::units::MAX_TIMEOUT)
         .map_err(|e| format!("{e} (write e.g. 30s, 2m, 500ms)"))
 }
 
 /// A duration that is more than zero: `--deadline 0s` would cancel every
 /// check before it starts, so it is a usage error rather than a silent no-op.
-pub fn parse_positive_duration(s: &str) -> Result<std::time::Duration, String> {
+pub(crate) fn parse_positive_duration(s: &str) -> Result<std::time::Duration, String> {
     let d = parse_duration(s)?;
     if d.is_zero() {
         return Err("must be more than zero (write e.g. 30s, 2m)".into());

@@ -14,7 +14,7 @@ use codespan_reporting::term::{self, Config};
 
 /// A position in a file a user wrote. Lines and columns are 1-based.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
+pub(crate) struct Location {
     /// The file as the user named it.
     pub file: String,
     /// 1-based line.
@@ -31,7 +31,7 @@ impl fmt::Display for Location {
 
 /// One problem in user input.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
+pub(crate) struct Diagnostic {
     /// Stable code, e.g. `catalogue/unknown-kind`. Published codes never change.
     pub code: &'static str,
     /// What is wrong.
@@ -46,7 +46,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic with a code and a message.
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
             message: message.into(),
@@ -57,25 +57,25 @@ impl Diagnostic {
     }
 
     /// Locates the diagnostic.
-    pub fn at(mut self, location: Option<Location>) -> Self {
+    pub(crate) fn at(mut self, location: Option<Location>) -> Self {
         self.location = location;
         self
     }
 
     /// Adds a label shown under the caret.
-    pub fn label(mut self, label: impl Into<String>) -> Self {
+    pub(crate) fn label(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
         self
     }
 
     /// Adds a hint.
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
 
     /// Adds a hint when there is one.
-    pub fn maybe_hint(mut self, hint: Option<String>) -> Self {
+    pub(crate) fn maybe_hint(mut self, hint: Option<String>) -> Self {
         if hint.is_some() {
             self.hint = hint;
         }
@@ -85,7 +85,7 @@ impl Diagnostic {
 
 /// Every stable diagnostic code with a one-line description. A test keeps it
 /// unique; `readyctl explain CODE` prints a code's line.
-pub const CODES: &[(&str, &str)] = &[
+pub(crate) const CODES: &[(&str, &str)] = &[
     (
         "catalogue/io",
         "a catalogue file or directory could not be read",
@@ -180,7 +180,7 @@ pub const CODES: &[(&str, &str)] = &[
 
 /// A set of diagnostics plus the sources they point into.
 #[derive(Debug, Default)]
-pub struct Diagnostics {
+pub(crate) struct Diagnostics {
     /// The problems, in the order found.
     pub items: Vec<Diagnostic>,
     sources: Vec<(String, String)>,
@@ -188,22 +188,22 @@ pub struct Diagnostics {
 
 impl Diagnostics {
     /// Records the text of `file` so diagnostics in it can show source lines.
-    pub fn add_source(&mut self, file: impl Into<String>, text: impl Into<String>) {
+    pub(crate) fn add_source(&mut self, file: impl Into<String>, text: impl Into<String>) {
         self.sources.push((file.into(), text.into()));
     }
 
     /// Adds a diagnostic.
-    pub fn push(&mut self, d: Diagnostic) {
+    pub(crate) fn push(&mut self, d: Diagnostic) {
         self.items.push(d);
     }
 
     /// True when no problem was found.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
 
     /// Renders every diagnostic, with source snippets where the file is known.
-    pub fn render(&self, color: bool) -> String {
+    pub(crate) fn render(&self, color: bool) -> String {
         let redactor = self.redactor();
         let mut files = SimpleFiles::new();
         // Source lines are masked keeping their width, so carets still point
@@ -291,7 +291,7 @@ impl Diagnostics {
     }
 
     /// One line per diagnostic: `file:line:col: error[code]: message (help: …)`.
-    pub fn render_plain(&self) -> String {
+    pub(crate) fn render_plain(&self) -> String {
         let mut out = String::new();
         for d in &self.items {
             if let Some(loc) = &d.location {
@@ -343,7 +343,7 @@ fn byte_range(text: &str, line: u32, column: u32) -> Option<std::ops::Range<usiz
 }
 
 /// The closest candidate to `word`, when close enough to be a likely typo.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {

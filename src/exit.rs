@@ -10,15 +10,15 @@
 //! | 130 | interrupted (Ctrl-C, SIGTERM) or `--deadline` passed; the partial report was still written |
 
 /// Every check passed (or failed below `--fail-on`).
-pub const OK: u8 = 0;
+pub(crate) const OK: u8 = 0;
 /// A check failed.
-pub const CHECKS_FAILED: u8 = 1;
+pub(crate) const CHECKS_FAILED: u8 = 1;
 /// Usage or catalogue error.
-pub const USAGE: u8 = 2;
+pub(crate) const USAGE: u8 = 2;
 /// No failure, but some checks could not be evaluated.
-pub const CHECK_ERRORS: u8 = 3;
+pub(crate) const CHECK_ERRORS: u8 = 3;
 /// A report file could not be written (only when no check failed: a
 /// failure's 1, an error's 3 and an interruption's 130 win).
-pub const REPORT_NOT_WRITTEN: u8 = 4;
+pub(crate) const REPORT_NOT_WRITTEN: u8 = 4;
 /// Interrupted.
-pub const INTERRUPTED: u8 = 130;
+pub(crate) const INTERRUPTED: u8 = 130;

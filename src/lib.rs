@@ -6,22 +6,22 @@
 //! - `cli`, [`app`] and `cmd`: the command line, one file per command,
 //!   the run session `check` and `serve` share (`cmd::session`), the OS
 //!   (`cmd::os`) and the only writer to stdout/stderr (`cmd::out`);
-//!   renderers ([`report::render`]) are used only here;
-//! - `runner` runs checks concurrently and produces a [`report::Report`];
-//! - [`catalogue`] loads and validates YAML into checks (with located diagnostics, [`diag`]);
-//! - [`kinds`]: one file or folder per check kind and the registry; kinds
-//!   share [`kinds::spec`], [`kinds::target`], [`kinds::project`] and
-//!   [`kinds::http_client`], never each other;
-//! - [`report`]: the report model, waivers and baselines, and `exit` codes;
+//!   renderers (`report::render`) are used only here;
+//! - `runner` runs checks concurrently and produces a `report::Report`;
+//! - `catalogue` loads and validates YAML into checks (with located diagnostics, `diag`);
+//! - `kinds`: one file or folder per check kind and the registry; kinds
+//!   share `kinds::spec`, `kinds::target`, `kinds::project` and
+//!   `kinds::http_client`, never each other;
+//! - `report`: the report model, waivers and baselines, and `exit` codes;
 //! - support: `support` (bounded files, processes, network reasons),
-//!   `tls` (the one trust store), [`redact`], [`compose`], [`domain`]
-//!   (file formats), [`diag`].
+//!   `tls` (the one trust store), `redact`, `compose`, `domain`
+//!   (file formats), `diag`.
 //!
-//! Visibility: a module nothing outside the crate uses is `pub(crate)`, so
-//! dead code in it warns. What stays `pub` serves `main.rs` ([`app`]), the
-//! integration tests and `fuzz/` (the catalogue loader, the file-format
-//! parsers, the kind registry and the Observatory table), or is named by the
-//! docs of a public item.
+//! Visibility: the library's public surface is what `main.rs` ([`app`]),
+//! the fuzz targets ([`fuzzing`]) and the integration tests
+//! ([`kind_names`], [`observatory_table`]) call; everything else is
+//! `pub(crate)`, so dead code warns. `cargo doc --document-private-items`
+//! shows the whole crate.
 
 // No `unwrap`, `expect` or `panic!` where user input or a service's answer
 // can reach (tests may): clippy enforces it for non-test code.
@@ -31,16 +31,27 @@
 )]
 
 pub mod app;
-pub mod catalogue;
+pub(crate) mod catalogue;
 pub(crate) mod cli;
 pub(crate) mod cmd;
-pub mod compose;
-pub mod diag;
-pub mod domain;
+pub(crate) mod compose;
+pub(crate) mod diag;
+pub(crate) mod domain;
 pub(crate) mod exit;
-pub mod kinds;
-pub mod redact;
-pub mod report;
+pub mod fuzzing;
+pub(crate) mod kinds;
+pub(crate) mod redact;
+pub(crate) mod report;
 pub(crate) mod runner;
 pub(crate) mod support;
 pub(crate) mod tls;
+
+/// The Observatory's scoring table, for the test that compares it with the
+/// real Observatory (`tests/it/security_headers_diff.rs`).
+pub use kinds::security_headers::table as observatory_table;
+
+/// The registered check kinds' names, in registry order (for the test that
+/// compares them with `readyctl schema`).
+pub fn kind_names() -> Vec<&'static str> {
+    kinds::REGISTRY.iter().map(|k| k.name).collect()
+}

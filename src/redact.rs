@@ -31,7 +31,7 @@ use base64::Engine as _;
 use regex::Regex;
 
 /// What a masked value is replaced by.
-pub const MASK: &str = "****";
+pub(crate) const MASK: &str = "****";
 
 /// Values shorter than this are not masked by value (masking `1` or `no`
 /// everywhere would garble reports); they are still masked by shape.
@@ -239,7 +239,7 @@ fn with_words<R>(name: &str, f: impl FnOnce(&[&str]) -> R) -> R {
 /// `X-Hub-Signature`, `Authorization`, `accessToken`), but not for names that
 /// describe one (`ACCESS_TOKEN_EXPIRE_MINUTES`, `REDIS_PASSWORD_FILE`,
 /// `AWS_ACCESS_KEY_ID`, `MONGO_AUTH_SOURCE`) nor the shell's `PWD`.
-pub fn looks_secret(name: &str) -> bool {
+pub(crate) fn looks_secret(name: &str) -> bool {
     with_words(name, |ws| {
         if matches!(ws, ["PWD" | "OLDPWD"]) {
             return false;
@@ -262,7 +262,7 @@ pub fn looks_secret(name: &str) -> bool {
 /// True for query parameters whose value is a credential: every
 /// [`looks_secret`] name plus the short ones APIs use (`key=` of Google APIs,
 /// `sig=` of Azure SAS URLs, `code=` of OAuth callbacks).
-pub fn looks_secret_param(name: &str) -> bool {
+pub(crate) fn looks_secret_param(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     matches!(
         n.as_str(),
@@ -298,7 +298,7 @@ fn trivial_value(v: &str) -> bool {
 /// `xyz`), since a server or a finding may quote it alone. Values that still
 /// hold a `${…}` placeholder (captures, expanded at run time) are left out:
 /// the expanded value is registered when it is captured.
-pub fn header_secrets(name: &str, value: &str) -> Vec<String> {
+pub(crate) fn header_secrets(name: &str, value: &str) -> Vec<String> {
     if !looks_secret(name) || value.contains("${") {
         return Vec::new();
     }
@@ -317,7 +317,7 @@ pub fn header_secrets(name: &str, value: &str) -> Vec<String> {
 /// The secrets a variable `name=value` carries: the whole value when the
 /// name looks secret, and in any case the credentials inside it (a
 /// `DATABASE_URL`'s password, an `access_token=` query value).
-pub fn secrets_of_var(name: &str, value: &str) -> Vec<String> {
+pub(crate) fn secrets_of_var(name: &str, value: &str) -> Vec<String> {
     let mut out = Vec::new();
     if looks_secret(name) && !value.contains("${") {
         out.push(value.to_string());
@@ -479,7 +479,7 @@ fn decoded(v: &str) -> String {
 /// decoded), values of secret-looking query parameters, values of
 /// secret-looking keys (`password: x`, `API_KEY=x`, `"token": "x"`) and
 /// `Bearer`/`Basic` credentials. Placeholders (`${X}`) are not secrets.
-pub fn secrets_in_text(text: &str) -> Vec<String> {
+pub(crate) fn secrets_in_text(text: &str) -> Vec<String> {
     secrets_in(text, true)
 }
 
@@ -488,7 +488,7 @@ pub fn secrets_in_text(text: &str) -> Vec<String> {
 /// values, but not `word: value` pairs — "Generate each secret: python3 -c
 /// …" names a command, and taking `python3` for a secret masked every
 /// `python3.12` in the report.
-pub fn secrets_in_prose(text: &str) -> Vec<String> {
+pub(crate) fn secrets_in_prose(text: &str) -> Vec<String> {
     secrets_in(text, false)
 }
 
@@ -547,7 +547,7 @@ fn secrets_in(text: &str, key_value: bool) -> Vec<String> {
 
 /// A command line as it may be shown: the value after a secret-looking flag
 /// (`--password X`, `--token=X`, `--api-key X`) is masked, the rest kept.
-pub fn mask_argv(argv: &[String]) -> Vec<String> {
+pub(crate) fn mask_argv(argv: &[String]) -> Vec<String> {
     let mut out = Vec::with_capacity(argv.len());
     let mut hide_next = false;
     for a in argv {
@@ -576,7 +576,7 @@ pub fn mask_argv(argv: &[String]) -> Vec<String> {
 /// alignments it can have inside a longer encoded text (`user:pass` in a
 /// Basic header, a token inside a JWT payload). Each base64 form drops the
 /// edge characters that depend on the neighbouring bytes.
-pub fn forms(value: &str) -> Vec<String> {
+pub(crate) fn forms(value: &str) -> Vec<String> {
     const ENC: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'.')
@@ -597,6 +597,19 @@ pub fn forms(value: &str) -> Vec<String> {
         if let Ok(json) = serde_json::to_string(value) {
             out.push(json[1..json.len() - 1].to_string());
         }
+    }
+    // Strict encoders (Rust's `NON_ALPHANUMERIC`, JavaScript's `escape`
+    // family, some proxies' logs) also write `-._~` as `%2D`, `%2E`, `%5F`,
+    // `%7E`.
+    if value
+        .bytes()
+        .any(|b| matches!(b, b'-' | b'.' | b'_' | b'~'))
+    {
+        let strict =
+            percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        out.push(strict.to_ascii_lowercase_hex());
+        out.push(strict);
     }
     let std = &base64::engine::general_purpose::STANDARD;
     out.push(std.encode(value));
@@ -672,7 +685,7 @@ impl LowerHex for String {
 /// hindsight: a small report pays a few probes, a 100,000-check report gets
 /// the automaton after the first few thousand strings.
 #[derive(Debug, Default)]
-pub struct Redactor {
+pub(crate) struct Redactor {
     inner: RwLock<Values>,
 }
 
@@ -838,7 +851,7 @@ impl Values {
 
 impl Redactor {
     /// A redactor that masks `values` (and the usual shapes).
-    pub fn with_values(values: impl IntoIterator<Item = String>) -> Self {
+    pub(crate) fn with_values(values: impl IntoIterator<Item = String>) -> Self {
         let r = Redactor::default();
         for v in values {
             r.add(v);
@@ -846,15 +859,8 @@ impl Redactor {
         r
     }
 
-    /// A redactor for a text nobody has vetted (a catalogue that did not
-    /// load, a compose file): every literal secret in it is registered
-    /// ([`secrets_in_text`]).
-    pub fn for_text(text: &str) -> Self {
-        Redactor::with_values(secrets_in_text(text))
-    }
-
     /// Registers a secret value in all its [`forms`].
-    pub fn add(&self, value: impl Into<String>) {
+    pub(crate) fn add(&self, value: impl Into<String>) {
         let value = value.into();
         if value.chars().count() < MIN_SECRET_LEN || trivial_value(&value) {
             return;
@@ -871,25 +877,27 @@ impl Redactor {
     }
 
     /// The number of registered forms (for tests and measurements).
-    pub fn forms_registered(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn forms_registered(&self) -> usize {
         let v = self.inner.read().unwrap_or_else(|e| e.into_inner());
         v.forms.len()
     }
 
     /// True once the automaton has been built (for tests and measurements).
-    pub fn automaton_built(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn automaton_built(&self) -> bool {
         let v = self.inner.read().unwrap_or_else(|e| e.into_inner());
         v.matcher.is_some()
     }
 
     /// Returns `text` with every known secret and credential shape masked.
-    pub fn mask(&self, text: &str) -> String {
+    pub(crate) fn mask(&self, text: &str) -> String {
         self.mask_with(text, false)
     }
 
     /// Like [`Redactor::mask`], but each masked character becomes one `*`, so
     /// columns stay where they were (diagnostic carets under a source line).
-    pub fn mask_keep_width(&self, text: &str) -> String {
+    pub(crate) fn mask_keep_width(&self, text: &str) -> String {
         self.mask_with(text, true)
     }
 
@@ -1031,7 +1039,7 @@ fn shape_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
 }
 
 /// Masks credentials in URLs/DSNs, whoever wrote them.
-pub fn mask_shapes(text: &str) -> String {
+pub(crate) fn mask_shapes(text: &str) -> String {
     replace_ranges(text, shape_ranges(text), false)
 }
 
@@ -1400,5 +1408,18 @@ mod tests {
             );
         }
         assert_eq!(r.mask("late-secret-007"), MASK);
+    }
+
+    #[test]
+    fn strictly_percent_encoded_secrets_are_masked_too() {
+        let r = Redactor::with_values(["s3cr-et_v.alue~42".to_string()]);
+        for text in [
+            "GET /cb?q=s3cr%2Det%5Fv%2Ealue%7E42 HTTP/1.1",
+            "GET /cb?q=s3cr%2det%5fv%2ealue%7e42 HTTP/1.1",
+            "GET /cb?q=s3cr-et_v.alue~42 HTTP/1.1",
+        ] {
+            let masked = r.mask(text);
+            assert!(!masked.contains("s3cr"), "{text} -> {masked}");
+        }
     }
 }

@@ -20,7 +20,7 @@ static INSTALL: Once = Once::new();
 /// Installs aws-lc-rs as rustls's process-wide provider. Idempotent; call it
 /// before building any `rustls::ClientConfig` (kinds do, so unit tests work
 /// without going through `main`).
-pub fn install_provider() {
+pub(crate) fn install_provider() {
     INSTALL.call_once(|| {
         // Err means another provider was installed first; that one serves as well.
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -40,14 +40,14 @@ static NATIVE_ROOTS: LazyLock<Vec<CertificateDer<'static>>> =
 
 /// The system's trust anchors (`rustls-native-certs`), read once per process.
 /// Empty when the system has none.
-pub fn native_roots() -> &'static [CertificateDer<'static>] {
+pub(crate) fn native_roots() -> &'static [CertificateDer<'static>] {
     &NATIVE_ROOTS
 }
 
 /// The one trust store of every TLS kind: the system's trust anchors
 /// (webpki's bundled roots when the system has none) plus, when given, the
 /// certificates of a PEM `ca_file` — in addition to, never instead of.
-pub fn trust_roots(ca_file: Option<&Path>) -> Result<RootCertStore, String> {
+pub(crate) fn trust_roots(ca_file: Option<&Path>) -> Result<RootCertStore, String> {
     let mut roots = RootCertStore::empty();
     for c in native_roots() {
         let _ = roots.add(c.clone());
@@ -67,7 +67,7 @@ pub fn trust_roots(ca_file: Option<&Path>) -> Result<RootCertStore, String> {
 
 /// The certificates of a PEM CA file; plain errors when it cannot be read
 /// or holds none.
-pub fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+pub(crate) fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     let pem = crate::support::fs::read_pem(path)
         .map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?;
     let certs = CertificateDer::pem_slice_iter(&pem)
@@ -93,7 +93,7 @@ static HTTP_CONFIGS: LazyLock<ConfigCache> = LazyLock::new(Default::default);
 /// plus `extra` roots (a check's `ca_file`) — and offers ALPN `h2` and
 /// `http/1.1`. Built once per distinct set of extra roots, then cloned
 /// (cheap: a config is a few `Arc`s).
-pub fn http_client_config(
+pub(crate) fn http_client_config(
     extra: Vec<CertificateDer<'static>>,
 ) -> Result<rustls::ClientConfig, String> {
     let mut cache = HTTP_CONFIGS.lock().unwrap_or_else(|e| e.into_inner());

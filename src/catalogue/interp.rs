@@ -8,7 +8,7 @@
 //! captured by checks at run time) are kept as written for the runner.
 
 /// Where variable values come from, and which of them are secrets.
-pub trait Lookup {
+pub(crate) trait Lookup {
     /// The value of `name`, if set, and whether it is a secret.
     fn get(&self, name: &str) -> Option<(String, bool)>;
     /// True when `${name}` must be left for run time.
@@ -17,7 +17,7 @@ pub trait Lookup {
 
 /// A variable that has no value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unresolved {
+pub(crate) struct Unresolved {
     /// The variable's name.
     pub name: String,
     /// The `:?` message, when the author wrote one.
@@ -26,7 +26,7 @@ pub struct Unresolved {
 
 /// The interpolated text, plus the secret values that went into it.
 #[derive(Debug, Default)]
-pub struct Expanded {
+pub(crate) struct Expanded {
     /// The result.
     pub text: String,
     /// Values of secret variables used (to be masked in output).
@@ -37,7 +37,7 @@ pub struct Expanded {
 
 /// Interpolates `input`. Never fails: unresolved variables are collected so
 /// the caller can report all of them with positions.
-pub fn expand(input: &str, lookup: &dyn Lookup) -> Expanded {
+pub(crate) fn expand(input: &str, lookup: &dyn Lookup) -> Expanded {
     let mut out = Expanded::default();
     out.text = expand_into(input, lookup, &mut out.secrets, &mut out.unresolved, 0);
     out

@@ -146,7 +146,7 @@ pub(super) fn load_error(file: &str, e: &marked_yaml::LoadError) -> Diagnostic {
 /// catalogues need about six levels; the limit keeps hostile input from
 /// exhausting the stack of everything that walks the tree recursively
 /// (interpolation, serde, the unknown-field retry).
-pub const MAX_NESTING: usize = 64;
+pub(crate) const MAX_NESTING: usize = 64;
 
 pub(super) fn scan_message(se: &impl std::fmt::Display) -> String {
     // yaml-rust's message ends with "at byte N line L column C"; the location is shown separately.

@@ -20,7 +20,7 @@ use crate::report::waivers;
 
 /// What was written, for the confirmation line.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Written {
+pub(crate) struct Written {
     /// The attestation file (as shown to the user).
     pub file: PathBuf,
     /// The item key signed.
@@ -30,7 +30,7 @@ pub struct Written {
 }
 
 /// Signs `id` in its attestation file under `root`.
-pub fn attest(
+pub(crate) fn attest(
     cat: &Catalogue,
     root: &Path,
     id: &str,
@@ -192,7 +192,7 @@ fn append_entry(text: &str, entry: &str) -> Result<String, String> {
 }
 
 /// Runs `readyctl attest`.
-pub fn main(args: &crate::cli::AttestArgs, ecolor: bool) -> u8 {
+pub(crate) fn main(args: &crate::cli::AttestArgs, ecolor: bool) -> u8 {
     let cat = match load_or_report(&args.catalogue, ecolor) {
         Ok(c) => c,
         Err(code) => return code,

@@ -19,7 +19,7 @@ use crate::report::render::{
 use crate::runner::Interrupt;
 
 /// Runs `readyctl check`.
-pub fn main(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
+pub(crate) fn main(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
     let cat = match load_or_report(&args.catalogue, ecolor) {
         Ok(c) => c,
         Err(code) => return code,

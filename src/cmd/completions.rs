@@ -13,7 +13,12 @@ use crate::cmd::out::err;
 use crate::exit;
 
 /// Runs `readyctl completions`.
-pub fn main(shell: clap_complete::Shell, catalog: Option<&Path>, root: &Path, ecolor: bool) -> u8 {
+pub(crate) fn main(
+    shell: clap_complete::Shell,
+    catalog: Option<&Path>,
+    root: &Path,
+    ecolor: bool,
+) -> u8 {
     let mut cmd = <Cli as clap::CommandFactory>::command();
     if let Some(path) = catalog {
         let cat = match catalogue::load(path, &LoadOptions::with_root(root)) {

@@ -10,7 +10,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::exit;
 
 /// Runs `readyctl compose config`; returns the exit code.
-pub fn run(args: &ComposeArgs, ecolor: bool) -> u8 {
+pub(crate) fn run(args: &ComposeArgs, ecolor: bool) -> u8 {
     let opts = crate::compose::LoadOptions {
         files: args.file.clone(),
         env_files: args.env_file.clone(),

@@ -5,7 +5,7 @@ use crate::exit;
 use crate::report::baseline;
 
 /// Runs `readyctl diff`; exit 1 when something got worse.
-pub fn main(args: &crate::cli::DiffArgs) -> u8 {
+pub(crate) fn main(args: &crate::cli::DiffArgs) -> u8 {
     let (old, new) = match (baseline::read(&args.old), baseline::read(&args.new)) {
         (Ok(o), Ok(n)) => (o, n),
         (Err(e), _) | (_, Err(e)) => {

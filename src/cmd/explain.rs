@@ -7,7 +7,7 @@ use crate::kinds::{self, KindEntry};
 use crate::report::codes::Code;
 
 /// Runs `readyctl explain KIND` or `readyctl explain CODE` (`kind/what`).
-pub fn main(topic: &str) -> u8 {
+pub(crate) fn main(topic: &str) -> u8 {
     if topic.contains('/') {
         return explain_code(topic);
     }
@@ -119,7 +119,7 @@ fn describe_code(kind: &KindEntry, c: &Code) -> String {
 }
 
 /// Runs `readyctl kinds`.
-pub fn print_kinds() {
+pub(crate) fn print_kinds() {
     let width = kinds::REGISTRY
         .iter()
         .map(|k| k.name.len())

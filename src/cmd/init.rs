@@ -36,7 +36,7 @@ use crate::exit;
 
 /// Compose file names docker compose looks for (for the help text and the
 /// "no compose file" message; discovery itself is [`crate::compose::discover`]).
-pub const DEFAULT_COMPOSE: &[&str] = &[
+pub(crate) const DEFAULT_COMPOSE: &[&str] = &[
     "compose.yaml",
     "compose.yml",
     "docker-compose.yml",
@@ -45,7 +45,7 @@ pub const DEFAULT_COMPOSE: &[&str] = &[
 
 /// What a service is, for the checks it gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
+pub(crate) enum Role {
     /// PostgreSQL (postgres, postgis, timescaledb images; POSTGRES_* env).
     Postgres,
     /// Redis or a compatible server (redis, valkey, keydb).
@@ -136,7 +136,7 @@ const TOOLS: &[&str] = &[
 /// Recognises a service by image name, then — for services that are not
 /// built from the project's source (`build:` means an application, which
 /// typically carries `POSTGRES_*` client settings too) — by environment keys.
-pub fn role_of(image: &str, env_keys: &[String], built: bool) -> Role {
+pub(crate) fn role_of(image: &str, env_keys: &[String], built: bool) -> Role {
     let name = image
         .rsplit('/')
         .next()
@@ -181,7 +181,7 @@ pub fn role_of(image: &str, env_keys: &[String], built: bool) -> Role {
 /// A published port: where to reach it from the host, and the container
 /// port behind it (to match healthcheck URLs and well-known ports).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Port {
+pub(crate) struct Port {
     /// Host address to dial (`0.0.0.0` and `::` become `127.0.0.1`).
     pub host: String,
     /// Host port.
@@ -264,7 +264,7 @@ fn published(entry: &Value) -> Vec<Port> {
 
 /// One environment entry of a service, after compose resolved it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct EnvVal {
+pub(crate) struct EnvVal {
     /// The value (empty when unset).
     pub value: String,
     /// Where it was written (a compose line, or an env file line).
@@ -276,7 +276,7 @@ pub struct EnvVal {
 
 /// One service as far as `init` cares.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Service {
+pub(crate) struct Service {
     /// The compose service name.
     pub name: String,
     /// Its role.
@@ -419,7 +419,7 @@ fn find_settings(context: &Path, root: &Path) -> (Option<String>, Vec<String>) {
 }
 
 /// Reads the services of a loaded project.
-pub fn services(p: &crate::compose::Project, root: &Path) -> Vec<Service> {
+pub(crate) fn services(p: &crate::compose::Project, root: &Path) -> Vec<Service> {
     let root_abs =
         crate::compose::normalize(&std::path::absolute(root).unwrap_or(root.to_path_buf()));
     let rel = |path: &Path| -> String {
@@ -611,7 +611,7 @@ fn userinfo(s: &str) -> String {
 }
 
 /// Everything `render` needs.
-pub struct Input<'a> {
+pub(crate) struct Input<'a> {
     /// Active services.
     pub services: &'a [Service],
     /// Services left out by inactive profiles, with their profiles.
@@ -629,7 +629,7 @@ pub struct Input<'a> {
 }
 
 /// The catalogue text.
-pub fn render(i: &Input<'_>) -> String {
+pub(crate) fn render(i: &Input<'_>) -> String {
     let root = i.root;
     let mut out = String::new();
     out.push_str("# yaml-language-server: $schema=readyctl.schema.json\n# (write the schema with: readyctl schema > readyctl.schema.json)\n");
@@ -993,7 +993,7 @@ fn rel_to(root_abs: &Path, p: &Path) -> String {
 }
 
 /// Runs `init`.
-pub fn main(args: &InitArgs) -> u8 {
+pub(crate) fn main(args: &InitArgs) -> u8 {
     let root_abs = crate::compose::normalize(
         &std::path::absolute(&args.root).unwrap_or_else(|_| args.root.clone()),
     );

@@ -6,7 +6,7 @@ use crate::cmd::session::{load_or_report, matching};
 use crate::exit;
 
 /// Runs `readyctl list`.
-pub fn main(args: &ListArgs, ecolor: bool) -> u8 {
+pub(crate) fn main(args: &ListArgs, ecolor: bool) -> u8 {
     let cat = match load_or_report(&args.catalogue, ecolor) {
         Ok(c) => c,
         Err(code) => return code,

@@ -49,7 +49,7 @@ catalogue values may use ${VAR}; the process environment overrides the catalogue
 "#;
 
 /// Every page: file name and roff text.
-pub fn pages() -> Vec<(String, String)> {
+pub(crate) fn pages() -> Vec<(String, String)> {
     let top = Cli::command();
     let mut out = vec![("readyctl.1".to_string(), render(top.clone()))];
     for sub in top.get_subcommands() {
@@ -78,7 +78,7 @@ fn render(cmd: clap::Command) -> String {
 }
 
 /// Writes every page into `dir` (created if missing); returns the file names.
-pub fn write_all(dir: &Path) -> std::io::Result<Vec<String>> {
+pub(crate) fn write_all(dir: &Path) -> std::io::Result<Vec<String>> {
     std::fs::create_dir_all(dir)?;
     let mut names = Vec::new();
     for (name, text) in pages() {

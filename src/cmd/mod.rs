@@ -2,20 +2,20 @@
 //! [`session`] `check` and `serve` share; what readyctl asks of the
 //! [`os`]; and [`out`], the only writer to the standard streams.
 
-pub mod attest;
-pub mod check;
-pub mod completions;
-pub mod compose;
-pub mod diff;
-pub mod explain;
-pub mod init;
-pub mod list;
-pub mod man;
-pub mod os;
-pub mod out;
-pub mod progress;
-pub mod schema;
-pub mod serve;
-pub mod session;
-pub mod settings;
-pub mod validate;
+pub(crate) mod attest;
+pub(crate) mod check;
+pub(crate) mod completions;
+pub(crate) mod compose;
+pub(crate) mod diff;
+pub(crate) mod explain;
+pub(crate) mod init;
+pub(crate) mod list;
+pub(crate) mod man;
+pub(crate) mod os;
+pub(crate) mod out;
+pub(crate) mod progress;
+pub(crate) mod schema;
+pub(crate) mod serve;
+pub(crate) mod session;
+pub(crate) mod settings;
+pub(crate) mod validate;

@@ -2,7 +2,7 @@
 //! width and the open-file limit (which caps concurrency).
 
 /// Resolves on Ctrl-C or SIGTERM.
-pub async fn wait_for_signal() {
+pub(crate) async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -25,7 +25,7 @@ pub async fn wait_for_signal() {
 }
 
 /// Terminal width for the table: `COLUMNS`, else the terminal's, else 120 (at least 60).
-pub fn terminal_width() -> u16 {
+pub(crate) fn terminal_width() -> u16 {
     std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
@@ -42,7 +42,7 @@ const FD_PER_CHECK: u64 = 4;
 
 /// The concurrency a run really uses, and the one-line notice when it was lowered.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Concurrency {
+pub(crate) struct Concurrency {
     /// Checks at once.
     pub value: usize,
     /// Said on stderr when `--concurrency` was lowered.
@@ -52,7 +52,7 @@ pub struct Concurrency {
 /// Caps `requested` so that concurrent checks cannot exhaust the open-file
 /// limit `limit` (`None`: unknown, no cap): at most
 /// `(limit - FD_RESERVE) / FD_PER_CHECK`, and at least 1.
-pub fn cap_concurrency(requested: usize, limit: Option<u64>) -> Concurrency {
+pub(crate) fn cap_concurrency(requested: usize, limit: Option<u64>) -> Concurrency {
     let requested = requested.max(1);
     let Some(limit) = limit else {
         return Concurrency {
@@ -82,7 +82,7 @@ pub fn cap_concurrency(requested: usize, limit: Option<u64>) -> Concurrency {
     unsafe_code,
     reason = "getrlimit/setrlimit have no safe wrapper in libc; both only touch a struct we own"
 )]
-pub fn open_file_limit() -> Option<u64> {
+pub(crate) fn open_file_limit() -> Option<u64> {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,

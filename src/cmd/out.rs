@@ -13,17 +13,17 @@ static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);
 
 /// Writes to stdout; after the first failed write (a closed pipe) writes nothing.
-pub fn stdout(args: std::fmt::Arguments<'_>) {
+pub(crate) fn stdout(args: std::fmt::Arguments<'_>) {
     write_to(&mut std::io::stdout().lock(), &STDOUT_CLOSED, args);
 }
 
 /// Writes to stderr; after the first failed write writes nothing.
-pub fn stderr(args: std::fmt::Arguments<'_>) {
+pub(crate) fn stderr(args: std::fmt::Arguments<'_>) {
     write_to(&mut std::io::stderr().lock(), &STDERR_CLOSED, args);
 }
 
 /// Writes raw bytes to stdout (a rendered report), with the same rule.
-pub fn stdout_bytes(bytes: &[u8]) {
+pub(crate) fn stdout_bytes(bytes: &[u8]) {
     let mut o = std::io::stdout().lock();
     if STDOUT_CLOSED.load(Ordering::Relaxed) {
         return;
@@ -47,15 +47,18 @@ macro_rules! outln {
     () => { $crate::cmd::out::stdout(format_args!("\n")) };
     ($($t:tt)*) => { $crate::cmd::out::stdout(format_args!("{}\n", format_args!($($t)*))) };
 }
+
 /// Like `print!`, to stdout, quiet on a closed pipe.
 macro_rules! out {
     ($($t:tt)*) => { $crate::cmd::out::stdout(format_args!($($t)*)) };
 }
+
 /// Like `eprintln!`, to stderr, quiet on a closed pipe.
 macro_rules! errln {
     () => { $crate::cmd::out::stderr(format_args!("\n")) };
     ($($t:tt)*) => { $crate::cmd::out::stderr(format_args!("{}\n", format_args!($($t)*))) };
 }
+
 /// Like `eprint!`, to stderr, quiet on a closed pipe.
 macro_rules! err {
     ($($t:tt)*) => { $crate::cmd::out::stderr(format_args!($($t)*)) };

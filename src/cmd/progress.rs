@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::runner::Event;
 
 /// How long a check runs before the progress line names it.
-pub const NAME_AFTER: Duration = Duration::from_secs(1);
+pub(crate) const NAME_AFTER: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Default)]
 struct State {
@@ -26,7 +26,7 @@ struct State {
 }
 
 /// A live progress line. Inert when disabled.
-pub struct Progress {
+pub(crate) struct Progress {
     state: Arc<Mutex<State>>,
     names: Arc<Vec<String>>,
     ticker: Option<tokio::task::JoinHandle<()>>,
@@ -35,7 +35,7 @@ pub struct Progress {
 impl Progress {
     /// Starts the display for `total` checks named by `names` (catalogue
     /// order). Must be called inside a tokio runtime when `enabled`.
-    pub fn start(names: Vec<String>, total: usize, enabled: bool) -> Progress {
+    pub(crate) fn start(names: Vec<String>, total: usize, enabled: bool) -> Progress {
         let state = Arc::new(Mutex::new(State {
             total,
             ..State::default()
@@ -72,7 +72,7 @@ impl Progress {
     }
 
     /// Records a runner event.
-    pub fn event(&self, e: &Event) {
+    pub(crate) fn event(&self, e: &Event) {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         match e {
             Event::Started { index } => {
@@ -86,7 +86,7 @@ impl Progress {
     }
 
     /// Stops the ticker and clears the line.
-    pub fn finish(self) {
+    pub(crate) fn finish(self) {
         if let Some(t) = self.ticker {
             t.abort();
             let drawn = self.state.lock().map(|s| s.drawn).unwrap_or(true);

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::kinds::REGISTRY;
 
 /// The schema's `$id`-less identity, written into `title`.
-pub const TITLE: &str = "readyctl catalogue";
+pub(crate) const TITLE: &str = "readyctl catalogue";
 
 /// Fields every check has, as schema properties.
 fn common_properties() -> Map<String, Value> {
@@ -106,7 +106,7 @@ fn kind_clause(name: &str, spec: Option<schemars::Schema>) -> Value {
 }
 
 /// The catalogue schema as a JSON value.
-pub fn schema() -> Value {
+pub(crate) fn schema() -> Value {
     let clauses: Vec<Value> = REGISTRY
         .iter()
         .map(|k| kind_clause(k.name, (k.schema)()))
@@ -166,7 +166,7 @@ pub fn schema() -> Value {
 }
 
 /// Pretty JSON with a trailing newline.
-pub fn render() -> String {
+pub(crate) fn render() -> String {
     let mut s = serde_json::to_string_pretty(&schema()).unwrap_or_default();
     s.push('\n');
     s

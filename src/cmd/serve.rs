@@ -255,7 +255,7 @@ async fn hangup(sig: &mut Option<tokio::signal::unix::Signal>) {
 }
 
 /// Runs `serve` until Ctrl-C/SIGTERM.
-pub fn main(args: &ServeArgs, ecolor: bool) -> u8 {
+pub(crate) fn main(args: &ServeArgs, ecolor: bool) -> u8 {
     let loaded = match load(args, ecolor) {
         Ok(l) => l,
         Err(code) => return code,

@@ -18,7 +18,7 @@ use crate::report::{BaselineMark, Report, Status, baseline, waivers};
 use crate::runner::{self, Interrupt, RunOptions};
 
 /// The catalogue path: `--catalog`, else `./checks/`, else `./readyctl.yml`.
-pub fn catalogue_path(args: &CatalogueArgs) -> PathBuf {
+pub(crate) fn catalogue_path(args: &CatalogueArgs) -> PathBuf {
     if let Some(p) = &args.catalog {
         return p.clone();
     }
@@ -31,7 +31,7 @@ pub fn catalogue_path(args: &CatalogueArgs) -> PathBuf {
 }
 
 /// Loads the catalogue or prints its diagnostics (exit 2).
-pub fn load_or_report(args: &CatalogueArgs, ecolor: bool) -> Result<Catalogue, u8> {
+pub(crate) fn load_or_report(args: &CatalogueArgs, ecolor: bool) -> Result<Catalogue, u8> {
     if !args.root.is_dir() {
         errln!(
             "error: --root {} is not a directory\n  = help: point --root at the deployment to check, e.g. --root fixtures/dotmac/broken",
@@ -47,14 +47,14 @@ pub fn load_or_report(args: &CatalogueArgs, ecolor: bool) -> Result<Catalogue, u
 }
 
 /// Which checks a filter selects, plus every check they depend on.
-pub fn select(cat: &Catalogue, filter: &FilterArgs) -> Result<Vec<bool>, Diagnostics> {
+pub(crate) fn select(cat: &Catalogue, filter: &FilterArgs) -> Result<Vec<bool>, Diagnostics> {
     let mut selected = matching(cat, filter)?;
     pull_in_dependencies(cat, &mut selected);
     Ok(selected)
 }
 
 /// Which checks a filter selects, without their dependencies (for `list`).
-pub fn matching(cat: &Catalogue, filter: &FilterArgs) -> Result<Vec<bool>, Diagnostics> {
+pub(crate) fn matching(cat: &Catalogue, filter: &FilterArgs) -> Result<Vec<bool>, Diagnostics> {
     let mut diags = Diagnostics::default();
     let only = globs(&filter.only, &mut diags);
     let skip = globs(&filter.skip, &mut diags);
@@ -113,7 +113,7 @@ fn globs(patterns: &[String], diags: &mut Diagnostics) -> GlobSet {
 
 /// Loads the waiver file (`--waivers`, else `readyctl-waivers.yml` under the
 /// root when present) and today's date. Problems print and give exit 2.
-pub fn load_waivers(
+pub(crate) fn load_waivers(
     explicit: Option<&Path>,
     root: &Path,
     cat: &Catalogue,
@@ -150,7 +150,7 @@ pub fn load_waivers(
 
 /// How `check` (and `serve`) run the catalogue.
 #[derive(Debug, Clone)]
-pub struct RunPlan {
+pub(crate) struct RunPlan {
     /// At most this many checks at once.
     pub concurrency: usize,
     /// Per-run deadline.
@@ -172,7 +172,7 @@ pub struct RunPlan {
 /// Runs the selected checks; under `--wait`, reruns those that did not pass
 /// (and their skipped dependants) every `interval` until `ready` says the
 /// merged report is good or the time is up. Passed checks are not rerun.
-pub async fn run_until_ready(
+pub(crate) async fn run_until_ready(
     cat: &Catalogue,
     plan: &RunPlan,
     redactor: Arc<Redactor>,
@@ -285,7 +285,7 @@ fn finish(mut report: Report, t0: std::time::Instant) -> Report {
 }
 
 /// The exit code for a finished run (see [`crate::exit`]).
-pub fn exit_code(
+pub(crate) fn exit_code(
     report: &Report,
     fail_on: crate::report::Severity,
     interrupted: Option<Interrupt>,
@@ -318,7 +318,7 @@ pub fn exit_code(
 /// Waivers and a baseline applied to every report of a run, and the
 /// severity at which a failure gates: how `check` and `serve` settle a run
 /// the same way.
-pub struct Settle {
+pub(crate) struct Settle {
     /// Waivers and the date they are judged on.
     pub waivers: Option<(Vec<waivers::Waiver>, jiff::civil::Date)>,
     /// Known failures (`--baseline`).
@@ -330,7 +330,7 @@ pub struct Settle {
 impl Settle {
     /// The report with waivers and the baseline applied. Takes the report:
     /// a copy of 100,000 results is 45 MiB more at the run's peak.
-    pub fn apply(&self, mut r: Report) -> Report {
+    pub(crate) fn apply(&self, mut r: Report) -> Report {
         if let Some((w, today)) = &self.waivers {
             waivers::apply(&mut r, w, *today);
         }
@@ -341,7 +341,7 @@ impl Settle {
     }
 
     /// Whether the settled report would exit 0.
-    pub fn ready(&self, r: &Report) -> bool {
+    pub(crate) fn ready(&self, r: &Report) -> bool {
         exit_code(&self.apply(r.clone()), self.fail_on, None) == exit::OK
     }
 }

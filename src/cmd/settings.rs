@@ -14,7 +14,7 @@ use crate::domain::pysettings::{self, SettingsModel};
 use crate::exit;
 
 /// Runs the command; returns the exit code.
-pub fn main(args: &SettingsArgs, ecolor: bool) -> u8 {
+pub(crate) fn main(args: &SettingsArgs, ecolor: bool) -> u8 {
     let (path, class) = pysettings::split_spec(&args.module);
     let model = match pysettings::read(path, class) {
         Ok(m) => m,
@@ -53,7 +53,7 @@ pub fn main(args: &SettingsArgs, ecolor: bool) -> u8 {
 }
 
 /// The table view: one row per name, then the configuration and notes.
-pub fn table(m: &SettingsModel) -> String {
+pub(crate) fn table(m: &SettingsModel) -> String {
     let mut t = Table::new();
     t.load_style(presets::NOTHING)
         .set_content_arrangement(ContentArrangement::Disabled)

@@ -6,7 +6,7 @@ use crate::cmd::session::load_or_report;
 use crate::exit;
 
 /// Runs `readyctl validate`.
-pub fn main(args: &CatalogueArgs, ecolor: bool) -> u8 {
+pub(crate) fn main(args: &CatalogueArgs, ecolor: bool) -> u8 {
     match load_or_report(args, ecolor) {
         Ok(c) => {
             outln!(

@@ -19,14 +19,14 @@ use super::yaml::{Node, Value};
 
 /// Options of `compose config` that change the printed model.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Canon {
+pub(crate) struct Canon {
     /// `--no-interpolate`: keep `env_file`, no `$$` escaping.
     pub no_interpolate: bool,
 }
 
 /// The canonical model as JSON (keys in compose's order where it matters
 /// little; compare as values).
-pub fn model(p: &Project, c: Canon) -> J {
+pub(crate) fn model(p: &Project, c: Canon) -> J {
     let mut top = Map::new();
     top.insert("name".into(), J::String(p.name.clone()));
     // Compose drops volumes, networks, secrets and configs no service uses;
@@ -101,7 +101,7 @@ pub fn model(p: &Project, c: Canon) -> J {
 
 /// Compose escapes every `$` of the interpolated output as `$$`, so the
 /// printed model can be loaded again.
-pub fn escape_dollars(text: &str) -> String {
+pub(crate) fn escape_dollars(text: &str) -> String {
     text.replace('$', "$$")
 }
 
@@ -337,7 +337,7 @@ fn env_file_long(p: &Project, v: &Node) -> J {
 
 /// Splits a command string as compose does (shell words: blanks separate,
 /// quotes group, backslash escapes).
-pub fn shell_split(s: &str) -> Vec<String> {
+pub(crate) fn shell_split(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut in_word = false;
@@ -759,7 +759,7 @@ fn ulimits(v: &Node) -> J {
 
 /// A byte size as compose's `units.RAMInBytes` reads it (`512m`, `1.5G`,
 /// `100kb`; binary multiples).
-pub fn bytes(s: &str) -> Option<i64> {
+pub(crate) fn bytes(s: &str) -> Option<i64> {
     let t = s.trim().to_ascii_lowercase();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -788,7 +788,7 @@ pub fn bytes(s: &str) -> Option<i64> {
 
 /// A compose duration (`1m30s`, `500ms`, `1.5h`) printed as Go's
 /// `time.Duration.String` does (`1m30s`, `500ms`, `1h30m0s`).
-pub fn go_duration(s: &str) -> Option<String> {
+pub(crate) fn go_duration(s: &str) -> Option<String> {
     let mut rest = s.trim();
     if rest.is_empty() {
         return None;

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use crate::domain::envfile::EnvFile;
 
 /// The file names docker compose looks for, in its order of preference.
-pub const DEFAULT_FILES: &[&str] = &[
+pub(crate) const DEFAULT_FILES: &[&str] = &[
     "compose.yaml",
     "compose.yml",
     "docker-compose.yml",
@@ -30,7 +30,7 @@ pub const DEFAULT_FILES: &[&str] = &[
 ];
 
 /// The override files docker compose adds beside the one it found.
-pub const OVERRIDE_FILES: &[&str] = &[
+pub(crate) const OVERRIDE_FILES: &[&str] = &[
     "compose.override.yml",
     "compose.override.yaml",
     "docker-compose.override.yml",
@@ -40,7 +40,7 @@ pub const OVERRIDE_FILES: &[&str] = &[
 /// The `COMPOSE_*` settings of a working directory: the process environment
 /// over the directory's `.env` (compose reads both for these variables).
 #[derive(Debug, Clone, Default)]
-pub struct ComposeVars {
+pub(crate) struct ComposeVars {
     /// `COMPOSE_FILE`, split, when set and non-empty.
     pub files: Vec<PathBuf>,
     /// `COMPOSE_PROFILES`, split on commas, when set.
@@ -53,7 +53,7 @@ pub struct ComposeVars {
 /// environment, or empty) wins over `workdir/.env`. A `.env` that cannot be
 /// parsed is ignored here; the loader reports it when it reads the file for
 /// interpolation.
-pub fn compose_vars(workdir: &Path, env: &HashMap<String, String>) -> ComposeVars {
+pub(crate) fn compose_vars(workdir: &Path, env: &HashMap<String, String>) -> ComposeVars {
     let mut vars: HashMap<String, String> = HashMap::new();
     let dot = workdir.join(".env");
     if dot.is_file()
@@ -118,7 +118,7 @@ pub fn compose_vars(workdir: &Path, env: &HashMap<String, String>) -> ComposeVar
 
 /// Finds the default compose file (and its override) in `workdir` or the
 /// nearest parent directory that has one. `Err` says where it looked.
-pub fn default_files(workdir: &Path) -> Result<Vec<PathBuf>, String> {
+pub(crate) fn default_files(workdir: &Path) -> Result<Vec<PathBuf>, String> {
     let mut dir = Some(workdir);
     while let Some(d) = dir {
         if let Some(main) = DEFAULT_FILES
@@ -147,7 +147,7 @@ pub fn default_files(workdir: &Path) -> Result<Vec<PathBuf>, String> {
 
 /// Docker compose's project name rule: lower case, only `a-z`, `0-9`, `_`
 /// and `-`, not starting with `_` or `-`.
-pub fn normalize_project_name(name: &str) -> String {
+pub(crate) fn normalize_project_name(name: &str) -> String {
     let s: String = name
         .to_lowercase()
         .chars()

@@ -26,7 +26,7 @@ const KEY_VALUE_LISTS: &[&str] = &["environment", "labels", "annotations", "sysc
 
 /// Normalises one service definition in place (see the module docs).
 /// `lookup` resolves `- KEY` entries of `environment` that carry no value.
-pub fn normalize_service(svc: &mut Node, lookup: &dyn Fn(&str) -> Option<String>) {
+pub(crate) fn normalize_service(svc: &mut Node, lookup: &dyn Fn(&str) -> Option<String>) {
     let Some(map) = svc.as_map_mut() else { return };
     for attr in KEY_VALUE_LISTS {
         if let Some(n) = map.get_mut(*attr) {
@@ -181,7 +181,7 @@ fn to_key_value_map_sep(n: &mut Node, seps: &[char]) {
 
 /// Merges `over` into `base` at `path` (keys from the document root, e.g.
 /// `["services", "app", "ports"]`).
-pub fn merge(base: &mut Node, over: Node, path: &mut Vec<String>) {
+pub(crate) fn merge(base: &mut Node, over: Node, path: &mut Vec<String>) {
     let attr = service_attr(path);
     let replace = matches!(attr.as_deref(), Some("command" | "entrypoint"))
         || (path.len() == 4
@@ -258,7 +258,7 @@ pub fn merge(base: &mut Node, over: Node, path: &mut Vec<String>) {
 
 /// Removes `!reset` entries from a value that has nothing to reset, and
 /// forgets `!override` tags (both only matter against an earlier value).
-pub fn strip_resets(n: &mut Node) {
+pub(crate) fn strip_resets(n: &mut Node) {
     n.tag = None;
     match &mut n.value {
         Value::Map(m) => {
@@ -291,7 +291,7 @@ fn service_attr(path: &[String]) -> Option<String> {
 }
 
 /// `{ip, target, published, protocol}` of a port entry.
-pub fn port_key(n: &Node) -> Option<String> {
+pub(crate) fn port_key(n: &Node) -> Option<String> {
     if let Some(m) = n.as_map() {
         let f = |k: &str| m.get(k).and_then(Node::scalar_text).unwrap_or_default();
         let proto = m
@@ -315,7 +315,7 @@ pub fn port_key(n: &Node) -> Option<String> {
 
 /// A port in short syntax: `[HOST_IP:][PUBLISHED:]TARGET[/PROTOCOL]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PortSpec {
+pub(crate) struct PortSpec {
     /// Host address (empty: all interfaces).
     pub host_ip: String,
     /// Published (host) port or range (empty: none / random).
@@ -327,7 +327,7 @@ pub struct PortSpec {
 }
 
 /// Parses a short-syntax port (IPv6 host addresses in brackets).
-pub fn parse_port(s: &str) -> PortSpec {
+pub(crate) fn parse_port(s: &str) -> PortSpec {
     let (body, protocol) = match s.rsplit_once('/') {
         Some((b, p)) => (b, p.to_string()),
         None => (s, "tcp".to_string()),
@@ -360,7 +360,7 @@ pub fn parse_port(s: &str) -> PortSpec {
 /// Splits a short-syntax volume on `:`, keeping a Windows drive letter
 /// (`C:\\data`, `d:/d`) with its path, as compose does: `d:/d` is one
 /// container path, not volume `d` at `/d`.
-pub fn split_volume(s: &str) -> Vec<String> {
+pub(crate) fn split_volume(s: &str) -> Vec<String> {
     let mut parts: Vec<String> = s.split(':').map(str::to_string).collect();
     let b = s.as_bytes();
     if b.len() >= 3
@@ -376,7 +376,7 @@ pub fn split_volume(s: &str) -> Vec<String> {
 }
 
 /// The container path of a volume entry.
-pub fn volume_key(n: &Node) -> Option<String> {
+pub(crate) fn volume_key(n: &Node) -> Option<String> {
     if let Some(m) = n.as_map() {
         return m.get("target").and_then(Node::scalar_text);
     }

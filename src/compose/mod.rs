@@ -20,13 +20,13 @@
 //! [`Project::interp_errors`] so that check kinds report it as a finding and
 //! `readyctl compose config` as an error. This module never prints.
 
-pub mod canonical;
-pub mod discover;
+pub(crate) mod canonical;
+pub(crate) mod discover;
 mod envfiles;
-pub use crate::domain::interp;
-pub mod merge;
+pub(crate) use crate::domain::interp;
+pub(crate) mod merge;
 pub(crate) mod profiles;
-pub mod yaml;
+pub(crate) mod yaml;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
@@ -41,7 +41,7 @@ use yaml::{Loc, Node, Value};
 
 /// How to load a project.
 #[derive(Debug, Clone, Default)]
-pub struct LoadOptions {
+pub(crate) struct LoadOptions {
     /// The compose files, in `-f` order (later files override earlier ones).
     /// Empty: found as docker compose finds them ([`discover`]): `COMPOSE_FILE`,
     /// else `compose.yaml` & co. (and the override file) in `workdir` or a parent.
@@ -67,7 +67,7 @@ pub struct LoadOptions {
 
 /// A loaded, merged, interpolated compose project.
 #[derive(Debug, Clone)]
-pub struct Project {
+pub(crate) struct Project {
     /// The merged model (top-level mapping).
     pub model: Node,
     /// The project directory: the first file's directory.
@@ -97,7 +97,7 @@ pub struct Project {
 
 impl Project {
     /// The services, in order.
-    pub fn services(&self) -> impl Iterator<Item = (&String, &Node)> {
+    pub(crate) fn services(&self) -> impl Iterator<Item = (&String, &Node)> {
         self.model
             .get("services")
             .and_then(Node::as_map)
@@ -106,14 +106,14 @@ impl Project {
     }
 
     /// One service.
-    pub fn service(&self, name: &str) -> Option<&Node> {
+    pub(crate) fn service(&self, name: &str) -> Option<&Node> {
         self.model.get("services").and_then(|s| s.get(name))
     }
 
     /// The directory relative paths written at `loc` resolve against: the
     /// project directory, or the file's own directory for a file loaded
     /// through `extends`.
-    pub fn base_dir(&self, loc: &Loc) -> PathBuf {
+    pub(crate) fn base_dir(&self, loc: &Loc) -> PathBuf {
         if self.extended_files.contains(&loc.file)
             && let Some(p) = self.sources.get(&loc.file)
             && let Some(d) = p.parent()
@@ -124,7 +124,7 @@ impl Project {
     }
 
     /// Resolves a path written at `loc`.
-    pub fn resolve(&self, written: &str, loc: &Loc) -> PathBuf {
+    pub(crate) fn resolve(&self, written: &str, loc: &Loc) -> PathBuf {
         let p = Path::new(written);
         if p.is_absolute() {
             p.to_path_buf()
@@ -135,7 +135,7 @@ impl Project {
 }
 
 /// Lexically removes `.` and `..` components.
-pub fn normalize(p: &Path) -> PathBuf {
+pub(crate) fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
@@ -166,7 +166,7 @@ struct Loader<'a> {
 }
 
 /// Loads the project described by `opts`.
-pub fn load(opts: &LoadOptions) -> Result<Project, Diagnostics> {
+pub(crate) fn load(opts: &LoadOptions) -> Result<Project, Diagnostics> {
     let mut l = Loader {
         opts,
         env: HashMap::new(),

@@ -26,7 +26,7 @@ fn service_profiles(svc: &Node) -> Vec<String> {
 }
 
 /// Every profile named by any service, sorted (`compose config --profiles`).
-pub fn all(model: &Node) -> Vec<String> {
+pub(crate) fn all(model: &Node) -> Vec<String> {
     let mut out: Vec<String> = model
         .get("services")
         .and_then(Node::as_map)
@@ -41,7 +41,7 @@ pub fn all(model: &Node) -> Vec<String> {
 }
 
 /// Drops inactive services and checks the dependencies of the others.
-pub fn apply(model: &mut Node, active: &[String], diags: &mut Diagnostics) {
+pub(crate) fn apply(model: &mut Node, active: &[String], diags: &mut Diagnostics) {
     let all_on = active.iter().any(|p| p == "*");
     let Some(services) = model
         .as_map_mut()
@@ -94,7 +94,7 @@ fn named_volume(source: &str) -> bool {
 }
 
 /// Drops top-level resources no service uses.
-pub fn prune(model: &mut Node) {
+pub(crate) fn prune(model: &mut Node) {
     let mut networks = HashSet::new();
     let mut volumes = HashSet::new();
     let mut secrets = HashSet::new();
@@ -172,7 +172,7 @@ pub fn prune(model: &mut Node) {
 /// What docker compose checks once the project is assembled: every named
 /// volume, network, secret and config a service uses is declared at the top
 /// level, and `depends_on` has no cycle.
-pub fn validate(model: &Node, diags: &mut Diagnostics) {
+pub(crate) fn validate(model: &Node, diags: &mut Diagnostics) {
     let declared = |key: &str| -> HashSet<String> {
         model
             .get(key)

@@ -13,7 +13,7 @@ use regex::Regex;
 
 /// One migration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Revision {
+pub(crate) struct Revision {
     /// The revision id.
     pub id: String,
     /// Parent revision ids (empty for the first migration, two or more for a merge).
@@ -26,7 +26,7 @@ pub struct Revision {
 
 /// A problem with one migration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// The file.
     pub file: String,
     /// 1-based line, when known.
@@ -37,7 +37,7 @@ pub struct Problem {
 
 /// The whole history.
 #[derive(Debug, Clone, Default)]
-pub struct History {
+pub(crate) struct History {
     /// Revisions by id, in file-name order.
     pub revisions: IndexMap<String, Revision>,
     /// Files that could not be understood, duplicate ids, unknown parents.
@@ -53,11 +53,11 @@ static QUOTED: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// What one file declares: `(revision, line)` and `down_revision`.
-pub type FileDecl = (Option<(String, u32)>, Option<Vec<String>>);
+pub(crate) type FileDecl = (Option<(String, u32)>, Option<Vec<String>>);
 
 /// Reads `revision` and `down_revision` from the text of one migration file.
 /// Assignments must start a line (module level), as Alembic writes them.
-pub fn parse_file(text: &str) -> Result<FileDecl, String> {
+pub(crate) fn parse_file(text: &str) -> Result<FileDecl, String> {
     let mut revision = None;
     let mut down = None;
     let lines: Vec<&str> = text.lines().collect();
@@ -138,7 +138,7 @@ fn strip_comment(s: &str) -> &str {
 impl History {
     /// Reads every `*.py` file in `dir` (not recursing). `shown` is how the
     /// directory appears in findings (relative to the deployment root).
-    pub fn read_dir(dir: &Path, shown: &str) -> std::io::Result<History> {
+    pub(crate) fn read_dir(dir: &Path, shown: &str) -> std::io::Result<History> {
         let mut files: Vec<_> = std::fs::read_dir(dir)?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "py"))
@@ -170,7 +170,7 @@ impl History {
     }
 
     /// Builds a history from `(file, text)` pairs.
-    pub fn from_texts(texts: Vec<(String, String)>) -> History {
+    pub(crate) fn from_texts(texts: Vec<(String, String)>) -> History {
         let mut h = History::default();
         for (file, text) in texts {
             match parse_file(&text) {
@@ -265,7 +265,7 @@ impl History {
     }
 
     /// Revisions no other revision names as a parent, in file order.
-    pub fn heads(&self) -> Vec<&Revision> {
+    pub(crate) fn heads(&self) -> Vec<&Revision> {
         let parents: HashSet<&String> = self.revisions.values().flat_map(|r| &r.down).collect();
         self.revisions
             .values()
@@ -274,7 +274,10 @@ impl History {
     }
 
     /// `ids` and all their ancestors.
-    pub fn ancestry<'a>(&'a self, ids: impl IntoIterator<Item = &'a str>) -> BTreeSet<&'a str> {
+    pub(crate) fn ancestry<'a>(
+        &'a self,
+        ids: impl IntoIterator<Item = &'a str>,
+    ) -> BTreeSet<&'a str> {
         let mut seen = BTreeSet::new();
         let mut stack: Vec<&str> = ids.into_iter().collect();
         while let Some(id) = stack.pop() {
@@ -290,7 +293,7 @@ impl History {
 
     /// Revisions reachable from the heads that a database at `current`
     /// lacks, oldest first.
-    pub fn missing(&self, current: &[String]) -> Vec<String> {
+    pub(crate) fn missing(&self, current: &[String]) -> Vec<String> {
         let have = self.ancestry(current.iter().map(String::as_str));
         let mut out = Vec::new();
         let mut done = HashSet::new();

@@ -10,7 +10,7 @@
 
 /// One instruction.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Instruction {
+pub(crate) struct Instruction {
     /// Upper-cased keyword (`COPY`, `ENTRYPOINT`, …).
     pub keyword: String,
     /// Everything after the keyword, continuation lines joined.
@@ -21,7 +21,7 @@ pub struct Instruction {
 
 /// A `COPY`/`ADD` from the build context.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Copy {
+pub(crate) struct Copy {
     /// Source paths, relative to the build context.
     pub sources: Vec<String>,
     /// Destination in the image.
@@ -38,14 +38,14 @@ pub struct Copy {
 
 impl Copy {
     /// Whether `--chmod` gives the copied files an execute bit.
-    pub fn chmod_exec(&self) -> bool {
+    pub(crate) fn chmod_exec(&self) -> bool {
         self.chmod.as_deref().is_some_and(mode_sets_exec)
     }
 }
 
 /// A build stage.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stage {
+pub(crate) struct Stage {
     /// 0-based position.
     pub index: usize,
     /// The `AS` name, when given.
@@ -62,7 +62,7 @@ pub struct Stage {
 
 impl Stage {
     /// `name` or `#index`, for messages.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         self.name
             .clone()
             .unwrap_or_else(|| format!("#{}", self.index))
@@ -71,7 +71,7 @@ impl Stage {
 
 /// `ENTRYPOINT`/`CMD` in exec (`["a", "b"]`) or shell (`a b`) form.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Form {
+pub(crate) enum Form {
     /// JSON array form: the words as written.
     Exec(Vec<String>),
     /// Shell form: run as `/bin/sh -c TEXT`.
@@ -80,7 +80,7 @@ pub enum Form {
 
 /// An `ENTRYPOINT` or `CMD` with its line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Command {
+pub(crate) struct Command {
     /// The form and words.
     pub form: Form,
     /// 1-based line.
@@ -89,14 +89,14 @@ pub struct Command {
 
 /// A parsed Dockerfile.
 #[derive(Debug, Clone, Default)]
-pub struct Dockerfile {
+pub(crate) struct Dockerfile {
     /// Instructions in order.
     pub instructions: Vec<Instruction>,
 }
 
 impl Dockerfile {
     /// Parses Dockerfile text.
-    pub fn parse(text: &str) -> Dockerfile {
+    pub(crate) fn parse(text: &str) -> Dockerfile {
         let mut escape = '\\';
         let mut out = Vec::new();
         let mut current: Option<Instruction> = None;
@@ -148,7 +148,7 @@ impl Dockerfile {
     }
 
     /// The build stages, in order.
-    pub fn stages(&self) -> Vec<Stage> {
+    pub(crate) fn stages(&self) -> Vec<Stage> {
         let mut out: Vec<Stage> = Vec::new();
         for (i, ins) in self.instructions.iter().enumerate() {
             if ins.keyword != "FROM" {
@@ -180,7 +180,7 @@ impl Dockerfile {
     }
 
     /// The stage a `--target` names (stage names are case-insensitive).
-    pub fn stage_named(&self, target: &str) -> Option<Stage> {
+    pub(crate) fn stage_named(&self, target: &str) -> Option<Stage> {
         self.stages().into_iter().find(|s| {
             s.name
                 .as_deref()
@@ -201,7 +201,7 @@ impl Dockerfile {
     }
 
     /// `FROM` ancestry of `stage`: itself, then the stage it starts from, …
-    pub fn chain(&self, stage: usize) -> Vec<usize> {
+    pub(crate) fn chain(&self, stage: usize) -> Vec<usize> {
         let stages = self.stages();
         let mut out = Vec::new();
         let mut cur = Some(stage);
@@ -217,7 +217,7 @@ impl Dockerfile {
 
     /// Every stage building `stage` needs (BuildKit skips the others),
     /// sorted; `stage` included.
-    pub fn needed(&self, stage: usize) -> Vec<usize> {
+    pub(crate) fn needed(&self, stage: usize) -> Vec<usize> {
         let stages = self.stages();
         let mut out = Vec::new();
         let mut todo = vec![stage];
@@ -248,7 +248,7 @@ impl Dockerfile {
 
     /// `COPY`/`ADD` instructions that read the build context (not `--from`,
     /// not URLs, not heredocs), in every stage.
-    pub fn copies(&self) -> Vec<Copy> {
+    pub(crate) fn copies(&self) -> Vec<Copy> {
         let stages = self.stages();
         let mut out = Vec::new();
         for (idx, ins) in self.instructions.iter().enumerate() {
@@ -297,7 +297,7 @@ impl Dockerfile {
 
     /// The effective `ENTRYPOINT` and `CMD` of `stage`, inherited through its
     /// `FROM` ancestry (an `ENTRYPOINT` drops a `CMD` set by an earlier stage).
-    pub fn entrypoint_cmd(&self, stage: usize) -> (Option<Command>, Option<Command>) {
+    pub(crate) fn entrypoint_cmd(&self, stage: usize) -> (Option<Command>, Option<Command>) {
         let stages = self.stages();
         let mut chain = self.chain(stage);
         chain.reverse();
@@ -330,7 +330,7 @@ impl Dockerfile {
 
     /// The effective `HEALTHCHECK` of `stage` (inherited through `FROM
     /// <stage>`): its line, or None when there is none or `HEALTHCHECK NONE`.
-    pub fn healthcheck(&self, stage: usize) -> Option<u32> {
+    pub(crate) fn healthcheck(&self, stage: usize) -> Option<u32> {
         let stages = self.stages();
         let mut chain = self.chain(stage);
         chain.reverse();
@@ -347,7 +347,7 @@ impl Dockerfile {
     }
 
     /// The text and line of every `RUN` instruction in `stages`.
-    pub fn runs_in<'a>(&'a self, stages: &[usize]) -> Vec<(&'a str, u32)> {
+    pub(crate) fn runs_in<'a>(&'a self, stages: &[usize]) -> Vec<(&'a str, u32)> {
         let all = self.stages();
         stages
             .iter()
@@ -361,7 +361,7 @@ impl Dockerfile {
 
 /// A `COPY --from=<stage or image>` (files from another stage, not the context).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FromCopy {
+pub(crate) struct FromCopy {
     /// The stage index it copies from, when `--from` names a stage of this file.
     pub from_stage: Option<usize>,
     /// Source paths in that stage.
@@ -378,7 +378,7 @@ pub struct FromCopy {
 
 /// Where `pip install` was told to put what it installs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PipLayout {
+pub(crate) enum PipLayout {
     /// `--target DIR`: packages in DIR, console scripts in DIR/bin.
     Target,
     /// `--prefix DIR`: packages in DIR/lib/pythonX.Y/site-packages, scripts in DIR/bin.
@@ -387,7 +387,7 @@ pub enum PipLayout {
 
 /// A `pip install --target/--prefix DIR` in a `RUN`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PipInstall {
+pub(crate) struct PipInstall {
     /// Index of the stage.
     pub stage: usize,
     /// 1-based line of the `RUN`.
@@ -404,14 +404,14 @@ pub struct PipInstall {
 
 impl PipInstall {
     /// Where the console scripts go.
-    pub fn scripts_dir(&self) -> String {
+    pub(crate) fn scripts_dir(&self) -> String {
         format!("{}/bin", self.dir.trim_end_matches('/'))
     }
 }
 
 /// A `find DIR -name PATTERN -delete` (or `-exec rm`) in a `RUN`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Deletion {
+pub(crate) struct Deletion {
     /// Index of the stage.
     pub stage: usize,
     /// Index of the `RUN` instruction.
@@ -425,11 +425,12 @@ pub struct Deletion {
 }
 
 /// The default `PATH` of the Debian/Alpine-based official images.
-pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub(crate) const DEFAULT_PATH: &str =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// Shell commands of a `RUN` text: split at `&&`, `||`, `;`, `|` and
 /// newlines (quotes respected), each as its words.
-pub fn shell_commands(text: &str) -> Vec<Vec<String>> {
+pub(crate) fn shell_commands(text: &str) -> Vec<Vec<String>> {
     shell_words(text, true)
 }
 
@@ -472,7 +473,7 @@ fn shell_words(text: &str, split_ops: bool) -> Vec<Vec<String>> {
 }
 
 /// Joins `p` to `base` and normalises `.`/`..`/`//` (both absolute paths).
-pub fn join_abs(base: &str, p: &str) -> String {
+pub(crate) fn join_abs(base: &str, p: &str) -> String {
     let full = if p.starts_with('/') {
         p.to_string()
     } else {
@@ -493,7 +494,7 @@ pub fn join_abs(base: &str, p: &str) -> String {
 
 /// The package name of a requirement (`uvicorn[standard]>=0.2` → `uvicorn`),
 /// normalised as PEP 503 does (lower case, `_`/`.` → `-`).
-pub fn requirement_name(req: &str) -> Option<String> {
+pub(crate) fn requirement_name(req: &str) -> Option<String> {
     let t = req.trim();
     if t.is_empty() || t.starts_with(['-', '#', '.', '/']) || t.contains("://") {
         return None;
@@ -519,7 +520,7 @@ impl Dockerfile {
     /// (inherited through `FROM <stage>`); None when a relative `WORKDIR`
     /// or a variable makes it unknown, `/` when none is set in the file
     /// (the official base images set none).
-    pub fn workdir_at(&self, stage: usize, idx: usize) -> Option<String> {
+    pub(crate) fn workdir_at(&self, stage: usize, idx: usize) -> Option<String> {
         let stages = self.stages();
         let mut chain = self.chain(stage);
         chain.reverse();
@@ -543,7 +544,7 @@ impl Dockerfile {
     }
 
     /// Every `COPY --from=…`, with its destination made absolute.
-    pub fn from_copies(&self) -> Vec<FromCopy> {
+    pub(crate) fn copies_from_stages(&self) -> Vec<FromCopy> {
         let stages = self.stages();
         let mut out = Vec::new();
         for (idx, ins) in self.instructions.iter().enumerate() {
@@ -589,7 +590,7 @@ impl Dockerfile {
 
     /// Every `pip install --target/--prefix DIR` (also `python -m pip`,
     /// `pip3`), with DIR made absolute.
-    pub fn pip_installs(&self) -> Vec<PipInstall> {
+    pub(crate) fn pip_installs(&self) -> Vec<PipInstall> {
         let stages = self.stages();
         let mut out = Vec::new();
         for (idx, ins) in self.instructions.iter().enumerate() {
@@ -659,7 +660,7 @@ impl Dockerfile {
     /// Every plain `find DIR [-type f] -name GLOB -delete` (or `-exec rm`)
     /// in a `RUN`; a `find` with other tests (`-path`, `!`, `-o`, …) is left
     /// out, not guessed.
-    pub fn deletions(&self) -> Vec<Deletion> {
+    pub(crate) fn deletions(&self) -> Vec<Deletion> {
         let stages = self.stages();
         let mut out = Vec::new();
         for (idx, ins) in self.instructions.iter().enumerate() {
@@ -723,7 +724,7 @@ impl Dockerfile {
     /// The `PATH` set by `ENV` in `chain` (the last one), with `$PATH`
     /// replaced by the default; None when no `ENV` sets it, `Some(None)`
     /// when its value uses another variable.
-    pub fn env_path(&self, chain: &[usize]) -> Option<Option<String>> {
+    pub(crate) fn env_path(&self, chain: &[usize]) -> Option<Option<String>> {
         let stages = self.stages();
         let mut order = chain.to_vec();
         order.reverse();
@@ -754,7 +755,7 @@ impl Dockerfile {
     }
 
     /// Instructions of `stage` alone, with their indices.
-    pub fn stage_instructions(&self, stage: usize) -> Vec<(usize, &Instruction)> {
+    pub(crate) fn stage_instructions(&self, stage: usize) -> Vec<(usize, &Instruction)> {
         let stages = self.stages();
         match stages.get(stage) {
             Some(s) => (s.start..s.end)
@@ -810,7 +811,7 @@ fn mount_from(spec: &str) -> Option<&str> {
 
 /// Whether a `chmod` mode (octal `755`, symbolic `+x`, `u=rwx,go=rx`) sets
 /// an execute bit.
-pub fn mode_sets_exec(mode: &str) -> bool {
+pub(crate) fn mode_sets_exec(mode: &str) -> bool {
     if mode.chars().all(|c| c.is_ascii_digit()) {
         return u32::from_str_radix(mode, 8).is_ok_and(|m| m & 0o111 != 0);
     }

@@ -18,7 +18,7 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 /// A parsed `.dockerignore`.
 #[derive(Debug)]
-pub struct DockerIgnore {
+pub(crate) struct DockerIgnore {
     /// The file it was read from.
     pub path: PathBuf,
     rules: Vec<Rule>,
@@ -33,7 +33,7 @@ struct Rule {
 
 impl DockerIgnore {
     /// The ignore file that applies to `dockerfile` built in `context`, if any.
-    pub fn for_build(context: &Path, dockerfile: &Path) -> Option<DockerIgnore> {
+    pub(crate) fn for_build(context: &Path, dockerfile: &Path) -> Option<DockerIgnore> {
         let specific = PathBuf::from(format!("{}.dockerignore", dockerfile.display()));
         let path = if specific.is_file() {
             specific
@@ -45,7 +45,7 @@ impl DockerIgnore {
     }
 
     /// Parses ignore-file text for a context rooted at `context`.
-    pub fn parse(context: &Path, path: PathBuf, text: &str) -> DockerIgnore {
+    pub(crate) fn parse(context: &Path, path: PathBuf, text: &str) -> DockerIgnore {
         let mut rules = Vec::new();
         for (i, raw) in text.lines().enumerate() {
             let t = raw.trim();
@@ -78,7 +78,7 @@ impl DockerIgnore {
 
     /// The line of the pattern that excludes `rel` (a path relative to the
     /// context), or None when the builder sees it.
-    pub fn excludes(&self, rel: &str, is_dir: bool) -> Option<u32> {
+    pub(crate) fn excludes(&self, rel: &str, is_dir: bool) -> Option<u32> {
         let rel = rel.trim_start_matches("./").trim_end_matches('/');
         let mut verdict = None;
         for r in &self.rules {

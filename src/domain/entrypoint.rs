@@ -18,7 +18,7 @@
 
 /// What the script does with its first argument.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Dispatch {
+pub(crate) enum Dispatch {
     /// No `case` on the first argument: the script does not dispatch (it may
     /// pass its arguments through; see `passthrough`).
     None {
@@ -38,7 +38,7 @@ pub enum Dispatch {
 
 /// A recognised `case` dispatch.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CaseDispatch {
+pub(crate) struct CaseDispatch {
     /// Line of `case`.
     pub line: u32,
     /// The value used when no argument is given (`${1:-api}`).
@@ -51,7 +51,7 @@ pub struct CaseDispatch {
 
 /// One arm of the `case`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Arm {
+pub(crate) struct Arm {
     /// Patterns as written, quotes removed.
     pub patterns: Vec<String>,
     /// Whether each pattern was quoted (matched literally).
@@ -69,7 +69,7 @@ pub struct Arm {
 
 /// How the dispatch treats one first argument.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Verdict<'a> {
+pub(crate) enum Verdict<'a> {
     /// An arm accepts it.
     Accepted(&'a Arm),
     /// The arm that matches exits with an error.
@@ -84,7 +84,7 @@ pub enum Verdict<'a> {
 
 impl CaseDispatch {
     /// Every word an arm accepts, for messages (`*` patterns excluded).
-    pub fn accepted_words(&self) -> Vec<&str> {
+    pub(crate) fn accepted_words(&self) -> Vec<&str> {
         self.arms
             .iter()
             .filter(|a| a.exit.is_none())
@@ -94,7 +94,7 @@ impl CaseDispatch {
     }
 
     /// What happens to `first` (None: the script gets no argument).
-    pub fn judge(&self, first: Option<&str>) -> Verdict<'_> {
+    pub(crate) fn judge(&self, first: Option<&str>) -> Verdict<'_> {
         let value = first
             .map(str::to_string)
             .or_else(|| self.default.clone())
@@ -342,7 +342,7 @@ struct RawCase {
 }
 
 /// Reads `text` and says how it dispatches on its first argument.
-pub fn recognise(text: &str) -> Dispatch {
+pub(crate) fn recognise(text: &str) -> Dispatch {
     let toks = tokenize(text);
     let mut funcs: Vec<String> = Vec::new();
     let mut cases: Vec<RawCase> = Vec::new();

@@ -26,7 +26,7 @@ use std::path::Path;
 
 /// One `KEY=value` assignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnvEntry {
+pub(crate) struct EnvEntry {
     /// The key.
     pub key: String,
     /// The value after unquoting and expansion.
@@ -39,7 +39,7 @@ pub struct EnvEntry {
 
 /// A parsed `.env` file, in file order (later duplicates win on lookup).
 #[derive(Debug, Clone, Default)]
-pub struct EnvFile {
+pub(crate) struct EnvFile {
     /// The assignments.
     pub entries: Vec<EnvEntry>,
 }
@@ -47,7 +47,7 @@ pub struct EnvFile {
 /// A `.env` file that could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
-pub struct EnvFileError {
+pub(crate) struct EnvFileError {
     /// What is wrong.
     pub message: String,
     /// 1-based line, when known.
@@ -55,11 +55,11 @@ pub struct EnvFileError {
 }
 
 /// Upper bound on a `.env` file's size; anything larger is not an env file.
-pub const MAX_ENV_FILE_BYTES: u64 = 4 * 1024 * 1024;
+pub(crate) const MAX_ENV_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 impl EnvFile {
     /// Reads and parses `path`.
-    pub fn read(path: &Path) -> Result<EnvFile, EnvFileError> {
+    pub(crate) fn read(path: &Path) -> Result<EnvFile, EnvFileError> {
         EnvFile::read_with(path, &|_| None)
     }
 
@@ -81,12 +81,12 @@ impl EnvFile {
     }
 
     /// Parses `.env` text with nothing to look up (bare `KEY` lines set nothing).
-    pub fn parse(text: &str) -> Result<EnvFile, EnvFileError> {
+    pub(crate) fn parse(text: &str) -> Result<EnvFile, EnvFileError> {
         EnvFile::parse_with(text, &|_| None)
     }
 
     /// Reads `path`, resolving bare keys and `${VAR}` through `lookup` first.
-    pub fn read_with(
+    pub(crate) fn read_with(
         path: &Path,
         lookup: &dyn Fn(&str) -> Option<String>,
     ) -> Result<EnvFile, EnvFileError> {
@@ -96,7 +96,7 @@ impl EnvFile {
 
     /// Parses `.env` text as compose does (see the module docs); `lookup`
     /// resolves bare `KEY` lines and is asked first for `${VAR}`.
-    pub fn parse_with(
+    pub(crate) fn parse_with(
         text: &str,
         lookup: &dyn Fn(&str) -> Option<String>,
     ) -> Result<EnvFile, EnvFileError> {
@@ -121,7 +121,7 @@ impl EnvFile {
     }
 
     /// The last value set for `key`.
-    pub fn get(&self, key: &str) -> Option<&EnvEntry> {
+    pub(crate) fn get(&self, key: &str) -> Option<&EnvEntry> {
         self.entries.iter().rev().find(|e| e.key == key)
     }
 }

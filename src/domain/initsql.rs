@@ -11,7 +11,7 @@ use regex::Regex;
 
 /// Where a setting statement applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
+pub(crate) enum Scope {
     /// `ALTER SYSTEM SET` (postgresql.auto.conf; server-wide).
     System,
     /// `ALTER DATABASE name SET`.
@@ -22,7 +22,7 @@ pub enum Scope {
 
 /// `CREATE EXTENSION name`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Extension {
+pub(crate) struct Extension {
     /// The extension name, unquoted.
     pub name: String,
     /// 1-based line.
@@ -33,7 +33,7 @@ pub struct Extension {
 
 /// `ALTER SYSTEM SET name = value` and friends.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Setting {
+pub(crate) struct Setting {
     /// Setting name, lower-case.
     pub name: String,
     /// The value as written, outer quotes removed.
@@ -48,7 +48,7 @@ pub struct Setting {
 
 /// What an init SQL file declares.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct InitSql {
+pub(crate) struct InitSql {
     /// Extensions created, in order.
     pub extensions: Vec<Extension>,
     /// Settings, in order (later ones win).
@@ -58,7 +58,7 @@ pub struct InitSql {
 impl InitSql {
     /// The last setting of `name` (case-insensitive), preferring server-wide
     /// scopes over `SET` in the script's own session.
-    pub fn setting(&self, name: &str) -> Option<&Setting> {
+    pub(crate) fn setting(&self, name: &str) -> Option<&Setting> {
         let name = name.to_ascii_lowercase();
         let of_scope = |scope: Scope| {
             self.settings
@@ -71,15 +71,8 @@ impl InitSql {
             .or_else(|| of_scope(Scope::Session))
     }
 
-    /// The `CREATE EXTENSION` for `name`, if any.
-    pub fn extension(&self, name: &str) -> Option<&Extension> {
-        self.extensions
-            .iter()
-            .find(|e| e.name.eq_ignore_ascii_case(name))
-    }
-
     /// Adds what another file declares (files run in name order).
-    pub fn extend(&mut self, other: InitSql) {
+    pub(crate) fn extend(&mut self, other: InitSql) {
         self.extensions.extend(other.extensions);
         self.settings.extend(other.settings);
     }
@@ -87,7 +80,7 @@ impl InitSql {
 
 /// One statement with comments removed and the position of its first token.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Statement {
+pub(crate) struct Statement {
     /// Text without comments, whitespace kept.
     pub text: String,
     /// 1-based line of the first token.
@@ -98,7 +91,7 @@ pub struct Statement {
 
 /// Splits SQL text into statements at `;` outside quotes, dollar quotes and
 /// comments; psql meta-command lines (`\connect db`) end a statement.
-pub fn statements(text: &str) -> Vec<Statement> {
+pub(crate) fn statements(text: &str) -> Vec<Statement> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut cur = String::new();
@@ -254,7 +247,7 @@ static SET: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Reads the extension and setting statements of one SQL file.
-pub fn parse(text: &str) -> InitSql {
+pub(crate) fn parse(text: &str) -> InitSql {
     let mut out = InitSql::default();
     for st in statements(text) {
         if let Some(c) = CREATE_EXTENSION.captures(&st.text) {

@@ -14,7 +14,7 @@
 
 /// Which form a variable reference used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
+pub(crate) enum Op {
     /// `$VAR` or `${VAR}`.
     Plain,
     /// `${VAR:-default}`.
@@ -33,7 +33,7 @@ pub enum Op {
 
 /// One variable reference found while interpolating.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VarUse {
+pub(crate) struct VarUse {
     /// The variable's name.
     pub name: String,
     /// The form used.
@@ -46,14 +46,14 @@ pub struct VarUse {
 
 impl VarUse {
     /// True when the reference supplies a default of its own.
-    pub fn has_default(&self) -> bool {
+    pub(crate) fn has_default(&self) -> bool {
         matches!(self.op, Op::DefaultUnset | Op::DefaultUnsetOrEmpty)
     }
 }
 
 /// Why interpolation failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InterpError {
+pub(crate) enum InterpError {
     /// `${VAR:?msg}` or `${VAR?msg}` with no (or an empty) value.
     Required {
         /// The variable.
@@ -115,7 +115,7 @@ fn closing_brace(s: &str) -> Option<usize> {
 }
 
 /// Interpolates `template`, appending every variable reference to `uses`.
-pub fn interpolate(
+pub(crate) fn interpolate(
     template: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
     uses: &mut Vec<VarUse>,

@@ -2,19 +2,19 @@
 //! Dockerfiles; alembic revisions, `redis.conf` and policy HCL as they come.
 //! They only read and describe; they never decide pass or fail.
 
-pub mod alembic;
-pub mod dockerfile;
+pub(crate) mod alembic;
+pub(crate) mod dockerfile;
 pub(crate) mod dockerignore;
 pub(crate) mod entrypoint;
-pub mod envfile;
-pub mod initsql;
-pub mod interp;
+pub(crate) mod envfile;
+pub(crate) mod initsql;
+pub(crate) mod interp;
 pub(crate) mod nginx;
-pub mod policy;
+pub(crate) mod policy;
 pub(crate) mod pyproject;
-pub mod pysettings;
-pub mod redisconf;
+pub(crate) mod pysettings;
+pub(crate) mod redisconf;
 pub(crate) mod selector;
 pub(crate) mod textfile;
-pub mod units;
+pub(crate) mod units;
 pub(crate) mod version_req;

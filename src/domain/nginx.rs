@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 /// One directive: `name args…;` or `name args… { children }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Directive {
+pub(crate) struct Directive {
     /// The directive name.
     pub name: String,
     /// Its arguments, quotes removed.
@@ -39,7 +39,7 @@ pub struct Directive {
 
 /// A host nginx resolves at start-up.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StartupHost {
+pub(crate) struct StartupHost {
     /// The host name (no port).
     pub host: String,
     /// The port, when written.
@@ -52,7 +52,7 @@ pub struct StartupHost {
 
 /// Parses nginx configuration text; unbalanced braces are tolerated (the
 /// directives read so far are returned).
-pub fn parse(text: &str) -> Vec<Directive> {
+pub(crate) fn parse(text: &str) -> Vec<Directive> {
     let toks = tokenize(text);
     let mut pos = 0;
     block(&toks, &mut pos)
@@ -168,7 +168,7 @@ fn block(toks: &[Tok], pos: &mut usize) -> Vec<Directive> {
 }
 
 /// Calls `f` on every directive, depth first.
-pub fn walk<'a>(ds: &'a [Directive], f: &mut dyn FnMut(&'a Directive, &[&'a Directive])) {
+pub(crate) fn walk<'a>(ds: &'a [Directive], f: &mut dyn FnMut(&'a Directive, &[&'a Directive])) {
     fn go<'a>(
         ds: &'a [Directive],
         parents: &mut Vec<&'a Directive>,
@@ -209,7 +209,7 @@ fn host_port(s: &str) -> (String, Option<String>) {
 
 /// The hosts nginx resolves at start-up, excluding upstream-group names
 /// used in pass URLs (the group's servers are listed instead).
-pub fn startup_hosts(ds: &[Directive]) -> Vec<StartupHost> {
+pub(crate) fn startup_hosts(ds: &[Directive]) -> Vec<StartupHost> {
     let mut upstreams = Vec::new();
     walk(ds, &mut |d, _| {
         if d.name == "upstream"
@@ -279,7 +279,7 @@ const FILE_DIRECTIVES: &[&str] = &[
 
 /// Absolute files the configuration reads at start-up (no variables, no
 /// globs): (path, line, directive).
-pub fn startup_files(ds: &[Directive]) -> Vec<(String, u32, String)> {
+pub(crate) fn startup_files(ds: &[Directive]) -> Vec<(String, u32, String)> {
     let mut out = Vec::new();
     walk(ds, &mut |d, _| {
         if FILE_DIRECTIVES.contains(&d.name.as_str())
@@ -295,7 +295,7 @@ pub fn startup_files(ds: &[Directive]) -> Vec<(String, u32, String)> {
 
 /// Whether `host` needs no DNS name of the deployment: an IP literal,
 /// `localhost`, or a fully qualified name (outside the compose network).
-pub fn is_external_or_literal(host: &str) -> bool {
+pub(crate) fn is_external_or_literal(host: &str) -> bool {
     host.parse::<std::net::IpAddr>().is_ok()
         || host.eq_ignore_ascii_case("localhost")
         || host.contains('.')
@@ -303,7 +303,7 @@ pub fn is_external_or_literal(host: &str) -> bool {
 }
 
 /// What an `include` names, as the caller resolves it.
-pub enum Included {
+pub(crate) enum Included {
     /// The files it reads, in nginx's order: (name shown, text).
     Files(Vec<(Arc<str>, String)>),
     /// Not readable here (not mounted, a variable, too deep): left in place
@@ -314,7 +314,7 @@ pub enum Included {
 /// Replaces each `include` whose files `resolve` returns by those files'
 /// directives (attributed to their file), recursively up to 8 levels;
 /// unresolved includes stay as `include` directives.
-pub fn expand_includes(ds: &mut Vec<Directive>, resolve: &mut dyn FnMut(&str) -> Included) {
+pub(crate) fn expand_includes(ds: &mut Vec<Directive>, resolve: &mut dyn FnMut(&str) -> Included) {
     fn go(ds: &mut Vec<Directive>, resolve: &mut dyn FnMut(&str) -> Included, depth: u32) {
         let mut out = Vec::with_capacity(ds.len());
         for mut d in std::mem::take(ds) {
@@ -366,7 +366,7 @@ const STOCK_INCLUDES: &[&str] = &[
 /// The response headers whose loss weakens a site: what HSTS, CSP and the
 /// framing/sniffing/referrer/permissions policies protect is gone when they
 /// are not sent.
-pub const SECURITY_HEADERS: &[&str] = &[
+pub(crate) const SECURITY_HEADERS: &[&str] = &[
     "Strict-Transport-Security",
     "Content-Security-Policy",
     "X-Frame-Options",
@@ -377,7 +377,7 @@ pub const SECURITY_HEADERS: &[&str] = &[
 
 /// One `add_header` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
+pub(crate) struct Header {
     /// The header name as written.
     pub name: String,
     /// Its file (`None`: the parsed file) and line.
@@ -389,7 +389,7 @@ pub struct Header {
 /// A level whose own `add_header` lines drop security headers it would
 /// otherwise inherit.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HeaderDrop {
+pub(crate) struct HeaderDrop {
     /// The level, e.g. `location /api` or `server`.
     pub level: String,
     /// Where the level's block starts.
@@ -423,7 +423,7 @@ fn level_name(d: &Directive) -> String {
 /// `return` (a fixed body or redirect nginx writes, e.g. `/health` or a CORS
 /// preflight: nothing to frame or sniff); anything under `add_header_inherit`
 /// (nginx 1.29.3 can merge instead).
-pub fn dropped_headers(ds: &[Directive]) -> Vec<HeaderDrop> {
+pub(crate) fn dropped_headers(ds: &[Directive]) -> Vec<HeaderDrop> {
     fn own(ds: &[Directive]) -> Vec<Header> {
         ds.iter()
             .filter(|d| d.name == "add_header" && !d.args.is_empty())

@@ -11,7 +11,7 @@ use regex::Regex;
 
 /// One `path "…" { capabilities = [...] }` block.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathRule {
+pub(crate) struct PathRule {
     /// The path pattern, as written (`secret/data/*`).
     pub path: String,
     /// Capabilities in the order written (`read`, `list`, `deny`, ...).
@@ -24,14 +24,14 @@ pub struct PathRule {
 
 /// A parsed policy: its path rules in file order.
 #[derive(Debug, Clone, Default)]
-pub struct Policy {
+pub(crate) struct Policy {
     /// Every `path` block, in order (a path may appear more than once).
     pub rules: Vec<PathRule>,
 }
 
 /// Why a policy could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyError {
+pub(crate) struct PolicyError {
     /// What is wrong.
     pub message: String,
     /// 1-based line, when known.
@@ -136,7 +136,7 @@ fn check_brackets(text: &str) -> Result<(), PolicyError> {
 
 impl Policy {
     /// Reads and parses a policy file.
-    pub fn read(path: &Path) -> Result<Policy, PolicyError> {
+    pub(crate) fn read(path: &Path) -> Result<Policy, PolicyError> {
         let text =
             super::textfile::read(path, super::textfile::MAX_TEXT_FILE_BYTES).map_err(|e| {
                 PolicyError {
@@ -149,7 +149,7 @@ impl Policy {
     }
 
     /// Parses policy text.
-    pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+    pub(crate) fn parse(text: &str) -> Result<Policy, PolicyError> {
         check_brackets(text)?;
         let body = hcl::parse(text).map_err(|e| match e {
             hcl::Error::Parse(p) => PolicyError {
@@ -243,7 +243,10 @@ impl Policy {
     }
 
     /// The rules for `path` (a path may be written in several blocks).
-    pub fn rules_for<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a PathRule> + 'a {
+    pub(crate) fn rules_for<'a>(
+        &'a self,
+        path: &'a str,
+    ) -> impl Iterator<Item = &'a PathRule> + 'a {
         self.rules.iter().filter(move |r| r.path == path)
     }
 }
@@ -253,7 +256,7 @@ impl Policy {
 /// Vault globs: a trailing `*` matches any suffix (a prefix match), `+`
 /// matches exactly one path segment. `secret/data/app/*` and `+/data/*` and
 /// `*` cover the `secret` mount; `sys/*` and `secretive/*` do not.
-pub fn covers_mount(pattern: &str, mount: &str) -> bool {
+pub(crate) fn covers_mount(pattern: &str, mount: &str) -> bool {
     let mount = mount.trim_matches('/');
     if mount.is_empty() {
         return true;
@@ -279,7 +282,7 @@ fn fits(pattern: &[u8], prefix: &[u8]) -> bool {
 }
 
 /// Capabilities that only read: what "read-only" allows on a secrets mount.
-pub const READ_ONLY_CAPABILITIES: &[&str] = &["read", "list", "deny"];
+pub(crate) const READ_ONLY_CAPABILITIES: &[&str] = &["read", "list", "deny"];
 
 fn to_line(index: usize) -> u32 {
     u32::try_from(index + 1).unwrap_or(u32::MAX)

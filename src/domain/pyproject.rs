@@ -13,7 +13,7 @@ use crate::domain::dockerfile::requirement_name;
 
 /// The dependencies a project declares for production.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Dependencies {
+pub(crate) struct Dependencies {
     /// Main dependencies, normalised names.
     pub main: Vec<String>,
     /// Optional extras and groups (dev, test, …), normalised names.
@@ -22,7 +22,7 @@ pub struct Dependencies {
 
 /// Reads `pyproject.toml` text; None when it declares no dependency table
 /// readable here or marks dependencies `dynamic`.
-pub fn parse_pyproject(text: &str) -> Option<Dependencies> {
+pub(crate) fn parse_pyproject(text: &str) -> Option<Dependencies> {
     let mut deps = Dependencies::default();
     let mut section = String::new();
     let mut found = false;
@@ -94,7 +94,7 @@ pub fn parse_pyproject(text: &str) -> Option<Dependencies> {
 
 /// Reads a requirements file; None when it includes another file (`-r`,
 /// `-c`) or installs from a path/URL this reader cannot name.
-pub fn parse_requirements(text: &str) -> Option<Vec<String>> {
+pub(crate) fn parse_requirements(text: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
     for raw in text.lines() {
         let line = strip_comment(raw).trim();

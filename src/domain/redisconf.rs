@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// One directive line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Directive {
+pub(crate) struct Directive {
     /// Directive name, lower-case.
     pub name: String,
     /// Arguments after splitting and unquoting.
@@ -22,7 +22,7 @@ pub struct Directive {
 
 /// A parsed configuration, includes expanded, in effective order.
 #[derive(Debug, Clone, Default)]
-pub struct RedisConf {
+pub(crate) struct RedisConf {
     /// Every directive.
     pub directives: Vec<Directive>,
 }
@@ -30,7 +30,7 @@ pub struct RedisConf {
 /// Why a configuration could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
-pub struct ConfError {
+pub(crate) struct ConfError {
     /// The file.
     pub file: String,
     /// 1-based line, when known.
@@ -43,7 +43,7 @@ pub struct ConfError {
 const ACCUMULATING: &[&str] = &["save", "rename-command", "user", "loadmodule", "include"];
 
 /// Values Redis 7.0 uses when a directive is absent (as `CONFIG GET` shows them).
-pub const DEFAULTS: &[(&str, &str)] = &[
+pub(crate) const DEFAULTS: &[(&str, &str)] = &[
     ("appendonly", "no"),
     ("appendfsync", "everysec"),
     ("maxmemory", "0"),
@@ -69,7 +69,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
 const MAX_INCLUDE_DEPTH: usize = 16;
 
 /// Splits one line the way Redis's `sdssplitargs` does.
-pub fn split_args(line: &str) -> Result<Vec<String>, String> {
+pub(crate) fn split_args(line: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     let mut it = line.chars().peekable();
     loop {
@@ -145,7 +145,7 @@ pub fn split_args(line: &str) -> Result<Vec<String>, String> {
 }
 
 /// Parses the text of one file (no includes followed).
-pub fn parse_str(text: &str, file: &str) -> Result<Vec<Directive>, ConfError> {
+pub(crate) fn parse_str(text: &str, file: &str) -> Result<Vec<Directive>, ConfError> {
     let mut out = Vec::new();
     for (idx, raw) in text.lines().enumerate() {
         let line = idx as u32 + 1;
@@ -179,7 +179,7 @@ impl RedisConf {
     /// directory): an include that leaves it (`../../etc/x.conf`,
     /// `/etc/redis/x.conf` with no copy beside the includer, a symlink out)
     /// is a located error, never read.
-    pub fn load(path: &Path, root: &Path) -> Result<RedisConf, ConfError> {
+    pub(crate) fn load(path: &Path, root: &Path) -> Result<RedisConf, ConfError> {
         let mut conf = RedisConf::default();
         let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         let root_c = canon(root);
@@ -245,7 +245,7 @@ impl RedisConf {
     }
 
     /// The directive that decides `name` (the last one), if any.
-    pub fn get(&self, name: &str) -> Option<&Directive> {
+    pub(crate) fn get(&self, name: &str) -> Option<&Directive> {
         let name = name.to_ascii_lowercase();
         self.directives.iter().rev().find(|d| d.name == name)
     }
@@ -253,7 +253,7 @@ impl RedisConf {
     /// The effective value of `name` as `CONFIG GET` would show it (arguments
     /// joined by a space; repeated `save` lines added up, `save ""` resets),
     /// with the directive that set it, or `None` when the file does not set it.
-    pub fn value(&self, name: &str) -> Option<(String, &Directive)> {
+    pub(crate) fn value(&self, name: &str) -> Option<(String, &Directive)> {
         let name = name.to_ascii_lowercase();
         if ACCUMULATING.contains(&name.as_str()) {
             let mut parts: Vec<String> = Vec::new();
@@ -274,7 +274,7 @@ impl RedisConf {
 }
 
 /// Redis 7.0's value for a directive a file does not set.
-pub fn default_value(name: &str) -> Option<&'static str> {
+pub(crate) fn default_value(name: &str) -> Option<&'static str> {
     DEFAULTS
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))

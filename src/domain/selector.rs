@@ -15,7 +15,7 @@ use serde::Deserialize;
 /// Which service(s) a check is about.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
-pub enum ServiceRef {
+pub(crate) enum ServiceRef {
     /// Exactly this service.
     Name(String),
     /// Candidate names: the first one the project defines.
@@ -24,7 +24,7 @@ pub enum ServiceRef {
 
 impl ServiceRef {
     /// The names, in order of preference.
-    pub fn names(&self) -> Vec<&str> {
+    pub(crate) fn names(&self) -> Vec<&str> {
         match self {
             ServiceRef::Name(n) => vec![n.as_str()],
             ServiceRef::Candidates(c) => c.iter().map(String::as_str).collect(),
@@ -32,12 +32,12 @@ impl ServiceRef {
     }
 
     /// The first candidate `defined` says exists.
-    pub fn pick(&self, defined: impl Fn(&str) -> bool) -> Option<&str> {
+    pub(crate) fn pick(&self, defined: impl Fn(&str) -> bool) -> Option<&str> {
         self.names().into_iter().find(|n| defined(n))
     }
 
     /// How the reference reads in a message: `app`, or `one of celery, worker`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             ServiceRef::Name(n) => format!("`{n}`"),
             ServiceRef::Candidates(c) => format!(
@@ -55,7 +55,7 @@ impl ServiceRef {
 /// unanchored unless written with `^`/`$`).
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ServiceSelector {
+pub(crate) struct ServiceSelector {
     /// The service name.
     pub name: Option<String>,
     /// The image (`redis:7-alpine`, `quay.io/openbao/openbao:latest`).
@@ -70,7 +70,7 @@ pub struct ServiceSelector {
 
 /// What a service is, as a selector sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ServiceFacts {
+pub(crate) struct ServiceFacts {
     /// The service name.
     pub name: String,
     /// The image, if one.
@@ -85,7 +85,7 @@ pub struct ServiceFacts {
 
 impl ServiceSelector {
     /// The fields given, with their patterns, for validation and messages.
-    pub fn patterns(&self) -> Vec<(&'static str, &str)> {
+    pub(crate) fn patterns(&self) -> Vec<(&'static str, &str)> {
         [
             ("name", &self.name),
             ("image", &self.image),
@@ -99,7 +99,8 @@ impl ServiceSelector {
     }
 
     /// Every invalid pattern: (field, error).
-    pub fn problems(&self) -> Vec<(&'static str, String)> {
+    #[cfg(test)]
+    pub(crate) fn problems(&self) -> Vec<(&'static str, String)> {
         self.patterns()
             .into_iter()
             .filter_map(|(k, p)| Regex::new(p).err().map(|e| (k, e.to_string())))
@@ -108,7 +109,7 @@ impl ServiceSelector {
 
     /// Whether a service fits every given field; a field the service lacks
     /// (no image, no build) does not match.
-    pub fn matches(&self, s: &ServiceFacts) -> bool {
+    pub(crate) fn matches(&self, s: &ServiceFacts) -> bool {
         let fits = |pat: &Option<String>, val: Option<&str>| match pat {
             None => true,
             Some(p) => match (Regex::new(p), val) {
@@ -124,7 +125,7 @@ impl ServiceSelector {
     }
 
     /// How the selector reads in a message: `command ~ ^celery\b`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         self.patterns()
             .into_iter()
             .map(|(k, p)| format!("{k} ~ /{p}/"))

@@ -10,11 +10,11 @@
 use std::path::Path;
 
 /// Largest text file read for parsing.
-pub const MAX_TEXT_FILE_BYTES: u64 = 8 * 1024 * 1024;
+pub(crate) const MAX_TEXT_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Why a text file could not be read; `line` when the problem has one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TextFileError {
+pub(crate) struct TextFileError {
     /// A plain sentence (without the file name: callers locate it).
     pub message: String,
     /// 1-based line of the first invalid byte, for non-UTF-8 files.
@@ -24,7 +24,7 @@ pub struct TextFileError {
 /// Reads `path` as UTF-8 text of at most `max` bytes, through the one
 /// bounded reader ([`crate::support::fs`]): regular files only, opened
 /// non-blocking, never past `max`.
-pub fn read(path: &Path, max: u64) -> Result<String, TextFileError> {
+pub(crate) fn read(path: &Path, max: u64) -> Result<String, TextFileError> {
     use crate::support::fs::{FsError, Limit, read_text_sync};
     read_text_sync(path, Limit::regular(max)).map_err(|e| TextFileError {
         message: match &e {

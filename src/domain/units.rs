@@ -12,7 +12,7 @@ use std::fmt;
 
 /// A configuration value, normalised so that equal settings compare equal.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     /// A size in bytes.
     Bytes(f64),
     /// A duration in milliseconds.
@@ -46,7 +46,7 @@ fn trim_float(n: f64) -> String {
 }
 
 /// `268435456` → `268435456 bytes (256MB)`: the raw number plus a readable form.
-pub fn human_bytes(b: f64) -> String {
+pub(crate) fn human_bytes(b: f64) -> String {
     const UNITS: [(&str, f64); 4] = [
         ("TB", 1024.0 * 1024.0 * 1024.0 * 1024.0),
         ("GB", 1024.0 * 1024.0 * 1024.0),
@@ -100,7 +100,7 @@ fn text(s: &str) -> Value {
 
 /// Reads a Redis configuration value: memory sizes with Redis's units
 /// (`1k` = 1000, `1kb` = 1024, case-insensitive), `yes`/`no`, numbers, text.
-pub fn redis_value(s: &str) -> Value {
+pub(crate) fn redis_value(s: &str) -> Value {
     if let Some(b) = boolean(s) {
         return Value::Bool(b);
     }
@@ -128,7 +128,7 @@ fn redis_unit(unit: &str) -> Option<f64> {
 }
 
 /// Bytes in a Redis size (`256mb` → 268435456), `None` if it is not one.
-pub fn redis_bytes(s: &str) -> Option<u64> {
+pub(crate) fn redis_bytes(s: &str) -> Option<u64> {
     match redis_value(s) {
         Value::Bytes(b) | Value::Number(b) if b >= 0.0 => Some(b as u64),
         _ => None,
@@ -161,7 +161,7 @@ fn pg_unit(unit: &str) -> Option<(f64, bool)> {
 
 /// Reads a PostgreSQL setting value. `default_unit` is the setting's own unit
 /// (`pg_settings.unit`, e.g. `8kB`), applied to bare numbers.
-pub fn pg_value(s: &str, default_unit: Option<&str>) -> Value {
+pub(crate) fn pg_value(s: &str, default_unit: Option<&str>) -> Value {
     let s = s.trim().trim_matches('\'');
     if let Some(b) = boolean(s) {
         return Value::Bool(b);
@@ -186,7 +186,7 @@ pub fn pg_value(s: &str, default_unit: Option<&str>) -> Value {
 
 /// The unit PostgreSQL applies to a bare number for common settings, for
 /// reading init SQL files without a server to ask.
-pub fn pg_default_unit(setting: &str) -> Option<&'static str> {
+pub(crate) fn pg_default_unit(setting: &str) -> Option<&'static str> {
     Some(match setting {
         "shared_buffers" | "effective_cache_size" | "wal_buffers" | "temp_buffers" => "8kB",
         "work_mem"
@@ -210,7 +210,7 @@ pub fn pg_default_unit(setting: &str) -> Option<&'static str> {
 
 /// A comparison operator in an expectation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
+pub(crate) enum Op {
     /// `=` (the default)
     Eq,
     /// `!=`
@@ -240,7 +240,7 @@ impl Op {
 
 /// An expected value as a catalogue writes it: `200`, `>= 256MB`, `!= noeviction`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Expectation {
+pub(crate) struct Expectation {
     /// The operator (`=` when none is written).
     pub op: Op,
     /// The value after the operator, as written.
@@ -249,7 +249,7 @@ pub struct Expectation {
 
 impl Expectation {
     /// Parses `>=200`, `> 1GB`, `yes`.
-    pub fn parse(s: &str) -> Expectation {
+    pub(crate) fn parse(s: &str) -> Expectation {
         let t = s.trim();
         for (p, op) in [
             (">=", Op::Ge),
@@ -276,7 +276,7 @@ impl Expectation {
     /// Whether `actual` satisfies this expectation once `expected` (this
     /// expectation's value read in the same dialect) is known.
     /// `Err` when the two cannot be compared with an ordering operator.
-    pub fn holds(&self, expected: &Value, actual: &Value) -> Result<bool, String> {
+    pub(crate) fn holds(&self, expected: &Value, actual: &Value) -> Result<bool, String> {
         let ord = compare(expected, actual);
         match (self.op, ord) {
             (Op::Eq, o) => Ok(o == Some(Ordering::Equal)),
@@ -295,7 +295,7 @@ impl Expectation {
     }
 
     /// How the expectation reads in a message: `>= 256MB`.
-    pub fn describe(&self, expected: &Value) -> String {
+    pub(crate) fn describe(&self, expected: &Value) -> String {
         match expected {
             Value::Bytes(_) | Value::Millis(_) => format!("{}{expected}", self.op.as_str()),
             _ => format!("{}{}", self.op.as_str(), self.value),
@@ -328,13 +328,14 @@ fn compare(expected: &Value, actual: &Value) -> Option<Ordering> {
 
 /// Longest check or run timeout: a day. Anything longer is a typo
 /// (`--deadline 500000000000y` once overflowed the clock and panicked).
-pub const MAX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+pub(crate) const MAX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// Longest duration any field accepts (certificate validity, ages): 100 years.
-pub const MAX_DURATION: std::time::Duration = std::time::Duration::from_secs(100 * 365 * 24 * 3600);
+pub(crate) const MAX_DURATION: std::time::Duration =
+    std::time::Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// A humantime duration no longer than `max`; errors are plain sentences.
-pub fn parse_duration_within(
+pub(crate) fn parse_duration_within(
     s: &str,
     max: std::time::Duration,
 ) -> Result<std::time::Duration, String> {

@@ -5,11 +5,11 @@
 use std::cmp::Ordering;
 
 /// A version as numeric components: `15.18` → `[15, 18]`.
-pub type Version = Vec<u64>;
+pub(crate) type Version = Vec<u64>;
 
 /// The leading `N.N.N` of a reported version string; `None` when it does not
 /// start with a number.
-pub fn normalise(reported: &str) -> Option<Version> {
+pub(crate) fn normalise(reported: &str) -> Option<Version> {
     let head: String = reported
         .trim()
         .trim_start_matches(['v', 'V'])
@@ -25,7 +25,7 @@ pub fn normalise(reported: &str) -> Option<Version> {
 }
 
 /// PostgreSQL's `server_version_num` (`150018` → `15.18`, `90624` → `9.6.24`).
-pub fn from_pg_version_num(num: u64) -> Version {
+pub(crate) fn from_pg_version_num(num: u64) -> Version {
     if num >= 100_000 {
         vec![num / 10_000, num % 10_000]
     } else {
@@ -34,7 +34,7 @@ pub fn from_pg_version_num(num: u64) -> Version {
 }
 
 /// Shows a version as `15.18`.
-pub fn display(v: &[u64]) -> String {
+pub(crate) fn display(v: &[u64]) -> String {
     v.iter().map(u64::to_string).collect::<Vec<_>>().join(".")
 }
 
@@ -51,14 +51,14 @@ enum Op {
 
 /// A parsed constraint: every comparator must hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VersionReq {
+pub(crate) struct VersionReq {
     parts: Vec<(Op, Version)>,
     written: String,
 }
 
 impl VersionReq {
     /// Parses `>=15`, `>= 7.0, < 8`, `=15.4`, `15`.
-    pub fn parse(s: &str) -> Result<VersionReq, String> {
+    pub(crate) fn parse(s: &str) -> Result<VersionReq, String> {
         let mut parts = Vec::new();
         for piece in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (op, rest) = [
@@ -92,7 +92,7 @@ impl VersionReq {
     }
 
     /// Whether `v` satisfies every comparator.
-    pub fn matches(&self, v: &[u64]) -> bool {
+    pub(crate) fn matches(&self, v: &[u64]) -> bool {
         self.parts.iter().all(|(op, want)| {
             let ord = cmp_padded(v, want);
             match op {

@@ -216,8 +216,9 @@ A program that does not exist or is not executable fails the check with
                 }
             }
         }
-        Outcome::from_findings(
+        Outcome::judged(
             findings,
+            <CommandCheck as crate::kinds::CheckKind>::CODES,
             format!("`{shown}` exited with {}", self.exit_code),
         )
     }

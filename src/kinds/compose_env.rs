@@ -25,7 +25,7 @@ use crate::report::codes::Level;
 /// What a service's environment must look like.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ComposeEnvCheck {
+pub(crate) struct ComposeEnvCheck {
     /// Compose files in `-f` order, relative to the deployment root
     /// (default: found as docker compose finds them, from the root).
     #[serde(default)]
@@ -87,7 +87,7 @@ fn default_delimiter() -> String {
 
 /// One environment variable the application reads.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Field {
+pub(crate) struct Field {
     /// The variable name, upper-case, prefix included.
     pub name: String,
     /// JSON Schema type (`string`, `integer`, `number`, `boolean`, `object`, `array`), if one.
@@ -119,7 +119,7 @@ pub struct Field {
 }
 
 /// The fields of a settings class read from source, as `compose_env` uses them.
-pub fn fields_from_settings(m: &crate::domain::pysettings::SettingsModel) -> Vec<Field> {
+pub(crate) fn fields_from_settings(m: &crate::domain::pysettings::SettingsModel) -> Vec<Field> {
     let delim = m.config.env_nested_delimiter.as_deref().unwrap_or("\0");
     let mut seen_paths = std::collections::HashSet::new();
     m.names
@@ -163,7 +163,7 @@ pub fn fields_from_settings(m: &crate::domain::pysettings::SettingsModel) -> Vec
 }
 
 /// Flattens a pydantic settings schema into environment variables.
-pub fn flatten_schema(schema: &serde_json::Value, prefix: &str, delim: &str) -> Vec<Field> {
+pub(crate) fn flatten_schema(schema: &serde_json::Value, prefix: &str, delim: &str) -> Vec<Field> {
     let mut out = Vec::new();
     walk(
         schema,
@@ -275,7 +275,7 @@ fn walk(
 }
 
 /// Why `value` does not fit `field`, if it does not (pydantic's lax coercion).
-pub fn type_problem(field: &Field, value: &str) -> Option<String> {
+pub(crate) fn type_problem(field: &Field, value: &str) -> Option<String> {
     use crate::domain::pysettings::value::{Shape, problem};
     let choices: Option<Vec<serde_json::Value>> = field.choices.as_ref().map(|c| {
         c.iter()
@@ -329,11 +329,11 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ("uri", &["url"]),
     ("dsn", &["url"]),
 ];
-
 /// The accepted name most likely meant by `key`: a synonym in the same
 /// nested group (`DATABASE__NAME` → `DATABASE__DATABASE`), the key's words
 /// inside a longer name (`JWT_SECRET` → `AUTH__JWT_SECRET_KEY`), or a typo.
-pub fn suggest<'a>(key: &str, candidates: &'a [String], delim: &str) -> Option<&'a str> {
+#[cfg(test)]
+pub(crate) fn suggest<'a>(key: &str, candidates: &'a [String], delim: &str) -> Option<&'a str> {
     suggestions(key, candidates, delim).into_iter().next()
 }
 
@@ -343,7 +343,7 @@ const TIE: f64 = 0.03;
 /// The names `key` most likely meant, best first: the best one, and a second
 /// when it is about as likely (`JWT_SECRET` is inside both `JWT__SECRET_KEY`
 /// and `AUTH__JWT_SECRET_KEY`; picking one would hide the other).
-pub fn suggestions<'a>(key: &str, candidates: &'a [String], delim: &str) -> Vec<&'a str> {
+pub(crate) fn suggestions<'a>(key: &str, candidates: &'a [String], delim: &str) -> Vec<&'a str> {
     let k = tokens(key, delim);
     let kflat: Vec<String> = k.concat();
     let mut scored: Vec<(f64, &str)> = Vec::new();
@@ -625,7 +625,12 @@ missing keys at the service's `environment:`.
             // What could not be read is information, not a failure.
             Outcome::pass(ok).with_findings(source.notes)
         } else {
-            Outcome::from_findings(findings, ok).with_findings(source.notes)
+            Outcome::judged(
+                findings,
+                <ComposeEnvCheck as crate::kinds::CheckKind>::CODES,
+                ok,
+            )
+            .with_findings(source.notes)
         }
     }
 }

@@ -184,7 +184,11 @@ finding; everything else is a finding:
             Ok(Err(e)) => Outcome::fail(e),
             Ok(Ok(views)) => {
                 let findings = evaluate(self, &views);
-                Outcome::from_findings(findings, self.pass_message(&views))
+                Outcome::judged(
+                    findings,
+                    <DockerCheck as crate::kinds::CheckKind>::CODES,
+                    self.pass_message(&views),
+                )
             }
         }
     }

@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-pub use super::spec::{ValueRule, ValueRuleSpec, describe, mismatch};
+pub(crate) use super::spec::{ValueRule, describe, mismatch};
 use super::{CheckKind, Code, Outcome, RunContext, SpecProblem, check_regex};
 use crate::domain::envfile::{EnvEntry, EnvFile};
 use crate::report::Finding;
 
 /// Values that are never real secrets: placeholders and well-known defaults.
-pub const KNOWN_WEAK: &[&str] = &[
+pub(crate) const KNOWN_WEAK: &[&str] = &[
     "changeme",
     "change-me",
     "change_me",
@@ -42,7 +42,7 @@ pub const KNOWN_WEAK: &[&str] = &[
 /// What a `.env` file must and must not contain.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct EnvFileCheck {
+pub(crate) struct EnvFileCheck {
     /// The file, relative to the deployment root.
     pub path: PathBuf,
     /// Keys that must be set (to a non-empty value).
@@ -61,7 +61,7 @@ pub struct EnvFileCheck {
 /// Rules for secret values.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SecretRule {
+pub(crate) struct SecretRule {
     /// Keys this applies to (regex), default: names containing SECRET, PASSWORD, TOKEN or KEY.
     #[serde(default = "default_secret_keys")]
     pub keys: String,
@@ -295,15 +295,16 @@ Secret values are never shown: findings name the key and the line, never the val
                 }
             }
         }
-        Outcome::from_findings(
+        Outcome::judged(
             findings,
+            <EnvFileCheck as crate::kinds::CheckKind>::CODES,
             format!("{shown}: {} keys as expected", file.entries.len()),
         )
     }
 }
 
 /// Why `value` is not a real secret, if it is not.
-pub fn weakness(value: &str, rule: &SecretRule) -> Option<String> {
+pub(crate) fn weakness(value: &str, rule: &SecretRule) -> Option<String> {
     let v = value.trim();
     if v.is_empty() {
         return Some("is empty".into());

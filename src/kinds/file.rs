@@ -19,7 +19,7 @@ const MAX_READ_BYTES: u64 = 64 * 1024 * 1024;
 /// What a `file` check expects of one path.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct FileCheck {
+pub(crate) struct FileCheck {
     /// Path, relative to the deployment root.
     pub path: PathBuf,
     /// `file` (default), `dir`, or `any`.
@@ -54,7 +54,7 @@ fn yes() -> bool {
 /// `file`, `dir` or `any`.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum FileType {
+pub(crate) enum FileType {
     /// A regular file (or a link to one).
     #[default]
     File,
@@ -324,12 +324,16 @@ never committed, a type-check script that was a no-op `echo`.
                 }
             }
         }
-        Outcome::from_findings(findings, format!("{shown} is as expected"))
+        Outcome::judged(
+            findings,
+            <FileCheck as crate::kinds::CheckKind>::CODES,
+            format!("{shown} is as expected"),
+        )
     }
 }
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.
-pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (u32, u32) {
     let before = &text[..offset];
     let line = before.matches('\n').count() as u32 + 1;
     let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);

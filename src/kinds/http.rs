@@ -527,8 +527,9 @@ A request that does not complete (`refused`, `timed out`, `TLS failure`,
         };
         let (findings, captures) = self.evaluate(&resp);
         let ms = elapsed.as_secs_f64() * 1000.0;
-        let mut out = Outcome::from_findings(
+        let mut out = Outcome::judged(
             findings,
+            <HttpCheck as crate::kinds::CheckKind>::CODES,
             format!("{shown} → {} in {:.0} ms", resp.status, ms),
         );
         if out.status() == crate::report::Status::Pass && ep.insecure {

@@ -448,7 +448,11 @@ impl LatencyCheck {
             ms(max),
             m.errors
         );
-        let mut out = Outcome::from_findings(f, summary.clone());
+        let mut out = Outcome::judged(
+            f,
+            <LatencyCheck as crate::kinds::CheckKind>::CODES,
+            summary.clone(),
+        );
         if out.status() != crate::report::Status::Pass {
             out.message = format!("{}; {summary}", out.message);
         }

@@ -10,15 +10,15 @@ use super::{CheckKind, Code, Outcome, RunContext};
 use crate::report::Finding;
 
 /// Largest attestation file read (a YAML list of sign-offs).
-pub const MAX_ATTESTATION_BYTES: u64 = 4 * 1024 * 1024;
+pub(crate) const MAX_ATTESTATION_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Default attestation file, relative to the deployment root.
-pub const DEFAULT_ATTESTATIONS: &str = "readyctl-attestations.yml";
+pub(crate) const DEFAULT_ATTESTATIONS: &str = "readyctl-attestations.yml";
 
 /// An item a person must sign off.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ManualCheck {
+pub(crate) struct ManualCheck {
     /// The key to look up in the attestation file (default: the check id).
     pub item: Option<String>,
     /// The attestation file (default `readyctl-attestations.yml` under the root).

@@ -18,36 +18,36 @@ use indexmap::IndexMap;
 use serde::de::DeserializeOwned;
 
 use crate::redact::Redactor;
-pub use crate::report::codes::Code;
+pub(crate) use crate::report::codes::Code;
 use crate::report::{Finding, Status};
-pub use target::Target;
+pub(crate) use target::Target;
 
-pub mod command;
-pub mod compose;
-pub mod compose_env;
-pub mod docker;
-pub mod docker_api;
-pub mod env_file;
-pub mod file;
-pub mod http;
-pub mod http_client;
-pub mod latency;
-pub mod manual;
-pub mod postgres;
-pub mod project;
-pub mod redis;
-pub mod scan;
-pub mod security_headers;
-pub mod spec;
-pub mod swarm;
-pub mod target;
-pub mod tcp;
-pub mod tls;
-pub mod vault;
-pub mod websocket;
+pub(crate) mod command;
+pub(crate) mod compose;
+pub(crate) mod compose_env;
+pub(crate) mod docker;
+pub(crate) mod docker_api;
+pub(crate) mod env_file;
+pub(crate) mod file;
+pub(crate) mod http;
+pub(crate) mod http_client;
+pub(crate) mod latency;
+pub(crate) mod manual;
+pub(crate) mod postgres;
+pub(crate) mod project;
+pub(crate) mod redis;
+pub(crate) mod scan;
+pub(crate) mod security_headers;
+pub(crate) mod spec;
+pub(crate) mod swarm;
+pub(crate) mod target;
+pub(crate) mod tcp;
+pub(crate) mod tls;
+pub(crate) mod vault;
+pub(crate) mod websocket;
 
 /// Every kind readyctl knows, one line each, in the order `readyctl list-kinds` shows them.
-pub static REGISTRY: &[KindEntry] = &[
+pub(crate) static REGISTRY: &[KindEntry] = &[
     entry::<file::FileCheck>(),
     entry::<env_file::EnvFileCheck>(),
     entry::<tcp::TcpCheck>(),
@@ -69,7 +69,7 @@ pub static REGISTRY: &[KindEntry] = &[
 ];
 
 /// Looks a kind up by the name a catalogue uses.
-pub fn lookup(name: &str) -> Option<&'static KindEntry> {
+pub(crate) fn lookup(name: &str) -> Option<&'static KindEntry> {
     REGISTRY.iter().find(|k| k.name == name)
 }
 
@@ -77,7 +77,7 @@ pub fn lookup(name: &str) -> Option<&'static KindEntry> {
 /// regex, contradictory fields). `field` names the offending field so the
 /// loader can point at it.
 #[derive(Debug, Clone)]
-pub struct SpecProblem {
+pub(crate) struct SpecProblem {
     /// The field the problem is about, as written in the catalogue.
     pub field: &'static str,
     /// What is wrong.
@@ -88,7 +88,7 @@ pub struct SpecProblem {
 
 impl SpecProblem {
     /// A problem with `field`.
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(field: &'static str, message: impl Into<String>) -> Self {
         SpecProblem {
             field,
             message: message.into(),
@@ -97,7 +97,7 @@ impl SpecProblem {
     }
 
     /// Adds a hint.
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
@@ -107,7 +107,7 @@ impl SpecProblem {
 ///
 /// `DOCS` is Markdown with the sections *What it checks*, *Why it matters*,
 /// *Example*, *Fields* and *Findings*; `readyctl explain KIND` prints it.
-pub trait CheckKind: DeserializeOwned + Send + Sync + 'static {
+pub(crate) trait CheckKind: DeserializeOwned + Send + Sync + 'static {
     /// The `kind:` value in catalogues.
     const NAME: &'static str;
     /// One line for `readyctl kinds`.
@@ -149,10 +149,10 @@ pub trait CheckKind: DeserializeOwned + Send + Sync + 'static {
 }
 
 /// A boxed future returned by [`DynCheck::run`].
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The object-safe face of a [`CheckKind`], used by the runner.
-pub trait DynCheck: Send + Sync {
+pub(crate) trait DynCheck: Send + Sync {
     /// Runs the check.
     fn run<'a>(&'a self, cx: &'a RunContext) -> BoxFuture<'a, Outcome>;
     /// See [`CheckKind::secrets`].
@@ -177,7 +177,7 @@ impl<T: CheckKind> DynCheck for T {
 }
 
 /// Why parsing a kind's spec failed.
-pub enum ParseError {
+pub(crate) enum ParseError {
     /// serde could not deserialize the fields (with the node's position).
     Serde(marked_yaml::FromNodeError),
     /// The spec deserialized but [`CheckKind::validate`] found problems.
@@ -185,7 +185,7 @@ pub enum ParseError {
 }
 
 /// One registry line: a kind's name, docs and constructor.
-pub struct KindEntry {
+pub(crate) struct KindEntry {
     /// The `kind:` value.
     pub name: &'static str,
     /// One-line summary.
@@ -204,7 +204,7 @@ impl KindEntry {
     /// The kind's docs with the generated "Finding codes" table at the end
     /// of the `## Findings` section (what `readyctl explain KIND` prints and
     /// `docs/kinds/KIND.md` holds).
-    pub fn full_docs(&self) -> String {
+    pub(crate) fn full_docs(&self) -> String {
         let table = crate::report::codes::table(self.codes);
         if table.is_empty() {
             return self.docs.to_string();
@@ -227,25 +227,25 @@ impl KindEntry {
     }
 
     /// The declared code `code`, if this kind declares it.
-    pub fn code(&self, code: &str) -> Option<&'static Code> {
+    pub(crate) fn code(&self, code: &str) -> Option<&'static Code> {
         self.codes.iter().find(|c| c.code == code)
     }
 }
 
 /// Every declared finding code of every kind, with its kind.
-pub fn all_codes() -> impl Iterator<Item = (&'static KindEntry, &'static Code)> {
+pub(crate) fn all_codes() -> impl Iterator<Item = (&'static KindEntry, &'static Code)> {
     REGISTRY
         .iter()
         .flat_map(|k| k.codes.iter().map(move |c| (k, c)))
 }
 
 /// Looks a finding code up across every kind.
-pub fn lookup_code(code: &str) -> Option<(&'static KindEntry, &'static Code)> {
+pub(crate) fn lookup_code(code: &str) -> Option<(&'static KindEntry, &'static Code)> {
     all_codes().find(|(_, c)| c.code == code)
 }
 
 /// Makes the registry line for `T`.
-pub const fn entry<T: CheckKind>() -> KindEntry {
+pub(crate) const fn entry<T: CheckKind>() -> KindEntry {
     KindEntry {
         name: T::NAME,
         summary: T::SUMMARY,
@@ -258,7 +258,7 @@ pub const fn entry<T: CheckKind>() -> KindEntry {
 
 /// The JSON Schema of a spec struct with every subschema inlined, so it can
 /// be embedded in the catalogue schema as is.
-pub fn spec_schema<T: schemars::JsonSchema>() -> schemars::Schema {
+pub(crate) fn spec_schema<T: schemars::JsonSchema>() -> schemars::Schema {
     schemars::generate::SchemaSettings::draft2020_12()
         .with(|s| s.inline_subschemas = true)
         .into_generator()
@@ -269,7 +269,7 @@ pub fn spec_schema<T: schemars::JsonSchema>() -> schemars::Schema {
 /// scalar: the loader reads `200`, `0.01` or `true` into a string, so the
 /// schema must accept them too. Use as `#[schemars(with = "Scalar")]` (or
 /// `Option<Scalar>`, `IndexMap<String, Scalar>`).
-pub struct Scalar;
+pub(crate) struct Scalar;
 
 impl schemars::JsonSchema for Scalar {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -297,7 +297,7 @@ fn parse_spec<T: CheckKind>(node: &marked_yaml::Node) -> Result<Box<dyn DynCheck
 
 /// What a check returns: a verdict, a reason and its findings.
 #[derive(Debug, Clone, Default)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// The verdict. [`Status::Skip`] and [`Status::Cancelled`] are for the runner.
     pub status: Option<Status>,
     /// One-line summary; for anything but pass, the reason.
@@ -319,22 +319,22 @@ pub struct Outcome {
 
 impl Outcome {
     /// A passing outcome.
-    pub fn pass(message: impl Into<String>) -> Self {
+    pub(crate) fn pass(message: impl Into<String>) -> Self {
         Outcome::with(Status::Pass, message)
     }
 
     /// A failing outcome.
-    pub fn fail(message: impl Into<String>) -> Self {
+    pub(crate) fn fail(message: impl Into<String>) -> Self {
         Outcome::with(Status::Fail, message)
     }
 
     /// A passing outcome that deserves attention.
-    pub fn warn(message: impl Into<String>) -> Self {
+    pub(crate) fn warn(message: impl Into<String>) -> Self {
         Outcome::with(Status::Warn, message)
     }
 
     /// The check could not be evaluated.
-    pub fn error(message: impl Into<String>) -> Self {
+    pub(crate) fn error(message: impl Into<String>) -> Self {
         Outcome::with(Status::Error, message)
     }
 
@@ -346,36 +346,54 @@ impl Outcome {
         }
     }
 
-    /// Fails with `findings` if there are any, passes with `ok` otherwise.
-    /// The failure message counts the findings and quotes the first.
-    pub fn from_findings(findings: Vec<Finding>, ok: impl Into<String>) -> Self {
-        if findings.is_empty() {
-            return Outcome::pass(ok);
+    /// The verdict of `findings` by the one status rule,
+    /// [`crate::report::codes::status_of`]: each finding counts at its
+    /// level (its own grade, else the level its code has in `declared`, the
+    /// kind's `CODES`). Passing, the message is `ok` and the (info)
+    /// findings stay; otherwise the message counts the findings and quotes
+    /// the first one at the deciding level.
+    pub(crate) fn judged(findings: Vec<Finding>, declared: &[Code], ok: impl Into<String>) -> Self {
+        use crate::report::codes::{level_of, status_of};
+        let status = status_of(&findings, declared);
+        if status == Status::Pass {
+            return Outcome::pass(ok).with_findings(findings);
         }
+        let deciding = |f: &&Finding| {
+            let level = level_of(f, declared);
+            if status == Status::Fail {
+                level.fails()
+            } else {
+                level == crate::report::codes::Level::Warn
+            }
+        };
+        let first = findings
+            .iter()
+            .find(deciding)
+            .map_or_else(String::new, |f| f.message.clone());
         let message = match findings.len() {
-            1 => findings[0].message.clone(),
-            n => format!("{n} problems; first: {}", findings[0].message),
+            1 => first,
+            n => format!("{n} problems; first: {first}"),
         };
         Outcome {
             findings,
-            ..Outcome::fail(message)
+            ..Outcome::with(status, message)
         }
     }
 
     /// Adds findings.
-    pub fn with_findings(mut self, findings: Vec<Finding>) -> Self {
+    pub(crate) fn with_findings(mut self, findings: Vec<Finding>) -> Self {
         self.findings.extend(findings);
         self
     }
 
     /// Adds a metric.
-    pub fn metric(mut self, name: impl Into<String>, value: f64) -> Self {
+    pub(crate) fn metric(mut self, name: impl Into<String>, value: f64) -> Self {
         self.metrics.insert(name.into(), value);
         self
     }
 
     /// The verdict, defaulting to error when a kind forgot to set one.
-    pub fn status(&self) -> Status {
+    pub(crate) fn status(&self) -> Status {
         self.status.unwrap_or(Status::Error)
     }
 }
@@ -383,7 +401,7 @@ impl Outcome {
 /// What a running check may see: where the deployment is, the catalogue's
 /// targets, values captured by its dependencies, and its timeout.
 #[derive(Clone)]
-pub struct RunContext {
+pub(crate) struct RunContext {
     /// The id of the check being run (for kinds whose records are keyed by it).
     pub check_id: String,
     /// The deployment root; relative paths in specs resolve against it.
@@ -411,14 +429,14 @@ pub struct RunContext {
 /// `manual` kind's parsed attestation file. One async cell per key: checks
 /// that ask at once wait for one read instead of each doing it.
 #[derive(Default)]
-pub struct RunMemo(Mutex<HashMap<(&'static str, PathBuf), Arc<MemoCell>>>);
+pub(crate) struct RunMemo(Mutex<HashMap<(&'static str, PathBuf), Arc<MemoCell>>>);
 
 /// One [`RunMemo`] entry; the kind that fills it downcasts the value.
-pub type MemoCell = tokio::sync::OnceCell<Arc<dyn std::any::Any + Send + Sync>>;
+pub(crate) type MemoCell = tokio::sync::OnceCell<Arc<dyn std::any::Any + Send + Sync>>;
 
 impl RunMemo {
     /// The cell for a key, created empty on first use.
-    pub fn slot(&self, kind: &'static str, key: PathBuf) -> Arc<MemoCell> {
+    pub(crate) fn slot(&self, kind: &'static str, key: PathBuf) -> Arc<MemoCell> {
         self.0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -429,21 +447,21 @@ impl RunMemo {
 }
 
 /// What [`project::load_project`] made of one (files, env files, process env).
-pub type LoadedProject = Result<Arc<crate::compose::Project>, Box<Outcome>>;
+pub(crate) type LoadedProject = Result<Arc<crate::compose::Project>, Box<Outcome>>;
 
 /// The run's loaded compose projects (see [`RunContext::compose_projects`]).
 /// One `OnceLock` per key: checks that ask at once wait for one load instead
 /// of each doing it.
 #[derive(Default)]
-pub struct ProjectCache(Mutex<HashMap<ProjectKey, Arc<std::sync::OnceLock<LoadedProject>>>>);
+pub(crate) struct ProjectCache(Mutex<HashMap<ProjectKey, Arc<std::sync::OnceLock<LoadedProject>>>>);
 
 /// (compose files, env files, process env) of a compose-reading check,
 /// paths resolved against the root.
-pub type ProjectKey = (Vec<PathBuf>, Vec<PathBuf>, bool);
+pub(crate) type ProjectKey = (Vec<PathBuf>, Vec<PathBuf>, bool);
 
 impl ProjectCache {
     /// The slot for a key, created empty on first use.
-    pub fn slot(&self, key: ProjectKey) -> Arc<std::sync::OnceLock<LoadedProject>> {
+    pub(crate) fn slot(&self, key: ProjectKey) -> Arc<std::sync::OnceLock<LoadedProject>> {
         self.0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -455,7 +473,8 @@ impl ProjectCache {
 
 impl RunContext {
     /// A context rooted at `root` with no targets, for tests and one-off runs.
-    pub fn for_root(root: impl Into<PathBuf>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn for_root(root: impl Into<PathBuf>) -> Self {
         RunContext {
             check_id: String::new(),
             root: root.into(),
@@ -469,7 +488,7 @@ impl RunContext {
     }
 
     /// Resolves a path from a spec against the deployment root.
-    pub fn path(&self, p: &Path) -> PathBuf {
+    pub(crate) fn path(&self, p: &Path) -> PathBuf {
         if p.is_absolute() {
             p.to_path_buf()
         } else {
@@ -478,7 +497,7 @@ impl RunContext {
     }
 
     /// How a path is shown in findings: relative to the root when inside it.
-    pub fn display_path(&self, p: &Path) -> String {
+    pub(crate) fn display_path(&self, p: &Path) -> String {
         let full = self.path(p);
         full.strip_prefix(&self.root)
             .unwrap_or(&full)
@@ -487,7 +506,7 @@ impl RunContext {
     }
 
     /// Looks up a named target.
-    pub fn target(&self, name: &str) -> Result<&Target, String> {
+    pub(crate) fn target(&self, name: &str) -> Result<&Target, String> {
         self.targets
             .get(name)
             .ok_or_else(|| format!("unknown target `{name}`"))
@@ -497,7 +516,7 @@ impl RunContext {
     /// `redis.conf`, policy HCL, init SQL) — off the async workers, within
     /// this check's timeout: a hung file system costs the check, never a
     /// worker or the runner's deadline.
-    pub async fn offload<F>(&self, what: &str, f: F) -> Outcome
+    pub(crate) async fn offload<F>(&self, what: &str, f: F) -> Outcome
     where
         F: FnOnce(&RunContext) -> Outcome + Send + 'static,
     {
@@ -514,7 +533,7 @@ impl RunContext {
 
     /// Replaces `${name}` with values captured by dependencies. Unknown names
     /// are left as written so the failure shows what was missing.
-    pub fn expand(&self, s: &str) -> String {
+    pub(crate) fn expand(&self, s: &str) -> String {
         if !s.contains("${") {
             return s.to_string();
         }
@@ -545,7 +564,7 @@ impl RunContext {
 }
 
 /// Deserializes a duration written as `10s`, `250ms`, `1m 30s`.
-pub fn de_duration<'de, D>(d: D) -> Result<Duration, D::Error>
+pub(crate) fn de_duration<'de, D>(d: D) -> Result<Duration, D::Error>
 where
     D: serde::Deserializer<'de>,
 {
@@ -560,7 +579,7 @@ where
 }
 
 /// Like [`de_duration`] for optional fields.
-pub fn de_opt_duration<'de, D>(d: D) -> Result<Option<Duration>, D::Error>
+pub(crate) fn de_opt_duration<'de, D>(d: D) -> Result<Option<Duration>, D::Error>
 where
     D: serde::Deserializer<'de>,
 {
@@ -577,7 +596,7 @@ where
 /// the other multi-line flag at run time, some for checks the run skipped.
 /// Only a pattern that might pass the compiled-size limit is compiled here,
 /// so that limit stays a located error at load time.
-pub fn check_regex(field: &'static str, pattern: &str) -> Option<SpecProblem> {
+pub(crate) fn check_regex(field: &'static str, pattern: &str) -> Option<SpecProblem> {
     let error = match regex_syntax::ParserBuilder::new().build().parse(pattern) {
         Err(e) => Some(e.to_string()),
         Ok(hir) if might_be_large(pattern, &hir) => {
@@ -630,7 +649,7 @@ static REGEX_CACHE: std::sync::LazyLock<RegexCache> = std::sync::LazyLock::new(D
 /// spent a quarter of their instructions compiling it twice per check
 /// (validation, then run). Invalid patterns are not cached; past
 /// `REGEX_CACHE_MAX` distinct patterns new ones are compiled without caching.
-pub fn regex_cached(
+pub(crate) fn regex_cached(
     pattern: &str,
     multi_line: bool,
 ) -> Result<std::sync::Arc<regex::Regex>, regex::Error> {

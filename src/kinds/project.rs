@@ -12,7 +12,7 @@ use crate::report::Finding;
 
 /// Loads the project a compose-reading check names; an unloadable project
 /// becomes an `error` outcome with one located finding per problem.
-pub fn load_project(
+pub(crate) fn load_project(
     cx: &RunContext,
     files: &[PathBuf],
     env_files: &[PathBuf],
@@ -71,7 +71,7 @@ fn load_uncached(
 }
 
 /// A finding at `loc` (file, line and column when known) with a code.
-pub fn finding_at(loc: &Loc, code: &str, msg: impl Into<String>) -> Finding {
+pub(crate) fn finding_at(loc: &Loc, code: &str, msg: impl Into<String>) -> Finding {
     let f = Finding::new(msg).code(code);
     if loc.line > 0 {
         f.at(loc.file.to_string(), loc.line, loc.column)

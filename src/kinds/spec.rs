@@ -6,7 +6,7 @@ use serde::Deserialize;
 /// A field that takes one string or a list of them.
 #[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
-pub enum OneOrMany {
+pub(crate) enum OneOrMany {
     /// Nothing.
     #[default]
     None,
@@ -30,7 +30,7 @@ impl OneOrMany {
 /// An expectation on one value: a plain string means equality.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
-pub enum ValueRule {
+pub(crate) enum ValueRule {
     /// Must equal this.
     Equals(#[schemars(with = "super::Scalar")] String),
     /// One of the detailed forms.
@@ -40,7 +40,7 @@ pub enum ValueRule {
 /// Detailed value expectation.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ValueRuleSpec {
+pub(crate) struct ValueRuleSpec {
     /// Must equal this.
     pub(crate) equals: Option<String>,
     /// Must match this regex.
@@ -52,7 +52,7 @@ pub struct ValueRuleSpec {
 }
 
 /// How `rule` reads in a message ("\"production\"", "one of a, b").
-pub fn describe(rule: &ValueRule) -> String {
+pub(crate) fn describe(rule: &ValueRule) -> String {
     match rule {
         ValueRule::Equals(v) => format!("{v:?}"),
         ValueRule::Rule(r) => {
@@ -72,7 +72,7 @@ pub fn describe(rule: &ValueRule) -> String {
 }
 
 /// `Some(expected)` when `value` breaks `rule`.
-pub fn mismatch(rule: &ValueRule, value: &str) -> Option<String> {
+pub(crate) fn mismatch(rule: &ValueRule, value: &str) -> Option<String> {
     let ok = match rule {
         ValueRule::Equals(v) => v == value,
         ValueRule::Rule(r) => {

@@ -504,7 +504,7 @@ pub(crate) fn evaluate(
             ))
         }
     } else {
-        Outcome::from_findings(findings, "")
+        Outcome::judged(findings, <TlsCheck as crate::kinds::CheckKind>::CODES, "")
     };
     out.findings
         .push(Finding::new(format!("certificate: {describe}")).code("tls/certificate"));

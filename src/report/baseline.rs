@@ -15,7 +15,7 @@ use crate::report::{BaselineMark, Report, Status};
 
 /// Check id → status string, from a JSON report.
 #[derive(Debug, Clone, Default)]
-pub struct Statuses {
+pub(crate) struct Statuses {
     /// In report order.
     pub order: Vec<String>,
     /// id → status.
@@ -23,7 +23,7 @@ pub struct Statuses {
 }
 
 /// Reads a JSON report's statuses.
-pub fn read(path: &Path) -> Result<Statuses, String> {
+pub(crate) fn read(path: &Path) -> Result<Statuses, String> {
     // A report of 10k checks is a few MiB; the limit keeps `/dev/zero` out.
     let limit = crate::support::fs::Limit::regular(256 * 1024 * 1024);
     let text = crate::support::fs::read_text_sync(path, limit)
@@ -32,7 +32,7 @@ pub fn read(path: &Path) -> Result<Statuses, String> {
 }
 
 /// Parses a JSON report's statuses.
-pub fn parse(text: &str) -> Result<Statuses, String> {
+pub(crate) fn parse(text: &str) -> Result<Statuses, String> {
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let checks = v
         .get("checks")
@@ -53,12 +53,12 @@ pub fn parse(text: &str) -> Result<Statuses, String> {
 }
 
 /// True for statuses that count as failing for baselines and diffs.
-pub fn failing(status: &str) -> bool {
+pub(crate) fn failing(status: &str) -> bool {
     matches!(status, "fail" | "error")
 }
 
 /// Marks each failing result `known` or `new` against `baseline`.
-pub fn apply(report: &mut Report, baseline: &Statuses) {
+pub(crate) fn apply(report: &mut Report, baseline: &Statuses) {
     for c in &mut report.checks {
         if matches!(c.status, Status::Fail | Status::Error) {
             let known = baseline.by_id.get(&c.id).is_some_and(|s| failing(s));
@@ -73,7 +73,7 @@ pub fn apply(report: &mut Report, baseline: &Statuses) {
 
 /// What changed between two reports.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Diff {
+pub(crate) struct Diff {
     /// Newly failing: (id, old status or `absent`, new status).
     pub worse: Vec<(String, String, String)>,
     /// No longer failing: (id, old status, new status or `absent`).
@@ -85,7 +85,7 @@ pub struct Diff {
 }
 
 /// Compares two reports.
-pub fn diff(old: &Statuses, new: &Statuses) -> Diff {
+pub(crate) fn diff(old: &Statuses, new: &Statuses) -> Diff {
     let mut d = Diff::default();
     let absent = || "absent".to_string();
     for id in &new.order {
@@ -109,7 +109,7 @@ pub fn diff(old: &Statuses, new: &Statuses) -> Diff {
 
 impl Diff {
     /// Human text: worse first, then better, then other changes.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = String::new();
         let section = |out: &mut String, head: &str, rows: &[(String, String, String)]| {
             if rows.is_empty() {

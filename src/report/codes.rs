@@ -17,11 +17,11 @@ use super::{Finding, Severity, Status};
 
 /// Looks a declared code up (the command layer passes the kind registry's
 /// lookup to renderers, which may not import the kinds themselves).
-pub type CodeLookup = fn(&str) -> Option<&'static Code>;
+pub(crate) type CodeLookup = fn(&str) -> Option<&'static Code>;
 
 /// What a finding with a code does to its check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
+pub(crate) enum Level {
     /// Fails the check, at the check's own severity.
     Fail,
     /// Fails the check at this severity, whatever the catalogue says (kinds
@@ -36,7 +36,7 @@ pub enum Level {
 
 impl Level {
     /// A graded level; `info` stays [`Level::Info`] (it never fails).
-    pub const fn graded(severity: Severity) -> Level {
+    pub(crate) const fn graded(severity: Severity) -> Level {
         match severity {
             Severity::Info => Level::Info,
             s => Level::Graded(s),
@@ -44,12 +44,12 @@ impl Level {
     }
 
     /// Whether a finding at this level fails its check.
-    pub const fn fails(self) -> bool {
+    pub(crate) const fn fails(self) -> bool {
         matches!(self, Level::Fail | Level::Graded(_))
     }
 
     /// How the level reads in docs and `explain`.
-    pub fn describe(self) -> String {
+    pub(crate) fn describe(self) -> String {
         match self {
             Level::Fail => "fail".to_string(),
             Level::Graded(s) => s.as_str().to_string(),
@@ -61,7 +61,7 @@ impl Level {
 
 /// One finding code a kind declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Code {
+pub(crate) struct Code {
     /// Stable code, `kind/what` (e.g. `compose/missing-path`); published
     /// codes never change.
     pub code: &'static str,
@@ -73,7 +73,7 @@ pub struct Code {
 
 impl Code {
     /// A code that fails its check at the check's severity.
-    pub const fn fail(code: &'static str, summary: &'static str) -> Code {
+    pub(crate) const fn fail(code: &'static str, summary: &'static str) -> Code {
         Code {
             code,
             level: Level::Fail,
@@ -82,7 +82,7 @@ impl Code {
     }
 
     /// A code that only warns.
-    pub const fn warn(code: &'static str, summary: &'static str) -> Code {
+    pub(crate) const fn warn(code: &'static str, summary: &'static str) -> Code {
         Code {
             code,
             level: Level::Warn,
@@ -91,7 +91,7 @@ impl Code {
     }
 
     /// A code that never fails.
-    pub const fn info(code: &'static str, summary: &'static str) -> Code {
+    pub(crate) const fn info(code: &'static str, summary: &'static str) -> Code {
         Code {
             code,
             level: Level::Info,
@@ -100,14 +100,15 @@ impl Code {
     }
 
     /// The kind a code belongs to: the part before the `/`.
-    pub fn kind(&self) -> &'static str {
+    #[cfg(test)]
+    pub(crate) fn kind(&self) -> &'static str {
         self.code.split('/').next().unwrap_or(self.code)
     }
 }
 
 /// The "Finding codes" table of a kind's docs, generated from its
 /// declarations (Markdown; empty when the kind declares none).
-pub fn table(codes: &[Code]) -> String {
+pub(crate) fn table(codes: &[Code]) -> String {
     if codes.is_empty() {
         return String::new();
     }
@@ -129,7 +130,7 @@ pub fn table(codes: &[Code]) -> String {
 /// (`info` never fails), else the level its code is declared with in
 /// `declared` (the kind's `CODES`), else [`Level::Fail`] — a finding nobody
 /// declared harmless counts against its check.
-pub fn level_of(finding: &Finding, declared: &[Code]) -> Level {
+pub(crate) fn level_of(finding: &Finding, declared: &[Code]) -> Level {
     if let Some(s) = finding.severity {
         return Level::graded(s);
     }
@@ -143,7 +144,7 @@ pub fn level_of(finding: &Finding, declared: &[Code]) -> Level {
 /// A check's status from its findings' levels, the one place it is derived:
 /// `fail` when any finding fails, else `warn` when any warns, else `pass`
 /// (info findings, or none).
-pub fn status_of(findings: &[Finding], declared: &[Code]) -> Status {
+pub(crate) fn status_of(findings: &[Finding], declared: &[Code]) -> Status {
     let levels = || findings.iter().map(|f| level_of(f, declared));
     if levels().any(Level::fails) {
         Status::Fail

@@ -7,24 +7,24 @@
 //! `schemas/report.schema.json` and versioned by [`SCHEMA_VERSION`]: add fields,
 //! never rename or remove them.
 
-pub mod baseline;
-pub mod codes;
-pub mod render;
-pub mod waivers;
+pub(crate) mod baseline;
+pub(crate) mod codes;
+pub(crate) mod render;
+pub(crate) mod waivers;
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Version of the JSON report shape. Bumped only for incompatible changes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// How bad a failing check is. Ordered: `Info < Low < … < Critical`.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     /// Worth knowing; never a reason to stop.
     Info,
     /// Minor.
@@ -39,7 +39,7 @@ pub enum Severity {
 
 impl Severity {
     /// All severities, lowest first.
-    pub const ALL: [Severity; 5] = [
+    pub(crate) const ALL: [Severity; 5] = [
         Severity::Info,
         Severity::Low,
         Severity::Medium,
@@ -48,7 +48,7 @@ impl Severity {
     ];
 
     /// The name as written in catalogues and reports.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
             Severity::Low => "low",
@@ -74,7 +74,7 @@ impl std::str::FromStr for Severity {
 /// The verdict on one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     /// Every expectation held.
     Pass,
     /// At least one expectation did not hold (including a timeout or an
@@ -99,7 +99,7 @@ pub enum Status {
 
 impl Status {
     /// All statuses, in the order summaries list them.
-    pub const ALL: [Status; 7] = [
+    pub(crate) const ALL: [Status; 7] = [
         Status::Pass,
         Status::Fail,
         Status::Warn,
@@ -110,7 +110,7 @@ impl Status {
     ];
 
     /// The name as written in reports.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",
             Status::Fail => "fail",
@@ -125,7 +125,7 @@ impl Status {
 
 /// One thing a check found, usually something wrong, located where possible.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Finding {
+pub(crate) struct Finding {
     /// What was found, in one sentence.
     pub message: String,
     /// Stable rule code when the kind has rules (e.g. `compose/missing-path`).
@@ -162,7 +162,7 @@ pub struct Finding {
 
 /// A secondary location of a finding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Related {
+pub(crate) struct Related {
     /// File, relative to the deployment root when inside it.
     pub file: String,
     /// 1-based line (absent: the whole file).
@@ -174,7 +174,7 @@ pub struct Related {
 
 impl Finding {
     /// A finding with only a message.
-    pub fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         Finding {
             message: message.into(),
             ..Finding::default()
@@ -182,13 +182,13 @@ impl Finding {
     }
 
     /// Points the finding at `file`.
-    pub fn at_file(mut self, file: impl Into<String>) -> Self {
+    pub(crate) fn at_file(mut self, file: impl Into<String>) -> Self {
         self.file = Some(file.into());
         self
     }
 
     /// Points the finding at `file:line:column`.
-    pub fn at(mut self, file: impl Into<String>, line: u32, column: u32) -> Self {
+    pub(crate) fn at(mut self, file: impl Into<String>, line: u32, column: u32) -> Self {
         self.file = Some(file.into());
         self.line = Some(line);
         self.column = Some(column);
@@ -196,7 +196,7 @@ impl Finding {
     }
 
     /// Records what was expected and what was seen.
-    pub fn expected_actual(
+    pub(crate) fn expected_actual(
         mut self,
         expected: impl Into<String>,
         actual: impl Into<String>,
@@ -207,25 +207,25 @@ impl Finding {
     }
 
     /// Attaches a stable rule code.
-    pub fn code(mut self, code: impl Into<String>) -> Self {
+    pub(crate) fn code(mut self, code: impl Into<String>) -> Self {
         self.code = Some(code.into());
         self
     }
 
     /// Attaches a hint.
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
 
     /// Grades this finding.
-    pub fn severity(mut self, severity: Severity) -> Self {
+    pub(crate) fn severity(mut self, severity: Severity) -> Self {
         self.severity = Some(severity);
         self
     }
 
     /// Adds a secondary location.
-    pub fn related(
+    pub(crate) fn related(
         mut self,
         file: impl Into<String>,
         line: Option<u32>,
@@ -240,7 +240,7 @@ impl Finding {
     }
 
     /// `file:line:column`, as far as known.
-    pub fn location(&self) -> Option<String> {
+    pub(crate) fn location(&self) -> Option<String> {
         let file = self.file.as_deref()?;
         Some(match (self.line, self.column) {
             (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
@@ -252,7 +252,7 @@ impl Finding {
 
 /// The result of one check, as it appears in the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct CheckResult {
+pub(crate) struct CheckResult {
     /// The check's unique id, e.g. `redis.persistence`.
     pub id: String,
     /// The check kind, e.g. `redis`.
@@ -304,7 +304,7 @@ pub struct CheckResult {
 
 /// A security-header grading, as the MDN HTTP Observatory reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Grading {
+pub(crate) struct Grading {
     /// Observatory scoring algorithm (`algorithmVersion`), e.g. 5.
     pub algorithm: u8,
     /// Final score (0 or more; above 100 with bonuses).
@@ -317,7 +317,7 @@ pub struct Grading {
 
 /// One Observatory test's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct GradedTest {
+pub(crate) struct GradedTest {
     /// Test name, e.g. `strict-transport-security`.
     pub test: String,
     /// Result name, e.g. `hsts-implemented-max-age-at-least-six-months`.
@@ -330,7 +330,7 @@ pub struct GradedTest {
 
 /// Findings dropped by a cap: `truncated: shown of total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct Truncation {
+pub(crate) struct Truncation {
     /// Findings kept in the result.
     pub shown: usize,
     /// Findings there were.
@@ -339,7 +339,7 @@ pub struct Truncation {
 
 /// A position in a catalogue file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct SourceLocation {
+pub(crate) struct SourceLocation {
     /// The catalogue file, as it was named on the command line.
     pub file: String,
     /// 1-based line.
@@ -350,7 +350,7 @@ pub struct SourceLocation {
 
 /// A waiver as recorded on a result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct WaiverNote {
+pub(crate) struct WaiverNote {
     /// Why the failure is accepted for now.
     pub reason: String,
     /// Who accepted it.
@@ -364,7 +364,7 @@ pub struct WaiverNote {
 /// How a failure compares with the `--baseline` report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum BaselineMark {
+pub(crate) enum BaselineMark {
     /// Failed in the baseline too: reported, but does not fail the run.
     Known,
     /// Did not fail in the baseline: fails the run.
@@ -373,7 +373,7 @@ pub enum BaselineMark {
 
 /// Counts of results by status.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// Number of checks in the report.
     pub total: usize,
     /// Checks that passed.
@@ -395,7 +395,7 @@ pub struct Summary {
 
 impl Summary {
     /// Counts `results`.
-    pub fn of(results: &[CheckResult]) -> Summary {
+    pub(crate) fn of(results: &[CheckResult]) -> Summary {
         let mut s = Summary {
             total: results.len(),
             ..Summary::default()
@@ -419,7 +419,7 @@ impl Summary {
     }
 
     /// The count for one status.
-    pub fn count(&self, status: Status) -> usize {
+    pub(crate) fn count(&self, status: Status) -> usize {
         match status {
             Status::Pass => self.pass,
             Status::Fail => self.fail,
@@ -434,7 +434,7 @@ impl Summary {
 
 /// The tool that wrote a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Tool {
+pub(crate) struct Tool {
     /// Always `readyctl`.
     pub name: String,
     /// The readyctl version.
@@ -443,7 +443,7 @@ pub struct Tool {
 
 /// A whole run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Report {
+pub(crate) struct Report {
     /// Version of this JSON shape; see `schemas/report.schema.json`.
     pub schema_version: u32,
     /// What produced the report.
@@ -472,7 +472,7 @@ pub struct Report {
 
 /// The repository a run's files belong to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct Repository {
+pub(crate) struct Repository {
     /// Absolute path of the repository's top directory (`git rev-parse
     /// --show-toplevel` run in `--root`, or `--repo-root`; the deployment
     /// root itself when neither applies).
@@ -489,7 +489,7 @@ pub struct Repository {
 impl Repository {
     /// Finds the repository of `root`: `explicit` (`--repo-root`) when
     /// given, else the git top level of `root`, else `root` itself.
-    pub fn locate(root: &std::path::Path, explicit: Option<&std::path::Path>) -> Repository {
+    pub(crate) fn locate(root: &std::path::Path, explicit: Option<&std::path::Path>) -> Repository {
         let abs =
             |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         let root_abs = abs(root);
@@ -534,7 +534,7 @@ fn git_top(dir: &std::path::Path) -> Option<std::path::PathBuf> {
 
 impl Report {
     /// Results that did not pass, most severe first, catalogue order within a severity.
-    pub fn problems(&self) -> Vec<&CheckResult> {
+    pub(crate) fn problems(&self) -> Vec<&CheckResult> {
         let mut out: Vec<&CheckResult> = self
             .checks
             .iter()
@@ -546,7 +546,7 @@ impl Report {
 }
 
 /// Sort key that puts failures first, then errors, cancellations, warnings, waivers, skips.
-pub fn status_rank(status: Status) -> u8 {
+pub(crate) fn status_rank(status: Status) -> u8 {
     match status {
         Status::Fail => 0,
         Status::Error => 1,
@@ -561,7 +561,7 @@ pub fn status_rank(status: Status) -> u8 {
 impl Report {
     /// Masks every secret in every string of the report. The app calls this
     /// once, before any renderer runs.
-    pub fn redact(&mut self, r: &crate::redact::Redactor) {
+    pub(crate) fn redact(&mut self, r: &crate::redact::Redactor) {
         self.catalogue = r.mask(&self.catalogue);
         self.root = r.mask(&self.root);
         if let Some(repo) = &mut self.repository {

@@ -28,14 +28,14 @@ use crate::diag::{Diagnostic, Diagnostics, Location, did_you_mean};
 use crate::report::{Report, Status, Summary, WaiverNote};
 
 /// The default waiver file name, looked up under `--root`.
-pub const DEFAULT_FILE: &str = "readyctl-waivers.yml";
+pub(crate) const DEFAULT_FILE: &str = "readyctl-waivers.yml";
 
 /// Environment variable that overrides today's date (`YYYY-MM-DD`).
-pub const TODAY_VAR: &str = "READYCTL_TODAY";
+pub(crate) const TODAY_VAR: &str = "READYCTL_TODAY";
 
 /// One waiver.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Waiver {
+pub(crate) struct Waiver {
     /// The check id it covers.
     pub check: String,
     /// Why the failure is accepted.
@@ -56,7 +56,7 @@ struct RawWaiver {
 }
 
 /// Today's date: `READYCTL_TODAY` when set, else the local calendar date.
-pub fn today() -> Result<Date, String> {
+pub(crate) fn today() -> Result<Date, String> {
     match std::env::var(TODAY_VAR) {
         Ok(v) if !v.trim().is_empty() => v
             .trim()
@@ -67,13 +67,17 @@ pub fn today() -> Result<Date, String> {
 }
 
 /// Largest waiver file read.
-pub const MAX_WAIVER_BYTES: u64 = 4 * 1024 * 1024;
+pub(crate) const MAX_WAIVER_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Loads and validates a waiver file against the catalogue's check ids.
 /// With `strict`, a waiver naming a check the catalogue lacks is an error;
 /// without (the implicit `readyctl-waivers.yml` of a deployment that several
 /// catalogues may check), such waivers are kept and simply match nothing.
-pub fn load(path: &Path, check_ids: &[&str], strict: bool) -> Result<Vec<Waiver>, Diagnostics> {
+pub(crate) fn load(
+    path: &Path,
+    check_ids: &[&str],
+    strict: bool,
+) -> Result<Vec<Waiver>, Diagnostics> {
     let name = path.display().to_string();
     let mut diags = Diagnostics::default();
     let limit = crate::support::fs::Limit::regular(MAX_WAIVER_BYTES);
@@ -201,7 +205,7 @@ fn parse(
 }
 
 /// Applies waivers to `report` as of `today`; recounts the summary.
-pub fn apply(report: &mut Report, waivers: &[Waiver], today: Date) {
+pub(crate) fn apply(report: &mut Report, waivers: &[Waiver], today: Date) {
     for c in &mut report.checks {
         let Some(w) = waivers.iter().find(|w| w.check == c.id) else {
             continue;

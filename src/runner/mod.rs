@@ -22,17 +22,17 @@ use crate::redact::Redactor;
 use crate::report::{CheckResult, Report, Status, Summary, Tool};
 
 /// How long after its timeout the runner stops a check that has not returned.
-pub const BACKSTOP_GRACE: Duration = Duration::from_millis(500);
+pub(crate) const BACKSTOP_GRACE: Duration = Duration::from_millis(500);
 
 /// Default number of checks in flight at once: enough that a typical
 /// catalogue runs in one wave (a run lasts about as long as its slowest
 /// check), and within the common open-file limit of 1024 without lowering
 /// (see `app::cap_concurrency`: four descriptors per check plus a reserve).
-pub const DEFAULT_CONCURRENCY: usize = 200;
+pub(crate) const DEFAULT_CONCURRENCY: usize = 200;
 
 /// How to run a catalogue.
 #[derive(Debug, Clone)]
-pub struct RunOptions {
+pub(crate) struct RunOptions {
     /// At most this many checks in flight.
     pub concurrency: usize,
     /// Stop everything after this long; unfinished checks are `cancelled`.
@@ -60,7 +60,7 @@ impl Default for RunOptions {
 
 /// Something that happened during a run, for progress displays.
 #[derive(Debug, Clone)]
-pub enum Event {
+pub(crate) enum Event {
     /// A check started.
     Started {
         /// Index in the catalogue.
@@ -75,7 +75,7 @@ pub enum Event {
 
 /// Why a run stopped early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Interrupt {
+pub(crate) enum Interrupt {
     /// Ctrl-C or SIGTERM.
     Signal,
     /// `--deadline` passed.
@@ -84,7 +84,7 @@ pub enum Interrupt {
 
 /// Runs `catalogue`; `cancel` flips to true to stop the run (signal handling
 /// lives with the caller). `on_event` sees progress.
-pub async fn run(
+pub(crate) async fn run(
     catalogue: &Catalogue,
     opts: &RunOptions,
     redactor: Arc<Redactor>,
@@ -358,6 +358,15 @@ fn result_of(def: &CheckDef, outcome: Outcome, took: Duration) -> CheckResult {
                 );
             }
         }
+        // ... and a check that passes carries no finding that fails it
+        // (`Outcome::judged` is the rule; a kind may end worse than its
+        // findings say — a refused connection fails with none — never better).
+        let derived = crate::report::codes::status_of(&outcome.findings, kind.codes);
+        assert!(
+            !(status == Status::Pass && derived != Status::Pass),
+            "kind `{}` passed a check whose findings make it `{derived:?}`",
+            def.kind
+        );
     }
     CheckResult {
         id: def.id.clone(),

@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 
 /// Longest text a renderer shows in one cell, in characters.
-pub const MAX_CELL_CHARS: usize = 2000;
+pub(crate) const MAX_CELL_CHARS: usize = 2000;
 
 fn needs_escape(c: char) -> bool {
     (c.is_control() && c != '\n')
@@ -22,7 +22,7 @@ fn needs_escape(c: char) -> bool {
 /// a space, `\r` as `\r`, ESC as `\x1b`, other C0/C1 controls as `\xNN`, bidi
 /// controls as `\u{202e}`. Newlines are kept: renderers decide what a line
 /// break may do (the table indents it, Markdown writes `<br>`).
-pub fn escape_controls(s: &str) -> Cow<'_, str> {
+pub(crate) fn escape_controls(s: &str) -> Cow<'_, str> {
     if !s.chars().any(needs_escape) {
         return Cow::Borrowed(s);
     }
@@ -42,7 +42,7 @@ pub fn escape_controls(s: &str) -> Cow<'_, str> {
 }
 
 /// `s` cut to `max` characters, saying how much was left out.
-pub fn clip(s: &str, max: usize) -> Cow<'_, str> {
+pub(crate) fn clip(s: &str, max: usize) -> Cow<'_, str> {
     match s.char_indices().nth(max) {
         None => Cow::Borrowed(s),
         Some((at, _)) => {
@@ -53,7 +53,7 @@ pub fn clip(s: &str, max: usize) -> Cow<'_, str> {
 }
 
 /// [`clip`] to [`MAX_CELL_CHARS`], then [`escape_controls`].
-pub fn for_display(s: &str) -> String {
+pub(crate) fn for_display(s: &str) -> String {
     escape_controls(&clip(s, MAX_CELL_CHARS)).into_owned()
 }
 

@@ -22,16 +22,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Largest PEM file (a `ca_file`) read: a bundle of every public CA is ~250 KiB.
-pub const MAX_PEM_BYTES: u64 = 4 * 1024 * 1024;
+pub(crate) const MAX_PEM_BYTES: u64 = 4 * 1024 * 1024;
 
 /// A `ca_file` (or any PEM file): regular, at most [`MAX_PEM_BYTES`].
-pub fn read_pem(path: &Path) -> Result<Vec<u8>, FsError> {
+pub(crate) fn read_pem(path: &Path) -> Result<Vec<u8>, FsError> {
     read_sync(path, Limit::regular(MAX_PEM_BYTES))
 }
 
 /// What a read may return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limit {
+pub(crate) struct Limit {
     /// Largest accepted content in bytes; more is [`FsError::TooLarge`].
     pub max_bytes: u64,
     /// Accept FIFOs, devices and other non-regular files (read without
@@ -41,7 +41,7 @@ pub struct Limit {
 
 impl Limit {
     /// Regular files of at most `max_bytes`.
-    pub const fn regular(max_bytes: u64) -> Self {
+    pub(crate) const fn regular(max_bytes: u64) -> Self {
         Limit {
             max_bytes,
             special: false,
@@ -61,7 +61,7 @@ impl Limit {
 /// Why a file could not be read. The message never names the file and reads
 /// after "cannot read FILE: " or "FILE: ": callers locate it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FsError {
+pub(crate) enum FsError {
     /// No such file.
     #[error("no such file")]
     NotFound,
@@ -93,7 +93,7 @@ pub enum FsError {
 
 impl FsError {
     /// 1-based line of the problem, when it has one.
-    pub fn line(&self) -> Option<u32> {
+    pub(crate) fn line(&self) -> Option<u32> {
         match self {
             FsError::NotUtf8 { line } => Some(*line),
             _ => None,
@@ -102,7 +102,7 @@ impl FsError {
 }
 
 /// `1024` → `1 KiB`, `8388608` → `8 MiB`: limits as the docs state them.
-pub fn human_bytes(n: u64) -> String {
+pub(crate) fn human_bytes(n: u64) -> String {
     const KIB: u64 = 1024;
     const MIB: u64 = KIB * 1024;
     const GIB: u64 = MIB * 1024;
@@ -118,7 +118,7 @@ pub fn human_bytes(n: u64) -> String {
 }
 
 /// What a file type is called in messages ("a FIFO (named pipe)").
-pub fn describe(ft: std::fs::FileType) -> &'static str {
+pub(crate) fn describe(ft: std::fs::FileType) -> &'static str {
     if ft.is_file() {
         "a regular file"
     } else if ft.is_dir() {
@@ -141,7 +141,7 @@ pub fn describe(ft: std::fs::FileType) -> &'static str {
 /// Reads `path` within `limit`, on the calling thread. Never blocks on a
 /// FIFO or device (non-blocking open and read); may block only on a hung
 /// file system — async callers use [`read`].
-pub fn read_sync(path: &Path, limit: Limit) -> Result<Vec<u8>, FsError> {
+pub(crate) fn read_sync(path: &Path, limit: Limit) -> Result<Vec<u8>, FsError> {
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
@@ -184,14 +184,14 @@ pub fn read_sync(path: &Path, limit: Limit) -> Result<Vec<u8>, FsError> {
 }
 
 /// [`read_sync`], then UTF-8 with the line of the first invalid byte.
-pub fn read_text_sync(path: &Path, limit: Limit) -> Result<String, FsError> {
+pub(crate) fn read_text_sync(path: &Path, limit: Limit) -> Result<String, FsError> {
     utf8(read_sync(path, limit)?)
 }
 
 /// Reads `path` within `limit` off the async workers (a blocking-pool
 /// thread), giving up after `budget`. A thread stuck in a hung file system
 /// is abandoned; the runtime is shut down without waiting for it.
-pub async fn read(path: &Path, limit: Limit, budget: Duration) -> Result<Vec<u8>, FsError> {
+pub(crate) async fn read(path: &Path, limit: Limit, budget: Duration) -> Result<Vec<u8>, FsError> {
     let p: PathBuf = path.to_path_buf();
     match super::offload::run(budget, move || read_sync(&p, limit)).await {
         Ok(r) => r,
@@ -200,12 +200,16 @@ pub async fn read(path: &Path, limit: Limit, budget: Duration) -> Result<Vec<u8>
 }
 
 /// [`read`], then UTF-8 with the line of the first invalid byte.
-pub async fn read_text(path: &Path, limit: Limit, budget: Duration) -> Result<String, FsError> {
+pub(crate) async fn read_text(
+    path: &Path,
+    limit: Limit,
+    budget: Duration,
+) -> Result<String, FsError> {
     utf8(read(path, limit, budget).await?)
 }
 
 /// The file type of `path` (following links), off the async workers.
-pub async fn metadata(path: &Path, budget: Duration) -> Result<std::fs::Metadata, FsError> {
+pub(crate) async fn metadata(path: &Path, budget: Duration) -> Result<std::fs::Metadata, FsError> {
     let p: PathBuf = path.to_path_buf();
     match super::offload::run(budget, move || std::fs::metadata(&p).map_err(io_error)).await {
         Ok(r) => r,

@@ -14,21 +14,21 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 /// Most values (objects, arrays, keys and scalars) one document may hold.
 /// A real 4 MiB JSON body has roughly 250,000; `[{},{},…]` of 1.5 MB has
 /// 500,000 and costs ~40 MiB parsed.
-pub const MAX_VALUES: u32 = 500_000;
+pub(crate) const MAX_VALUES: u32 = 500_000;
 
 /// Deepest nesting evaluated (serde_json itself stops at 128, in its words).
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// Values the whole process may hold parsed at once (two documents at the
 /// per-document limit); more wait for a turn within their check's timeout.
-pub const MAX_VALUES_IN_FLIGHT: u32 = 2 * MAX_VALUES;
+pub(crate) const MAX_VALUES_IN_FLIGHT: u32 = 2 * MAX_VALUES;
 
 static IN_FLIGHT: LazyLock<Semaphore> =
     LazyLock::new(|| Semaphore::new(MAX_VALUES_IN_FLIGHT as usize));
 
 /// The shape of a JSON text, counted without parsing it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shape {
+pub(crate) struct Shape {
     /// An upper bound on the values it holds (keys counted as values).
     pub values: u32,
     /// Its deepest nesting.
@@ -37,7 +37,7 @@ pub struct Shape {
 
 /// Counts values and depth outside strings, stopping early once either is
 /// past its limit (the caller only needs to know that it is).
-pub fn shape(text: &str) -> Shape {
+pub(crate) fn shape(text: &str) -> Shape {
     let (mut values, mut depth, mut deepest) = (1u32, 0usize, 0usize);
     let (mut in_string, mut escaped) = (false, false);
     for &b in text.as_bytes() {
@@ -73,7 +73,7 @@ pub fn shape(text: &str) -> Shape {
 
 /// Why a document was not parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refused {
+pub(crate) enum Refused {
     /// Past [`MAX_VALUES`].
     #[error("the JSON body holds more than {MAX_VALUES} values; readyctl does not evaluate it")]
     TooMany,
@@ -88,7 +88,7 @@ pub enum Refused {
 }
 
 /// A turn to hold a parsed document of `shape` (see [`MAX_VALUES_IN_FLIGHT`]).
-pub async fn admit(shape: Shape) -> Option<SemaphorePermit<'static>> {
+pub(crate) async fn admit(shape: Shape) -> Option<SemaphorePermit<'static>> {
     IN_FLIGHT
         .acquire_many(shape.values.min(MAX_VALUES))
         .await
@@ -96,7 +96,7 @@ pub async fn admit(shape: Shape) -> Option<SemaphorePermit<'static>> {
 }
 
 /// Parses `text` if its shape is within the limits.
-pub fn parse(text: &str, shape: Shape) -> Result<Value, Refused> {
+pub(crate) fn parse(text: &str, shape: Shape) -> Result<Value, Refused> {
     if shape.depth > MAX_DEPTH {
         return Err(Refused::TooDeep);
     }

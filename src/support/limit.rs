@@ -20,15 +20,15 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Largest HTTP body kept by `http`, `http_client`, `latency`, Vault and
 /// Docker API reads.
-pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// Largest number of bytes a PostgreSQL or Redis peer may send over one
 /// check's connection.
-pub const MAX_STREAM_BYTES: u64 = 16 * 1024 * 1024;
+pub(crate) const MAX_STREAM_BYTES: u64 = 16 * 1024 * 1024;
 
 /// A body read up to a limit.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Body {
+pub(crate) struct Body {
     /// The bytes read (at most the limit).
     pub bytes: Vec<u8>,
     /// The peer sent more than the limit; reading stopped there.
@@ -37,7 +37,7 @@ pub struct Body {
 
 /// Reads `resp`'s body, keeping at most `max` bytes: reading stops at the
 /// first chunk past the limit (the connection is dropped with the response).
-pub async fn body(mut resp: reqwest::Response, max: usize) -> Result<Body, reqwest::Error> {
+pub(crate) async fn body(mut resp: reqwest::Response, max: usize) -> Result<Body, reqwest::Error> {
     let mut out = Body::default();
     while let Some(chunk) = resp.chunk().await? {
         let room = max.saturating_sub(out.bytes.len());
@@ -55,7 +55,7 @@ pub async fn body(mut resp: reqwest::Response, max: usize) -> Result<Body, reqwe
 /// clients (tokio-postgres, redis) buffer a whole declared message before
 /// parsing it, so the cap must sit under them.
 #[derive(Debug)]
-pub struct Capped<S> {
+pub(crate) struct Capped<S> {
     inner: S,
     read: u64,
     max: u64,
@@ -64,7 +64,7 @@ pub struct Capped<S> {
 
 impl<S> Capped<S> {
     /// Wraps `inner`, allowing `max` bytes in.
-    pub fn new(inner: S, max: u64) -> Self {
+    pub(crate) fn new(inner: S, max: u64) -> Self {
         Capped {
             inner,
             read: 0,
@@ -76,13 +76,13 @@ impl<S> Capped<S> {
     /// Sets `flag` when the limit is reached. Protocol clients wrap the
     /// read error in their own words (or only time out afterwards), so the
     /// caller learns from the flag, not the error, that the cap ended it.
-    pub fn with_tripwire(mut self, flag: Arc<AtomicBool>) -> Self {
+    pub(crate) fn with_tripwire(mut self, flag: Arc<AtomicBool>) -> Self {
         self.tripped = Some(flag);
         self
     }
 
     /// The error a capped read returns (its text reaches the check's reason).
-    pub fn over_limit(max: u64) -> io::Error {
+    pub(crate) fn over_limit(max: u64) -> io::Error {
         io::Error::other(format!(
             "the server sent more than {} on this connection; readyctl stopped reading",
             super::fs::human_bytes(max)
@@ -135,7 +135,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Capped<S> {
 /// object count does. Braces inside strings are not counted. One response
 /// per stream (every Docker API request has its own connection).
 #[derive(Debug)]
-pub struct JsonObjects<S> {
+pub(crate) struct JsonObjects<S> {
     inner: S,
     max: u64,
     objects: u64,
@@ -148,7 +148,7 @@ pub struct JsonObjects<S> {
 
 impl<S> JsonObjects<S> {
     /// Wraps `inner`, allowing `max` JSON objects in the body.
-    pub fn new(inner: S, max: u64) -> Self {
+    pub(crate) fn new(inner: S, max: u64) -> Self {
         JsonObjects {
             inner,
             max,
@@ -161,7 +161,7 @@ impl<S> JsonObjects<S> {
     }
 
     /// The error a read past the budget returns.
-    pub fn over_budget(max: u64) -> io::Error {
+    pub(crate) fn over_budget(max: u64) -> io::Error {
         io::Error::other(format!(
             "the answer holds more than {max} JSON objects; readyctl stopped reading"
         ))
@@ -225,7 +225,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for JsonObjects<S> {
 
 /// The last `max` bytes pushed into it, and how many came in all.
 #[derive(Debug, Clone)]
-pub struct Tail {
+pub(crate) struct Tail {
     buf: std::collections::VecDeque<u8>,
     max: usize,
     /// Total bytes pushed.
@@ -234,7 +234,7 @@ pub struct Tail {
 
 impl Tail {
     /// A tail keeping `max` bytes.
-    pub fn new(max: usize) -> Self {
+    pub(crate) fn new(max: usize) -> Self {
         Tail {
             buf: std::collections::VecDeque::new(),
             max,
@@ -243,7 +243,7 @@ impl Tail {
     }
 
     /// Appends `bytes`, dropping the oldest beyond the limit.
-    pub fn push(&mut self, bytes: &[u8]) {
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
         self.total = self.total.saturating_add(bytes.len() as u64);
         let keep = &bytes[bytes.len().saturating_sub(self.max)..];
         let overflow = (self.buf.len() + keep.len()).saturating_sub(self.max);
@@ -258,7 +258,7 @@ impl Tail {
     }
 
     /// The kept bytes as text (lossy).
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         let (a, b) = self.buf.as_slices();
         let mut v = Vec::with_capacity(a.len() + b.len());
         v.extend_from_slice(a);

@@ -21,12 +21,12 @@
 //! Support never prints, never decides a check's status and never imports
 //! kinds: kinds turn its typed errors into findings.
 
-pub mod display;
-pub mod fs;
-pub mod json;
-pub mod limit;
-pub mod net;
-pub mod offload;
-pub mod process;
-pub mod redirect;
-pub mod text;
+pub(crate) mod display;
+pub(crate) mod fs;
+pub(crate) mod json;
+pub(crate) mod limit;
+pub(crate) mod net;
+pub(crate) mod offload;
+pub(crate) mod process;
+pub(crate) mod redirect;
+pub(crate) mod text;

@@ -1,7 +1,7 @@
 //! Network connection errors in plain words, the same for every kind.
 
 /// A plain reason for a failed connection.
-pub fn describe_connect_error(address: &str, e: &std::io::Error) -> String {
+pub(crate) fn describe_connect_error(address: &str, e: &std::io::Error) -> String {
     use std::io::ErrorKind as K;
     match e.kind() {
         K::ConnectionRefused => format!("{address}: connection refused (nothing listens there)"),
@@ -16,8 +16,23 @@ pub fn describe_connect_error(address: &str, e: &std::io::Error) -> String {
     }
 }
 
+/// The first `std::io::Error` in an error's source chain (reqwest, hyper,
+/// bollard and redis wrap the socket's error several layers deep).
+pub(crate) fn io_error_in<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a std::io::Error> {
+    let mut cur: Option<&'a (dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        cur = err.source();
+    }
+    None
+}
+
 /// Splits `host:port` (with `[v6]:port`), `None` when malformed.
-pub fn split_host_port(s: &str) -> Option<(String, u16)> {
+pub(crate) fn split_host_port(s: &str) -> Option<(String, u16)> {
     let (host, port) = s.rsplit_once(':')?;
     let port = port.parse().ok()?;
     let host = host.trim_matches(['[', ']']);

@@ -10,11 +10,11 @@ use std::time::Duration;
 /// The work did not finish within its budget (it may still be running; its
 /// result is dropped).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TimedOut(pub Duration);
+pub(crate) struct TimedOut(pub Duration);
 
 /// Runs `f` on the blocking pool and waits at most `budget` for it.
 /// Outside a tokio runtime (unit tests of sync code) it runs inline.
-pub async fn run<T, F>(budget: Duration, f: F) -> Result<T, TimedOut>
+pub(crate) async fn run<T, F>(budget: Duration, f: F) -> Result<T, TimedOut>
 where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,

@@ -17,11 +17,11 @@ use super::limit::Tail;
 
 /// How long the output pipes may stay open after the direct child exited
 /// (a background grandchild holding them) before the group is killed.
-pub const DRAIN_GRACE: Duration = Duration::from_millis(200);
+pub(crate) const DRAIN_GRACE: Duration = Duration::from_millis(200);
 
 /// What a finished (or killed) child left.
 #[derive(Debug)]
-pub struct Finished {
+pub(crate) struct Finished {
     /// The direct child's exit status; `None` when it had not exited at the
     /// budget and was killed.
     pub status: Option<ExitStatus>,
@@ -53,7 +53,7 @@ static LIVE_GROUPS: std::sync::LazyLock<Mutex<std::collections::HashSet<i32>>> =
 
 /// Kills every process group a check started that is still alive. Called by
 /// the command layer after a run (deadline, signal or not), before exiting.
-pub fn kill_all() {
+pub(crate) fn kill_all() {
     let groups: Vec<i32> = LIVE_GROUPS
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -66,13 +66,13 @@ pub fn kill_all() {
 
 /// Kills a process group when dropped.
 #[derive(Debug)]
-pub struct GroupGuard {
+pub(crate) struct GroupGuard {
     pgid: Option<i32>,
 }
 
 impl GroupGuard {
     /// Guards the group led by `pid` (as made by `process_group(0)`).
-    pub fn new(pid: Option<u32>) -> Self {
+    pub(crate) fn new(pid: Option<u32>) -> Self {
         let pgid = pid.and_then(|p| i32::try_from(p).ok()).filter(|p| *p > 1);
         if let Some(g) = pgid {
             LIVE_GROUPS
@@ -84,7 +84,7 @@ impl GroupGuard {
     }
 
     /// Kills the group now (idempotent).
-    pub fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         if let Some(pgid) = self.pgid.take() {
             kill_group(pgid);
             LIVE_GROUPS
@@ -116,7 +116,7 @@ fn kill_group(pgid: i32) {
 /// `tail_bytes` each) in a new process group and waits at most `budget` for
 /// the direct child to exit. The group is killed at the budget, after
 /// [`DRAIN_GRACE`] once the child exited, and when this future is dropped.
-pub async fn run(
+pub(crate) async fn run(
     mut cmd: tokio::process::Command,
     budget: Duration,
     tail_bytes: usize,

@@ -21,11 +21,11 @@ use reqwest::header::{self, HeaderMap};
 use reqwest::{Method, StatusCode, Url};
 
 /// Most redirects followed for one request (reqwest's default, too).
-pub const MAX_HOPS: usize = 10;
+pub(crate) const MAX_HOPS: usize = 10;
 
 /// Why following stopped without a response.
 #[derive(Debug)]
-pub enum RedirectError {
+pub(crate) enum RedirectError {
     /// The transport failed (at any hop).
     Transport(reqwest::Error),
     /// The policy refused a hop; a plain sentence.
@@ -33,14 +33,14 @@ pub enum RedirectError {
 }
 
 /// True when `a` and `b` differ in scheme, host or port.
-pub fn origin_changes(a: &Url, b: &Url) -> bool {
+pub(crate) fn origin_changes(a: &Url, b: &Url) -> bool {
     a.scheme() != b.scheme()
         || a.host_str() != b.host_str()
         || a.port_or_known_default() != b.port_or_known_default()
 }
 
 /// Removes the headers that must not reach another origin.
-pub fn drop_secret_headers(headers: &mut HeaderMap) {
+pub(crate) fn drop_secret_headers(headers: &mut HeaderMap) {
     let names: Vec<header::HeaderName> = headers
         .keys()
         .filter(|n| {
@@ -57,7 +57,7 @@ pub fn drop_secret_headers(headers: &mut HeaderMap) {
 }
 
 /// Checks one hop `from → to`: a downgrade is refused unless allowed.
-pub fn check_hop(from: &Url, to: &Url, allow_downgrade: bool) -> Result<(), String> {
+pub(crate) fn check_hop(from: &Url, to: &Url, allow_downgrade: bool) -> Result<(), String> {
     if from.scheme() == "https" && to.scheme() == "http" && !allow_downgrade {
         return Err(format!(
             "redirected from https to plain http ({}://{}{}); not followed, since headers and body would travel unencrypted (set `allow_downgrade: true` to accept)",
@@ -75,7 +75,7 @@ pub fn check_hop(from: &Url, to: &Url, allow_downgrade: bool) -> Result<(), Stri
 /// Sends `req` with `client` (built with redirects off) and follows
 /// redirects by the policy above. Returns the final response and the URLs
 /// visited after the first.
-pub async fn send(
+pub(crate) async fn send(
     client: &reqwest::Client,
     mut req: reqwest::Request,
     allow_downgrade: bool,

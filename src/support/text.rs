@@ -2,7 +2,7 @@
 
 /// Shortens a matched snippet for a finding: its first line, at most 80
 /// characters (an ellipsis marks the cut).
-pub fn clip(s: &str) -> String {
+pub(crate) fn clip(s: &str) -> String {
     let one_line = s.lines().next().unwrap_or("");
     if one_line.chars().count() > 80 {
         format!("{}…", one_line.chars().take(80).collect::<String>())

@@ -17,7 +17,10 @@ use std::path::{Path, PathBuf};
 /// data model would: settling a report (waivers, baseline) reads files
 /// through `support` and masks through `redact`.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("command line and commands", &["app", "cli", "cmd"]),
+    (
+        "entry points, command line and commands",
+        &["app", "cli", "cmd", "fuzzing"],
+    ),
     ("runner", &["runner"]),
     ("catalogue", &["catalogue"]),
     ("kinds", &["kinds"]),

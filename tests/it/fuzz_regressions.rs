@@ -11,8 +11,6 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use readyctl::catalogue::interp::{Lookup, expand};
-
 fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
     let dir = common::repo(&format!("tests/corpus/fuzz/{target}"));
     let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -47,74 +45,49 @@ fn each(target: &str, f: impl Fn(&str)) {
 #[test]
 fn catalogue() {
     each("catalogue", |text| {
-        let _ = readyctl::catalogue::load_str("fuzz.yml", text);
+        readyctl::fuzzing::catalogue(text);
     });
-}
-
-struct Env;
-impl Lookup for Env {
-    fn get(&self, name: &str) -> Option<(String, bool)> {
-        name.len()
-            .is_multiple_of(2)
-            .then(|| (format!("v-{name}"), name.contains('S')))
-    }
-    fn deferred(&self, name: &str) -> bool {
-        name == "token"
-    }
 }
 
 #[test]
 fn interpolate() {
     each("interpolate", |text| {
-        let _ = expand(text, &Env);
+        readyctl::fuzzing::interpolate(text);
     });
 }
 
 #[test]
 fn envfile() {
     each("envfile", |text| {
-        let _ = readyctl::domain::envfile::EnvFile::parse(text);
+        readyctl::fuzzing::envfile(text);
     });
 }
 
 #[test]
 fn alembic() {
     each("alembic", |text| {
-        let _ = readyctl::domain::alembic::parse_file(text);
-        let history = readyctl::domain::alembic::History::from_texts(vec![
-            ("a.py".to_string(), text.to_string()),
-            (
-                "b.py".to_string(),
-                format!("revision = 'b'\ndown_revision = {text:?}\n"),
-            ),
-        ]);
-        let _ = history.heads();
-        let _ = history.missing(&["b".to_string()]);
+        readyctl::fuzzing::alembic(text);
     });
 }
 
 #[test]
 fn redisconf() {
     each("redisconf", |text| {
-        let _ = readyctl::domain::redisconf::parse_str(text, "redis.conf");
-        for line in text.lines() {
-            let _ = readyctl::domain::redisconf::split_args(line);
-        }
-        let _ = readyctl::domain::units::redis_bytes(text);
+        readyctl::fuzzing::redisconf(text);
     });
 }
 
 #[test]
 fn policy() {
     each("policy", |text| {
-        let _ = readyctl::domain::policy::Policy::parse(text);
+        readyctl::fuzzing::policy(text);
     });
 }
 
 #[test]
 fn initsql() {
     each("initsql", |text| {
-        let _ = readyctl::domain::initsql::parse(text);
+        readyctl::fuzzing::initsql(text);
     });
 }
 

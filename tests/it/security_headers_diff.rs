@@ -32,7 +32,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use readyctl::kinds::security_headers::table;
+use readyctl::observatory_table as table;
 use serde_json::{Value, json};
 
 /// The origin the Observatory's preflight sends (CONFIG.retriever.corsOrigin).

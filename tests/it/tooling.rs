@@ -48,7 +48,7 @@ fn schema_lists_every_registered_kind_with_its_own_fields() {
     let out = readyctl().arg("schema").assert().success();
     let schema: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     let check = &schema["properties"]["checks"]["items"];
-    let names: Vec<&str> = readyctl::kinds::REGISTRY.iter().map(|k| k.name).collect();
+    let names: Vec<&str> = readyctl::kind_names();
     let kind_enum: Vec<&str> = check["properties"]["kind"]["enum"]
         .as_array()
         .unwrap()

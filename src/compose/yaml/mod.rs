@@ -33,11 +33,11 @@ mod reference;
 mod scalar;
 
 /// Largest compose file readyctl reads.
-pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Where a value was written. Lines and columns are 1-based (0: unknown).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Loc {
+pub(crate) struct Loc {
     /// The file, as shown to users.
     pub file: Arc<str>,
     /// 1-based line.
@@ -54,7 +54,7 @@ impl fmt::Display for Loc {
 
 impl Loc {
     /// As a diagnostic location.
-    pub fn to_diag(&self) -> Option<crate::diag::Location> {
+    pub(crate) fn to_diag(&self) -> Option<crate::diag::Location> {
         (self.line > 0).then(|| crate::diag::Location {
             file: self.file.to_string(),
             line: self.line,
@@ -65,7 +65,7 @@ impl Loc {
 
 /// A YAML value with its position.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
+pub(crate) struct Node {
     /// The value.
     pub value: Value,
     /// Where the value is written.
@@ -78,7 +78,7 @@ pub struct Node {
 
 /// The compose merge tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tag {
+pub(crate) enum Tag {
     /// `!reset`: drop what earlier files (or the extended service) set.
     Reset,
     /// `!override`: replace what earlier files set instead of merging.
@@ -87,7 +87,7 @@ pub enum Tag {
 
 /// A YAML value.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     /// `null`, `~` or nothing.
     Null,
     /// `true` / `false`.
@@ -106,11 +106,11 @@ pub enum Value {
 
 /// A YAML mapping: string keys in file order. Hashed with foldhash (seeded
 /// per process) rather than SipHash, which cost 10% of a 200-service lint.
-pub type Map = IndexMap<String, Node, foldhash::fast::RandomState>;
+pub(crate) type Map = IndexMap<String, Node, foldhash::fast::RandomState>;
 
 impl Node {
     /// A node without a position (values readyctl synthesises).
-    pub fn synthetic(value: Value) -> Node {
+    pub(crate) fn synthetic(value: Value) -> Node {
         Node {
             value,
             loc: Loc::default(),
@@ -120,7 +120,7 @@ impl Node {
     }
 
     /// A node at `loc`.
-    pub fn at(value: Value, loc: Loc) -> Node {
+    pub(crate) fn at(value: Value, loc: Loc) -> Node {
         Node {
             value,
             loc,
@@ -130,7 +130,7 @@ impl Node {
     }
 
     /// The mapping, if this is one.
-    pub fn as_map(&self) -> Option<&Map> {
+    pub(crate) fn as_map(&self) -> Option<&Map> {
         match &self.value {
             Value::Map(m) => Some(m),
             _ => None,
@@ -138,7 +138,7 @@ impl Node {
     }
 
     /// The mapping, mutably.
-    pub fn as_map_mut(&mut self) -> Option<&mut Map> {
+    pub(crate) fn as_map_mut(&mut self) -> Option<&mut Map> {
         match &mut self.value {
             Value::Map(m) => Some(m),
             _ => None,
@@ -146,7 +146,7 @@ impl Node {
     }
 
     /// The sequence, if this is one.
-    pub fn as_seq(&self) -> Option<&[Node]> {
+    pub(crate) fn as_seq(&self) -> Option<&[Node]> {
         match &self.value {
             Value::Seq(s) => Some(s),
             _ => None,
@@ -154,7 +154,7 @@ impl Node {
     }
 
     /// The string, if this is one.
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Str(s) => Some(s),
             _ => None,
@@ -162,12 +162,12 @@ impl Node {
     }
 
     /// `key` of a mapping.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         self.as_map().and_then(|m| m.get(key))
     }
 
     /// A scalar as text (how compose reads `environment` values and the like).
-    pub fn scalar_text(&self) -> Option<String> {
+    pub(crate) fn scalar_text(&self) -> Option<String> {
         match &self.value {
             Value::Null => None,
             Value::Bool(b) => Some(b.to_string()),
@@ -179,7 +179,7 @@ impl Node {
     }
 
     /// What kind of value this is, for error messages.
-    pub fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match &self.value {
             Value::Null => "null",
             Value::Bool(_) => "a boolean",
@@ -192,7 +192,7 @@ impl Node {
     }
 
     /// Converts to JSON (for `compose config --format json`).
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         match &self.value {
             Value::Null => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
@@ -211,7 +211,7 @@ impl Node {
 
 /// A YAML syntax or structure error, located.
 #[derive(Debug, Clone)]
-pub struct YamlError {
+pub(crate) struct YamlError {
     /// What is wrong.
     pub message: String,
     /// 1-based line (0 when unknown).
@@ -221,7 +221,7 @@ pub struct YamlError {
 }
 
 /// Parses one YAML document into a positioned tree; positions name `file`.
-pub fn parse(file: &Arc<str>, text: &str) -> Result<Node, YamlError> {
+pub(crate) fn parse(file: &Arc<str>, text: &str) -> Result<Node, YamlError> {
     if text.trim().is_empty() {
         return Ok(Node::at(
             Value::Map(Map::default()),
@@ -253,7 +253,7 @@ fn limits(text: &str) -> build::Limits {
 /// `environment` and `labels` into text that way): shortest form, `1` for
 /// `1.0`, an exponent below 1e-4 and from 1e21 (`1.5e-07`, `1e+21`),
 /// `+Inf`/`-Inf`/`NaN`.
-pub fn go_float(f: f64) -> String {
+pub(crate) fn go_float(f: f64) -> String {
     if f.is_nan() {
         return "NaN".into();
     }

@@ -23,18 +23,18 @@
 //! needs a newer Rust than the project's and `rustpython-parser` is archived.
 
 mod model;
-pub mod syntax;
-pub mod value;
+pub(crate) mod syntax;
+pub(crate) mod value;
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use model::read;
+pub(crate) use model::read;
 
 /// A settings class's environment, as pydantic-settings reads it.
 #[derive(Debug, Clone, Serialize)]
-pub struct SettingsModel {
+pub(crate) struct SettingsModel {
     /// The file the class is defined in.
     pub file: PathBuf,
     /// The class name.
@@ -58,7 +58,7 @@ pub struct SettingsModel {
 /// A top-level field's `@field_validator`, reduced to raises readyctl can
 /// evaluate on an environment (see [`syntax::Validator`]).
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ValidatorRule {
+pub(crate) struct ValidatorRule {
     /// `Class.method`.
     pub validator: String,
     /// The field it validates.
@@ -80,7 +80,7 @@ pub struct ValidatorRule {
 
 /// The condition every raise of a rule is under.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct RuleGuard {
+pub(crate) struct RuleGuard {
     /// The field compared (validated before the rule's field).
     pub field: String,
     /// Its environment names.
@@ -93,7 +93,7 @@ pub struct RuleGuard {
 
 /// One `if …: raise` of a rule.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct RuleRaise {
+pub(crate) struct RuleRaise {
     /// Any of these makes it raise.
     pub when: Vec<RuleCheck>,
     /// 1-based line of the `raise`.
@@ -105,7 +105,7 @@ pub struct RuleRaise {
 /// A test on the field's text.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "kebab-case")]
-pub enum RuleCheck {
+pub(crate) enum RuleCheck {
     /// Empty.
     Empty,
     /// One of these strings.
@@ -116,7 +116,7 @@ pub enum RuleCheck {
 
 impl RuleCheck {
     /// Whether `v` meets the condition (so the validator raises).
-    pub fn holds(&self, v: &str) -> bool {
+    pub(crate) fn holds(&self, v: &str) -> bool {
         match self {
             RuleCheck::Empty => v.is_empty(),
             RuleCheck::OneOf(xs) => xs.iter().any(|x| x == v),
@@ -127,7 +127,7 @@ impl RuleCheck {
 
 /// The configuration that decides environment names.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Config {
+pub(crate) struct Config {
     /// `env_prefix` (applies to field names, not to aliases).
     pub env_prefix: String,
     /// `env_nested_delimiter`; nested models are flattened only when set.
@@ -163,7 +163,7 @@ impl Default for Config {
 
 /// One accepted environment variable.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct EnvName {
+pub(crate) struct EnvName {
     /// The variable name (upper-case unless `case_sensitive`). For a
     /// `wildcard`, the prefix every key of the dict starts with.
     pub name: String,
@@ -209,7 +209,7 @@ pub struct EnvName {
 
 /// Something the reader could not follow.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Note {
+pub(crate) struct Note {
     /// The file.
     pub file: PathBuf,
     /// 1-based line.
@@ -220,7 +220,7 @@ pub struct Note {
 
 /// A variable the module reads with `os.getenv`/`os.environ`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct EnvRead {
+pub(crate) struct EnvRead {
     /// The variable name as written.
     pub name: String,
     /// The file.
@@ -231,7 +231,7 @@ pub struct EnvRead {
 
 /// Why a settings module could not be read at all.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ReadError {
+pub(crate) struct ReadError {
     /// The file.
     pub file: PathBuf,
     /// 1-based line (0 when the file could not be opened).
@@ -263,7 +263,7 @@ impl std::fmt::Display for ReadError {
 
 /// Splits `path.py[:Class]` (the class defaults to `Settings`, or the only
 /// `BaseSettings` subclass in the file).
-pub fn split_spec(spec: &str) -> (&Path, Option<&str>) {
+pub(crate) fn split_spec(spec: &str) -> (&Path, Option<&str>) {
     match spec.rsplit_once(':') {
         Some((p, c)) if !c.is_empty() && !c.contains(['/', '\\']) && p.ends_with(".py") => {
             (Path::new(p), Some(c))

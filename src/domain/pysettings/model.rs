@@ -26,7 +26,7 @@ const MAX_NESTING: usize = 10;
 
 /// Reads the settings class `class` (default: `Settings`, else the only
 /// `BaseSettings` subclass) from `file`.
-pub fn read(file: &Path, class: Option<&str>) -> Result<SettingsModel, ReadError> {
+pub(crate) fn read(file: &Path, class: Option<&str>) -> Result<SettingsModel, ReadError> {
     let mut r = Reader::default();
     let m = r.load(file).map_err(|e| *e)?;
     let wanted: Option<String> = class.map(str::to_string);

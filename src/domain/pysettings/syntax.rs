@@ -18,7 +18,7 @@ const MAX_DEPTH: usize = 48;
 
 /// A Python expression, as far as settings need one.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Expr {
+pub(crate) enum Expr {
     /// `name`
     Name(String),
     /// `value.attr`
@@ -68,7 +68,7 @@ pub enum Expr {
 
 impl Expr {
     /// The dotted name of `a.b.c` or `a`, if it is one.
-    pub fn dotted(&self) -> Option<String> {
+    pub(crate) fn dotted(&self) -> Option<String> {
         match self {
             Expr::Name(n) => Some(n.clone()),
             Expr::Attr(v, a) => v.dotted().map(|d| format!("{d}.{a}")),
@@ -77,7 +77,7 @@ impl Expr {
     }
 
     /// The last segment of a dotted name (`typing.Optional` → `Optional`).
-    pub fn last_name(&self) -> Option<&str> {
+    pub(crate) fn last_name(&self) -> Option<&str> {
         match self {
             Expr::Name(n) => Some(n),
             Expr::Attr(_, a) => Some(a),
@@ -86,7 +86,7 @@ impl Expr {
     }
 
     /// A keyword argument of a call.
-    pub fn kwarg(&self, name: &str) -> Option<&Expr> {
+    pub(crate) fn kwarg(&self, name: &str) -> Option<&Expr> {
         match self {
             Expr::Call { kwargs, .. } => kwargs.iter().find(|(k, _)| k == name).map(|(_, v)| v),
             _ => None,
@@ -96,7 +96,7 @@ impl Expr {
 
 /// An annotated class attribute: `name: annotation = value`.
 #[derive(Debug, Clone)]
-pub struct FieldDef {
+pub(crate) struct FieldDef {
     /// The attribute name.
     pub name: String,
     /// 1-based line of the name.
@@ -109,7 +109,7 @@ pub struct FieldDef {
 
 /// A class definition.
 #[derive(Debug, Clone, Default)]
-pub struct ClassDef {
+pub(crate) struct ClassDef {
     /// The class name.
     pub name: String,
     /// 1-based line of `class`.
@@ -135,7 +135,7 @@ pub struct ClassDef {
 /// without a `return` or an assignment before them, optionally all inside
 /// one leading `if info.data.get("f") == VALUE:` (the guard).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Validator {
+pub(crate) struct Validator {
     /// The method name.
     pub name: String,
     /// The fields it validates.
@@ -152,7 +152,7 @@ pub struct Validator {
 
 /// `if COND: raise …` in a validator.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Raise {
+pub(crate) struct Raise {
     /// The parts of an `or` that each make it raise (the value is `v`).
     pub when: Vec<Cond>,
     /// 1-based line of the `raise`.
@@ -163,7 +163,7 @@ pub struct Raise {
 
 /// A condition on the validated value that readyctl can evaluate.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cond {
+pub(crate) enum Cond {
     /// `not v`: empty (for a string).
     Falsy,
     /// `v in (a, b)`.
@@ -174,7 +174,7 @@ pub enum Cond {
 
 /// One parsed module.
 #[derive(Debug, Clone, Default)]
-pub struct Module {
+pub(crate) struct Module {
     /// Top-level classes.
     pub classes: Vec<ClassDef>,
     /// Local name → (module as written, with leading dots; imported name or `None` for `import m`).
@@ -185,7 +185,7 @@ pub struct Module {
 
 /// A syntax error at a place in the file.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SyntaxError {
+pub(crate) struct SyntaxError {
     /// 1-based line.
     pub line: usize,
     /// 1-based column.
@@ -195,7 +195,7 @@ pub struct SyntaxError {
 }
 
 /// Parses Python source into a [`Module`]; every syntax error is returned.
-pub fn parse(src: &str) -> Result<Module, Vec<SyntaxError>> {
+pub(crate) fn parse(src: &str) -> Result<Module, Vec<SyntaxError>> {
     let mut parser = Parser::new();
     if let Err(e) = parser.set_language(&tree_sitter_python::LANGUAGE.into()) {
         return Err(vec![SyntaxError {

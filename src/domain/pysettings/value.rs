@@ -11,7 +11,7 @@ use serde_json::Value;
 
 /// What a field's value must look like, from a settings model or a schema.
 #[derive(Debug, Clone, Copy)]
-pub struct Shape<'a> {
+pub(crate) struct Shape<'a> {
     /// JSON Schema type (`string`, `integer`, `number`, `boolean`, `array`, `object`).
     pub ty: Option<&'a str>,
     /// JSON Schema format (`uri`, `multi-host-uri`, …).
@@ -26,7 +26,7 @@ pub struct Shape<'a> {
 }
 
 /// Why pydantic would reject `value`, as "must be …" text, or `None` if it parses.
-pub fn problem(shape: Shape, value: &str) -> Option<String> {
+pub(crate) fn problem(shape: Shape, value: &str) -> Option<String> {
     if shape.complex || matches!(shape.ty, Some("array" | "object")) {
         let parsed: Result<Value, _> = serde_json::from_str(value);
         return match parsed {
@@ -85,7 +85,7 @@ pub fn problem(shape: Shape, value: &str) -> Option<String> {
 
 /// pydantic's lax bool parsing (`str` → bool): case-insensitive, but
 /// whitespace is not stripped (`" yes"` is rejected; checked against pydantic).
-pub fn bool_word(v: &str) -> Option<bool> {
+pub(crate) fn bool_word(v: &str) -> Option<bool> {
     match v.to_lowercase().as_str() {
         "1" | "true" | "yes" | "on" | "t" | "y" => Some(true),
         "0" | "false" | "no" | "off" | "f" | "n" => Some(false),
@@ -231,7 +231,7 @@ fn url_problem(v: &str, url_type: Option<&str>) -> Option<String> {
 /// validate what `json.loads` made of it (lax Python-object rules).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum VType {
+pub(crate) enum VType {
     /// `str` (and types validated as plain text: dates, paths, e-mail, …).
     Str {
         /// Length and pattern constraints.
@@ -308,7 +308,7 @@ pub enum VType {
 
 /// One field of a nested model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ModelField {
+pub(crate) struct ModelField {
     /// The keys that set it in a JSON object (its alias choices, or its name).
     pub keys: Vec<String>,
     /// Its type.
@@ -320,7 +320,7 @@ pub struct ModelField {
 
 /// pydantic's `Field(...)` constraints that readyctl checks.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Constraints {
+pub(crate) struct Constraints {
     /// `gt`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gt: Option<f64>,
@@ -349,12 +349,12 @@ pub struct Constraints {
 
 impl Constraints {
     /// No constraint at all.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         *self == Constraints::default()
     }
 
     /// `self` with `other`'s constraints added (the outer `Field(...)` wins).
-    pub fn merged(&self, other: &Constraints) -> Constraints {
+    pub(crate) fn merged(&self, other: &Constraints) -> Constraints {
         Constraints {
             gt: other.gt.or(self.gt),
             ge: other.ge.or(self.ge),
@@ -437,7 +437,7 @@ impl Constraints {
 
 /// Why pydantic refuses an environment value.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ValueProblem {
+pub(crate) enum ValueProblem {
     /// pydantic-settings' `json.loads` failed on a complex field: a
     /// `SettingsError` ("error parsing value for field …") before validation.
     NotJson {
@@ -453,7 +453,7 @@ pub enum ValueProblem {
 
 /// Where a value comes from, which decides pydantic-settings' decoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Place {
+pub(crate) enum Place {
     /// A top-level field's own variable (`prepare_field_value`).
     Top,
     /// A field below a model through the nested delimiter (`explode_env_vars`).
@@ -473,7 +473,7 @@ enum Input<'a> {
 
 /// Why pydantic-settings and pydantic would refuse `raw` for a field of type
 /// `ty` set at `place`, or `None` when `Settings()` takes it.
-pub fn value_problem(ty: &VType, raw: &str, place: Place) -> Option<ValueProblem> {
+pub(crate) fn value_problem(ty: &VType, raw: &str, place: Place) -> Option<ValueProblem> {
     let (complex, allow_failure) = match place {
         Place::DictKey => (true, true),
         _ => is_complex(ty),

@@ -576,7 +576,7 @@ fn availability(b: &Build, st: usize, prog: &str) -> Option<Avail> {
         }
     }
     let pips = pip_installs_cached(df);
-    let from_copies = df.from_copies();
+    let copies_from_stages = df.copies_from_stages();
     // A COPY over a PATH directory may bring the program: not judged.
     let path_dirs: Vec<String> = path.split(':').map(|p| join_abs("/", p)).collect();
     let touches_path = |dest: &str| {
@@ -588,7 +588,10 @@ fn availability(b: &Build, st: usize, prog: &str) -> Option<Avail> {
         })
     };
     let mut lost = None;
-    for c in from_copies.iter().filter(|c| chain.contains(&c.stage)) {
+    for c in copies_from_stages
+        .iter()
+        .filter(|c| chain.contains(&c.stage))
+    {
         let Some(dest) = &c.dest else {
             return None;
         };
@@ -790,7 +793,7 @@ fn deleted_paths(j: &mut Judge, name: &str, b: &Build, stage: usize, out: &mut V
     let df = &b.df;
     let chain = df.chain(stage);
     let deletions = df.deletions();
-    let from_copies = df.from_copies();
+    let copies_from_stages = df.copies_from_stages();
     for &si in &chain {
         for (idx, ins) in df.stage_instructions(si) {
             if ins.keyword != "RUN" {
@@ -833,7 +836,7 @@ fn deleted_paths(j: &mut Judge, name: &str, b: &Build, stage: usize, out: &mut V
                         }
                         Some(join_abs(&src, rest))
                     };
-                    let Some((c, in_builder)) = from_copies
+                    let Some((c, in_builder)) = copies_from_stages
                         .iter()
                         .filter(|c| chain.contains(&c.stage) && (c.stage != si || c.index < idx))
                         .filter_map(|c| brings(&c).map(|m| (c, m)))

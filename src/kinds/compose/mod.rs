@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub use super::project::load_project;
+pub(crate) use super::project::load_project;
 use super::{CheckKind, Outcome, RunContext, SpecProblem};
 use crate::compose::Project;
 use crate::compose::yaml::{Loc, Node, Value};
@@ -39,25 +39,21 @@ use crate::report::codes::{Code, Level};
 use crate::report::{Finding, Severity};
 
 /// One lint rule: a stable code, a name, its severity and what it finds.
-pub struct Rule {
+pub(crate) struct Rule {
     /// Stable code; published codes never change.
     pub code: &'static str,
-    /// Short name.
-    pub name: &'static str,
     /// `critical`: the deploy stops (a build fails, a container exits or
     /// never starts); lower: it runs, weakened; `info`: worth knowing, never
     /// a failure.
     pub severity: Severity,
-    /// What it finds, one line.
-    pub summary: &'static str,
 }
 
 macro_rules! rules {
     ($($code:literal, $name:literal, $sev:ident, $summary:literal;)*) => {
         /// Every rule, in the order findings are reported.
-        pub const RULES: &[Rule] = &[$(Rule { code: $code, name: $name, severity: Severity::$sev, summary: $summary }),*];
+        pub(crate) const RULES: &[Rule] = &[$(Rule { code: $code, severity: Severity::$sev }),*];
         /// The same rules as the kind's declared finding codes.
-        pub const CODES: &[Code] = &[$(Code { code: $code, level: Level::graded(Severity::$sev), summary: $summary }),*];
+        pub(crate) const CODES: &[Code] = &[$(Code { code: $code, level: Level::graded(Severity::$sev), summary: $summary }),*];
     };
 }
 
@@ -178,7 +174,7 @@ rules! {
 /// as `docker stack deploy` does.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Orchestrator {
+pub(crate) enum Orchestrator {
     /// `docker compose up` on one host (the default).
     #[default]
     Compose,
@@ -187,14 +183,14 @@ pub enum Orchestrator {
 }
 
 /// The rule with `code`.
-pub fn rule(code: &str) -> Option<&'static Rule> {
+pub(crate) fn rule(code: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.code == code)
 }
 
 /// A compose project to lint.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ComposeCheck {
+pub(crate) struct ComposeCheck {
     /// Compose files in `-f` order, relative to the deployment root
     /// (default: found as docker compose finds them, from the root).
     #[serde(default)]
@@ -225,7 +221,7 @@ fn yes() -> bool {
 }
 
 /// A finding at `loc` with a rule code and that rule's severity.
-pub fn at(loc: &Loc, code: &str, msg: impl Into<String>) -> Finding {
+pub(crate) fn at(loc: &Loc, code: &str, msg: impl Into<String>) -> Finding {
     let f = super::project::finding_at(loc, code, msg);
     match rule(code) {
         Some(r) => f.severity(r.severity),
@@ -291,9 +287,9 @@ impl CheckKind for ComposeCheck {
 }
 
 /// The verdict for a set of findings: failing when any is above `info`.
-pub fn outcome(findings: Vec<Finding>, services: usize) -> Outcome {
+pub(crate) fn outcome(findings: Vec<Finding>, services: usize) -> Outcome {
     if crate::report::codes::status_of(&findings, CODES) == crate::report::Status::Fail {
-        return Outcome::from_findings(findings, "");
+        return Outcome::judged(findings, CODES, "");
     }
     let msg = if findings.is_empty() {
         format!("{services} services: no compose problems found")
@@ -308,7 +304,7 @@ pub fn outcome(findings: Vec<Finding>, services: usize) -> Outcome {
 
 /// What to lint.
 #[derive(Debug, Clone, Default)]
-pub struct Options {
+pub(crate) struct Options {
     /// Only these services (empty: all).
     pub only: Vec<String>,
     /// Rule codes turned off.
@@ -320,7 +316,8 @@ pub struct Options {
 }
 
 /// Runs every enabled rule over `project` (no extra profiles).
-pub fn lint(project: &Project, only: &[String], disable: &[String]) -> Vec<Finding> {
+#[cfg(test)]
+pub(crate) fn lint(project: &Project, only: &[String], disable: &[String]) -> Vec<Finding> {
     lint_with(
         project,
         &Options {
@@ -433,13 +430,15 @@ impl<'a> Cx<'a> {
     }
 
     /// Whether the value written at `loc` is still in the merged model.
-    pub fn is_effective(&self, loc: &Loc) -> bool {
+    pub(crate) fn is_effective(&self, loc: &Loc) -> bool {
         self.effective
             .contains(&(loc.file.clone(), loc.line, loc.column))
     }
 
     /// Variable references whose values are still in the merged model.
-    pub fn var_uses(&self) -> impl Iterator<Item = &'a (Loc, crate::compose::interp::VarUse)> + '_ {
+    pub(crate) fn var_uses(
+        &self,
+    ) -> impl Iterator<Item = &'a (Loc, crate::compose::interp::VarUse)> + '_ {
         self.project
             .var_uses
             .iter()
@@ -447,25 +446,25 @@ impl<'a> Cx<'a> {
     }
 
     /// Whether `code` is enabled.
-    pub fn on(&self, code: &str) -> bool {
+    pub(crate) fn on(&self, code: &str) -> bool {
         !self.opts.disable.iter().any(|d| d == code)
     }
 
     /// Whether `name` is linted.
-    pub fn wanted(&self, name: &str) -> bool {
+    pub(crate) fn wanted(&self, name: &str) -> bool {
         self.opts.only.is_empty() || self.opts.only.iter().any(|s| s == name)
     }
 
     /// The services linted, in order: those a plain `docker compose up`
     /// starts (as `docker compose config` lists them), and the wanted ones.
-    pub fn services(&self) -> impl Iterator<Item = (&'a String, &'a Node)> + '_ {
+    pub(crate) fn services(&self) -> impl Iterator<Item = (&'a String, &'a Node)> + '_ {
         self.project
             .services()
             .filter(|(n, _)| self.wanted(n) && self.active.contains(n.as_str()))
     }
 
     /// `p` relative to the project directory, for messages.
-    pub fn rel(&self, p: &Path) -> String {
+    pub(crate) fn rel(&self, p: &Path) -> String {
         rel(self.project, p)
     }
 }
@@ -480,7 +479,7 @@ fn collect_locs(n: &Node, out: &mut LocSet) {
 }
 
 /// Runs every enabled rule over `project`.
-pub fn lint_with(project: &Project, opts: &Options) -> Vec<Finding> {
+pub(crate) fn lint_with(project: &Project, opts: &Options) -> Vec<Finding> {
     let cx = Cx::new(project, opts);
     let mut out = Vec::new();
     paths::check(&cx, &mut out);
@@ -500,7 +499,7 @@ pub fn lint_with(project: &Project, opts: &Options) -> Vec<Finding> {
 }
 
 /// Drops findings whose code is disabled.
-pub fn filter_disabled(findings: Vec<Finding>, disable: &[String]) -> Vec<Finding> {
+pub(crate) fn filter_disabled(findings: Vec<Finding>, disable: &[String]) -> Vec<Finding> {
     findings
         .into_iter()
         .filter(|f| !f.code.as_ref().is_some_and(|c| disable.contains(c)))

@@ -226,10 +226,19 @@ pub(super) fn judge(check: &PostgresCheck, facts: &Facts) -> Outcome {
             .and_then(|m| m.history.heads().first().map(|r| r.id.clone()))
             .map(|h| format!("; migrations have one head ({h})"))
             .unwrap_or_default();
-        return Outcome::from_findings(findings, format!("{what}{}{head}", holds(checked)));
+        return Outcome::judged(
+            findings,
+            <super::PostgresCheck as crate::kinds::CheckKind>::CODES,
+            format!("{what}{}{head}", holds(checked)),
+        );
     }
     if !findings.is_empty() {
-        return Outcome::from_findings(findings, "").with_findings(facts.notes.clone());
+        return Outcome::judged(
+            findings,
+            <super::PostgresCheck as crate::kinds::CheckKind>::CODES,
+            "",
+        )
+        .with_findings(facts.notes.clone());
     }
     let version = shown_version.unwrap_or_default();
     let ok = match checked {

@@ -269,6 +269,9 @@ impl RedisCheck {
                         facts.values.insert(k.clone(), lookup);
                     }
                 }
+                // Out of time is not "renamed or disabled": the server did
+                // not answer within the check's timeout.
+                Err(e) if e.is_timeout() => return Err(Box::new(no_answer())),
                 Err(e) => {
                     let why = match plain(&e) {
                         w if w.contains("unknown command") => "unknown command".to_string(),

@@ -202,7 +202,11 @@ impl RedisCheck {
             .map(|v| format!(" (Redis {})", version_req::display(v)))
             .unwrap_or_default();
         if !failures.is_empty() {
-            let mut o = Outcome::from_findings(failures, "");
+            let mut o = Outcome::judged(
+                failures,
+                <super::RedisCheck as crate::kinds::CheckKind>::CODES,
+                "",
+            );
             o.findings.extend(unknown);
             o.findings.extend(facts.notes.iter().cloned());
             return o;

@@ -238,7 +238,7 @@ impl CheckKind for SwarmCheck {
         if crate::report::codes::status_of(&findings, CODES) == crate::report::Status::Fail {
             // Info findings (a drained node) stay in the list, after what fails.
             findings.sort_by_key(|f| f.severity == Some(Severity::Info));
-            Outcome::from_findings(findings, ok)
+            Outcome::judged(findings, CODES, ok)
         } else {
             Outcome::pass(ok).with_findings(findings)
         }

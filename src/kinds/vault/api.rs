@@ -182,14 +182,7 @@ fn describe_http_error(
 }
 
 fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
-        }
-        cur = err.source();
-    }
-    None
+    crate::support::net::io_error_in(e).map(std::io::Error::kind)
 }
 
 fn tls_reason(e: &(dyn std::error::Error + 'static)) -> Option<String> {

@@ -188,7 +188,11 @@ fn finish(findings: Vec<Finding>, notes: Vec<String>, conn: &Connection, state: 
         summary.push_str(", ");
         summary.push_str(n);
     }
-    let out = Outcome::from_findings(findings, summary);
+    let out = Outcome::judged(
+        findings,
+        <super::VaultCheck as crate::kinds::CheckKind>::CODES,
+        summary,
+    );
     if conn.insecure && out.status() == crate::report::Status::Pass {
         let msg = format!(
             "{} (TLS verification is off: `insecure: true`)",
@@ -231,7 +235,11 @@ pub(super) fn policy(check: &VaultCheck, policy: &Policy, shown: &str) -> Outcom
     if what.is_empty() {
         what.push("grants none of the forbidden capabilities".into());
     }
-    let mut out = Outcome::from_findings(findings, format!("{shown} {}", what.join("; ")));
+    let mut out = Outcome::judged(
+        findings,
+        <super::VaultCheck as crate::kinds::CheckKind>::CODES,
+        format!("{shown} {}", what.join("; ")),
+    );
     // The summary line names the place; the findings carry it as fields.
     if let Some(at) = out.findings.first().and_then(Finding::location) {
         let at = at.trim_end_matches(":1").to_string();

@@ -18,11 +18,11 @@ use super::{Base, RepoPath, repo_path};
 use crate::report::{BaselineMark, CheckResult, Finding, Report, Severity, Status};
 
 /// Annotations of one level GitHub shows per step.
-pub const MAX_PER_LEVEL: usize = 10;
+pub(crate) const MAX_PER_LEVEL: usize = 10;
 
 /// Renders the annotations. `full_reports` names the report files this run
 /// also wrote (for the closing note when annotations were dropped).
-pub fn render(report: &Report, full_reports: &[String]) -> String {
+pub(crate) fn render(report: &Report, full_reports: &[String]) -> String {
     struct Item<'a> {
         level: Level,
         severity: Severity,

@@ -4,7 +4,7 @@
 use crate::report::Report;
 
 /// Pretty-printed JSON with a trailing newline.
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let mut s = serde_json::to_string_pretty(report)
         .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise report: {e}\"}}"));
     s.push('\n');

@@ -26,11 +26,11 @@ use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, T
 use crate::report::{BaselineMark, CheckResult, Report, Status};
 
 /// Longest `message=` attribute, in characters; the body has the rest.
-pub const MAX_MESSAGE_ATTR: usize = 200;
+pub(crate) const MAX_MESSAGE_ATTR: usize = 200;
 
 /// How testcases are grouped into testsuites.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum Group {
+pub(crate) enum Group {
     /// One testsuite per check kind.
     #[default]
     Kind,
@@ -39,7 +39,7 @@ pub enum Group {
 }
 
 /// Renders the report as JUnit XML.
-pub fn render(report: &Report, group: Group) -> String {
+pub(crate) fn render(report: &Report, group: Group) -> String {
     let mut suites: IndexMap<String, Vec<&CheckResult>> = IndexMap::new();
     for c in &report.checks {
         let key = match group {

@@ -10,15 +10,15 @@
 use crate::report::{BaselineMark, CheckResult, Report, Status};
 
 /// GitHub's step-summary limit (1 MiB), less room for the closing note.
-pub const MAX_BYTES: usize = 1024 * 1024 - 4096;
+pub(crate) const MAX_BYTES: usize = 1024 * 1024 - 4096;
 
 /// Renders the summary.
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     render_within(report, MAX_BYTES)
 }
 
 /// Renders the summary in at most `limit` bytes (plus the closing note).
-pub fn render_within(report: &Report, limit: usize) -> String {
+pub(crate) fn render_within(report: &Report, limit: usize) -> String {
     let s = &report.summary;
     let mut out = String::new();
     let icon = if s.fail > 0 || s.error > 0 {

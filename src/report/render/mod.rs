@@ -3,19 +3,19 @@
 //! as the kinds' docs), so each is a pure function that snapshot tests can pin
 //! down.
 
-pub mod github;
-pub mod json;
-pub mod junit;
-pub mod markdown;
-pub mod prometheus;
-pub mod sarif;
-pub mod table;
+pub(crate) mod github;
+pub(crate) mod json;
+pub(crate) mod junit;
+pub(crate) mod markdown;
+pub(crate) mod prometheus;
+pub(crate) mod sarif;
+pub(crate) mod table;
 
 use std::path::PathBuf;
 
 /// A format `--report FORMAT=PATH` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileFormat {
+pub(crate) enum FileFormat {
     /// The JSON report (same as `--report-json`).
     Json,
     /// JUnit XML, one testcase per check.
@@ -30,7 +30,7 @@ pub enum FileFormat {
 
 impl FileFormat {
     /// Every format, with the names `--report` accepts (first is canonical).
-    pub const NAMES: &[(&str, FileFormat)] = &[
+    pub(crate) const NAMES: &[(&str, FileFormat)] = &[
         ("json", FileFormat::Json),
         ("junit", FileFormat::Junit),
         ("sarif", FileFormat::Sarif),
@@ -41,7 +41,7 @@ impl FileFormat {
     ];
 
     /// The canonical name.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         Self::NAMES
             .iter()
             .find(|(_, f)| *f == self)
@@ -52,7 +52,7 @@ impl FileFormat {
 
 /// One `--report FORMAT=PATH`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportFile {
+pub(crate) struct ReportFile {
     /// What to write.
     pub format: FileFormat,
     /// Where.
@@ -91,7 +91,11 @@ impl std::str::FromStr for ReportFile {
 }
 
 /// Renders `report` in a file format.
-pub fn render_file(report: &super::Report, format: FileFormat, opts: &FileOptions) -> String {
+pub(crate) fn render_file(
+    report: &super::Report,
+    format: FileFormat,
+    opts: &FileOptions,
+) -> String {
     match format {
         FileFormat::Json => json::render(report),
         FileFormat::Junit => junit::render(report, opts.junit_group),
@@ -103,7 +107,7 @@ pub fn render_file(report: &super::Report, format: FileFormat, opts: &FileOption
 
 /// What a relative file name in a report is relative to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Base {
+pub(crate) enum Base {
     /// The deployment root (findings' files).
     Root,
     /// The working directory readyctl ran in (catalogue locations).
@@ -112,7 +116,7 @@ pub enum Base {
 
 /// A file named in a report, as a code host names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RepoPath {
+pub(crate) enum RepoPath {
     /// Inside the repository: `/`-separated, relative to its top (`deploy/.env`).
     Inside(String),
     /// Outside it (or nowhere known): the path as well as it can be told,
@@ -124,7 +128,7 @@ pub enum RepoPath {
 /// repository. Pure: only the report's [`Repository`](super::Repository) is
 /// read, never the file system. Without one (a report written before it
 /// existed), root-relative names are taken as repository-relative.
-pub fn repo_path(report: &super::Report, file: &str, base: Base) -> RepoPath {
+pub(crate) fn repo_path(report: &super::Report, file: &str, base: Base) -> RepoPath {
     let Some(repo) = &report.repository else {
         return match base {
             Base::Root if !file.starts_with('/') => match normalize(&[], file) {
@@ -182,7 +186,7 @@ fn normalize(dir: &[&str], file: &str) -> Option<String> {
 
 /// Options that some file formats take.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct FileOptions {
+pub(crate) struct FileOptions {
     /// How JUnit groups testcases into testsuites.
     pub junit_group: junit::Group,
     /// The declared finding codes, for SARIF's rule help and levels.

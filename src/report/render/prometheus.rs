@@ -7,7 +7,7 @@
 use crate::report::{Report, Status};
 
 /// Renders the metrics.
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let mut out = String::new();
     out.push_str(
         "# HELP readyctl_check_success Whether the check passed (1: pass, warn or waived; 0: anything else).\n\

@@ -40,16 +40,16 @@ use crate::report::codes::{Code, CodeLookup, Level};
 use crate::report::{BaselineMark, CheckResult, Finding, Report, Severity, Status};
 
 /// `$schema` written into the log: the final 2.1.0 schema.
-pub const SCHEMA_URI: &str =
+pub(crate) const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// Where the kinds' documentation is published (`docs/` of the repository).
 /// The project has no public address of its own yet: change this one line
 /// when it does.
-pub const DOCS_URL: &str = "https://github.com/readyctl/readyctl/blob/main/docs/";
+pub(crate) const DOCS_URL: &str = "https://github.com/readyctl/readyctl/blob/main/docs/";
 
 /// The `partialFingerprints` key (versioned: a new hash gets a new key).
-pub const FINGERPRINT_KEY: &str = "readyctlFinding/v1";
+pub(crate) const FINGERPRINT_KEY: &str = "readyctlFinding/v1";
 
 /// Renders the report as a SARIF 2.1.0 log (pretty JSON, trailing newline),
 /// without the codes' declarations (tests of the layout).
@@ -60,7 +60,7 @@ fn render(report: &Report) -> String {
 
 /// Renders the report as a SARIF 2.1.0 log, with the rule help and result
 /// levels taken from the declared finding codes.
-pub fn render_with(report: &Report, codes: Option<CodeLookup>) -> String {
+pub(crate) fn render_with(report: &Report, codes: Option<CodeLookup>) -> String {
     let mut rules: IndexMap<&str, Value> = IndexMap::new();
     let mut results = Vec::new();
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();

@@ -36,7 +36,7 @@ use crate::report::{BaselineMark, CheckResult, Finding, Report, Severity, Status
 
 /// How the table is drawn.
 #[derive(Debug, Clone, Copy)]
-pub struct TableOptions {
+pub(crate) struct TableOptions {
     /// Colour the status column and headings (ANSI SGR).
     pub color: bool,
     /// Total width to wrap to (the terminal's, or 120 in a pipe).
@@ -67,7 +67,7 @@ impl Default for TableOptions {
 /// Lines the default report aims to stay within: details of failures are
 /// added, most severe first, only while the whole report fits. The check
 /// lines, section headings and closing block are always printed.
-pub const LINE_BUDGET: usize = 80;
+pub(crate) const LINE_BUDGET: usize = 80;
 
 /// Findings listed per check with `-v`; the JSON report has all of them.
 const MAX_FINDINGS_SHOWN: usize = 20;
@@ -85,7 +85,7 @@ const NARROW: usize = 100;
 const INDENT: usize = 2;
 
 /// Renders the report.
-pub fn render(report: &Report, opts: TableOptions) -> String {
+pub(crate) fn render(report: &Report, opts: TableOptions) -> String {
     let width = usize::from(opts.width).max(40);
     let paint = Paint(opts.color);
 
@@ -705,7 +705,7 @@ impl Paint {
 }
 
 /// `41 passed, 3 failed, 1 skipped in 0.84 s`.
-pub fn summary_line(report: &Report) -> String {
+pub(crate) fn summary_line(report: &Report) -> String {
     let s = &report.summary;
     let mut parts = vec![format!("{} passed", s.pass), format!("{} failed", s.fail)];
     for (n, word) in [
