@@ -158,7 +158,15 @@ pub(crate) fn main(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
             Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir),
             _ => Ok(()),
         }
-        .and_then(|()| std::fs::write(&f.path, render_file(&report, f.format, &fopts)));
+        .and_then(|()| match f.format {
+            // Written as it is made (see `json::write`).
+            FileFormat::Json => {
+                let mut w = std::io::BufWriter::new(std::fs::File::create(&f.path)?);
+                json::write(&report, &mut w)?;
+                std::io::Write::flush(&mut w)
+            }
+            _ => std::fs::write(&f.path, render_file(&report, f.format, &fopts)),
+        });
         if let Err(e) = written {
             errln!(
                 "error: cannot write the {} report to {}: {e}",
@@ -173,7 +181,13 @@ pub(crate) fn main(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
         }
     }
     let out = match args.format {
-        Format::Json => json::render(&report),
+        Format::Json => {
+            // Streamed to stdout in 64 KiB pieces (see `json::write`); a
+            // closed pipe ends it quietly, as `stdout_bytes` does.
+            let mut w = std::io::BufWriter::with_capacity(64 * 1024, StdoutPieces);
+            let _ = json::write(&report, &mut w).and_then(|()| std::io::Write::flush(&mut w));
+            String::new()
+        }
         Format::Github => github::render(
             &report,
             &files
@@ -193,7 +207,9 @@ pub(crate) fn main(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
             },
         ),
     };
-    crate::cmd::out::stdout_bytes(out.as_bytes());
+    if !out.is_empty() {
+        crate::cmd::out::stdout_bytes(out.as_bytes());
+    }
     if let Some(why) = interrupted {
         let what = match why {
             Interrupt::Signal => "interrupted",
@@ -202,4 +218,18 @@ pub(crate) fn main(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
         errln!("readyctl: {what}; unfinished checks are marked cancelled");
     }
     code
+}
+
+/// Stdout for a `BufWriter`: each piece goes through
+/// [`crate::cmd::out::stdout_bytes`], which stops quietly on a closed pipe.
+struct StdoutPieces;
+
+impl std::io::Write for StdoutPieces {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        crate::cmd::out::stdout_bytes(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -571,11 +571,21 @@ impl Report {
                 *cwd = r.mask(cwd);
             }
         }
+        // Every check of a catalogue file names the same file: mask it once
+        // per distinct name, not once per check.
+        let mut last_file: Option<(String, String)> = None;
         for c in &mut self.checks {
             c.title = r.mask(&c.title);
             c.message = r.mask(&c.message);
             if let Some(src) = &mut c.source {
-                src.file = r.mask(&src.file);
+                match &last_file {
+                    Some((raw, masked)) if *raw == src.file => src.file.clone_from(masked),
+                    _ => {
+                        let masked = r.mask(&src.file);
+                        last_file =
+                            Some((std::mem::replace(&mut src.file, masked.clone()), masked));
+                    }
+                }
             }
             if let Some(rem) = &mut c.remediation {
                 *rem = r.mask(rem);

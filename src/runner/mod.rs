@@ -1,10 +1,11 @@
 //! The runner: every ready check at once, within bounds, in dependency order.
 //!
 //! Checks run as tokio tasks in a `JoinSet`, at most `concurrency` at a time
-//! (a `Semaphore`), each under its own timeout, the whole run under an optional
-//! deadline and a cancellation signal (Ctrl-C, SIGTERM). `depends_on` forms a
-//! DAG: a check starts when all its dependencies finished, and is skipped with
-//! the reason when one of them did not pass. A panicking check becomes an
+//! (a check is spawned when a slot frees), each under its own timeout, the
+//! whole run under an optional deadline and a cancellation signal (Ctrl-C,
+//! SIGTERM). `depends_on` forms a DAG: a check starts when all its
+//! dependencies finished, and is skipped with the reason when one of them did
+//! not pass. A panicking check becomes an
 //! `error` result, never a crashed run. Results come back in catalogue order,
 //! so output never depends on scheduling.
 
@@ -12,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::catalogue::{Catalogue, CheckDef};
@@ -130,7 +131,11 @@ pub(crate) async fn run(
         compose_projects: Arc::default(),
         memo: Arc::default(),
     };
-    let semaphore = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+    // At most `concurrency` tasks exist at once: a check is spawned when a
+    // slot is free, not spawned early to wait on a semaphore. 100,000 ready
+    // checks spawned at once held 100,000 parked tasks (their contexts and
+    // futures) and woke each through the semaphore's queue.
+    let limit = opts.concurrency.max(1);
     let mut tasks: JoinSet<(usize, Outcome, Duration)> = JoinSet::new();
     let mut task_index: HashMap<tokio::task::Id, usize> = HashMap::new();
     let mut ready: Vec<usize> = (0..n)
@@ -150,16 +155,15 @@ pub(crate) async fn run(
     let mut interrupted = None;
 
     while remaining > 0 {
-        while let Some(i) = ready.pop() {
+        while tasks.len() < limit {
+            let Some(i) = ready.pop() else { break };
             let def = &checks[i];
             let check = def.check.clone();
             let mut cx = base_cx.clone();
             cx.timeout = def.timeout;
             cx.check_id = def.id.clone();
-            let sem = semaphore.clone();
             let timeout = def.timeout;
             let job = async move {
-                let _permit = sem.acquire_owned().await;
                 let t0 = Instant::now();
                 // Kinds bound their own waits by `cx.timeout` and say what timed
                 // out; the runner's backstop fires a little later so a busy
@@ -188,9 +192,12 @@ pub(crate) async fn run(
             joined = tasks.join_next_with_id() => {
                 let Some(joined) = joined else { break };
                 let (i, outcome, took) = match joined {
-                    Ok((_, (i, o, took))) => (i, o, took),
+                    Ok((id, (i, o, took))) => {
+                        task_index.remove(&id);
+                        (i, o, took)
+                    }
                     Err(e) => {
-                        let i = task_index.get(&e.id()).copied().unwrap_or(0);
+                        let i = task_index.remove(&e.id()).unwrap_or(0);
                         let msg = if e.is_panic() {
                             format!("the check crashed: {}", panic_message(e.into_panic()))
                         } else {
