@@ -1142,7 +1142,8 @@ struct Source {
     rules: Vec<crate::domain::pysettings::ValidatorRule>,
 }
 
-/// Bound on a `schema_command`'s output: a settings schema is kilobytes.
+/// Bound on a settings schema (a file, or a `schema_command`'s output): a
+/// settings schema is kilobytes.
 const MAX_SCHEMA_OUTPUT: u64 = 16 * 1024 * 1024;
 
 impl ComposeEnvCheck {
@@ -1267,11 +1268,16 @@ async fn read_schema(
     path: &std::path::Path,
 ) -> Result<Arc<serde_json::Value>, String> {
     let full = cx.path(path);
-    let slot = cx.memo.slot("compose_env/schema", full.clone());
+    // Not `compose_env/…`: strings of that form are finding codes.
+    let slot = cx.memo.slot("compose_env.schema", full.clone());
     let value = slot
         .get_or_try_init(|| async {
             let shown = cx.display_path(path);
-            let text = std::fs::read_to_string(&full)
+            // The bounded reader, off the async workers: a FIFO or a huge
+            // file named as the schema fails plainly within the timeout.
+            let limit = crate::support::fs::Limit::regular(MAX_SCHEMA_OUTPUT);
+            let text = crate::support::fs::read_text(&full, limit, cx.timeout)
+                .await
                 .map_err(|e| format!("cannot read the settings schema {shown}: {e}"))?;
             serde_json::from_str::<serde_json::Value>(&text)
                 .map(|v| Arc::new(v) as Arc<dyn std::any::Any + Send + Sync>)
@@ -1471,6 +1477,73 @@ mod tests {
             ..b
         };
         assert!(type_problem(&e, "prod").is_some());
+    }
+
+    /// Two checks naming one schema share its parse; a schema that is not
+    /// a regular file (a FIFO nobody writes to) fails plainly, at once, for
+    /// every check naming it, and is looked at again by the next.
+    #[tokio::test]
+    async fn a_schema_is_read_once_per_run_and_a_fifo_fails_plainly() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("s.json"), SCHEMA).unwrap();
+        std::fs::write(
+            dir.path().join("c.yml"),
+            "services:\n  app:\n    image: a:1\n    environment:\n      BOGUS_NAME: x\n",
+        )
+        .unwrap();
+        let spec = |schema: &str| -> ComposeEnvCheck {
+            marked_yaml::from_node(
+                &marked_yaml::parse_yaml(
+                    0,
+                    format!("files: [c.yml]\nservice: app\nschema: {schema}\nprocess_env: false\n"),
+                )
+                .unwrap(),
+            )
+            .unwrap()
+        };
+        let cx = RunContext::for_root(dir.path());
+        let first = spec("s.json").run(&cx).await;
+        // The file changes within the run: the second check still sees the
+        // parse of the first (one schema per run, like one compose project).
+        std::fs::write(dir.path().join("s.json"), "{ not json").unwrap();
+        let second = spec("s.json").run(&cx).await;
+        assert_eq!(first.status(), Status::Fail, "{first:?}");
+        assert_eq!(
+            format!("{:?}", first.findings),
+            format!("{:?}", second.findings)
+        );
+        assert!(
+            first
+                .findings
+                .iter()
+                .any(|f| f.code.as_deref() == Some("compose_env/unknown")),
+            "{first:?}"
+        );
+        // A new run reads the file again and says what is wrong with it.
+        let broken = spec("s.json").run(&RunContext::for_root(dir.path())).await;
+        assert_eq!(broken.status(), Status::Error, "{broken:?}");
+        assert!(
+            broken.message.contains("s.json:1:3: not valid JSON"),
+            "{broken:?}"
+        );
+        let fifo = dir.path().join("fifo.json");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let t = std::time::Instant::now();
+        let o = spec("fifo.json").run(&cx).await;
+        assert_eq!(o.status(), Status::Error, "{o:?}");
+        assert!(
+            o.message.contains(
+                "cannot read the settings schema fifo.json: a FIFO (named pipe), not a regular file"
+            ),
+            "{o:?}"
+        );
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[tokio::test]
