@@ -215,19 +215,38 @@ pub(crate) async fn run(
         let mut grow = tokio::time::interval_at(tokio::time::Instant::now() + GROW_TICK, GROW_TICK);
         grow.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut finished_before = 0;
+        // How busy the threads that run checks were: more workers help
+        // checks that wait on peers, not checks that wait for the CPU.
+        let metrics = opts
+            .workers
+            .clone()
+            .unwrap_or_else(tokio::runtime::Handle::current)
+            .metrics();
+        let busy_total = || {
+            (0..metrics.num_workers())
+                .map(|w| metrics.worker_total_busy_duration(w))
+                .sum::<Duration>()
+        };
+        let mut busy_before = (busy_total(), Instant::now());
         loop {
             tokio::select! {
                 // Adaptive concurrency: more workers while every worker is
-                // busy, checks wait, and fewer checks finished in the last
-                // tick than there are workers (checks that wait on a peer,
-                // not on the CPU). Short local checks keep the few workers
+                // busy, checks wait, the check threads were mostly idle and
+                // fewer checks finished in the last tick than there are
+                // workers (checks that wait on a peer, not on the CPU). Short local checks keep the few workers
                 // they need; 200 slow HTTP checks reach 200 in 3 ticks.
                 _ = grow.tick(), if active < most => {
                     let (busy, finished, waiting) = {
                         let st = shared.lock();
                         (st.in_flight, st.finished, !st.ready.is_empty())
                     };
-                    if waiting && busy >= active && finished - finished_before < active {
+                    let now = (busy_total(), Instant::now());
+                    let cpu = now.0.saturating_sub(busy_before.0).as_secs_f64();
+                    let wall = now.1.duration_since(busy_before.1).as_secs_f64()
+                        * metrics.num_workers().max(1) as f64;
+                    let idle = cpu < 0.5 * wall;
+                    busy_before = now;
+                    if waiting && busy >= active && idle && finished - finished_before < active {
                         let more = (3 * active).min(most - active);
                         spawn(more, &mut workers);
                         active += more;
