@@ -27,7 +27,11 @@ pub fn main() -> u8 {
     let color = use_color(cli.color, std::io::stdout().is_terminal());
     let ecolor = use_color(cli.color, std::io::stderr().is_terminal());
     match cli.command {
-        Command::Check(args) => crate::cmd::check::main(&args, color, ecolor),
+        Command::Check(args) => {
+            // A one-shot process: what the run loaded is freed by the exit.
+            crate::kinds::project::keep_until_exit();
+            crate::cmd::check::main(&args, color, ecolor)
+        }
         Command::Validate(args) => crate::cmd::validate::main(&args, ecolor),
         Command::List(args) => crate::cmd::list::main(&args, ecolor),
         Command::Explain { kind } => crate::cmd::explain::main(&kind),

@@ -62,8 +62,32 @@ pub(crate) fn today() -> Result<Date, String> {
             .trim()
             .parse::<Date>()
             .map_err(|e| format!("{TODAY_VAR}={v} is not a date (write YYYY-MM-DD): {e}")),
-        _ => Ok(jiff::ZonedDateTime::now().date()),
+        _ => Ok(local_today()),
     }
+}
+
+/// The local calendar date. Without `TZ`, from `/etc/localtime` read as an
+/// unnamed zone: jiff's own `now()` first maps the symlink to an IANA name
+/// and looks it up in a database that lists all of `/usr/share/zoneinfo`
+/// (3.3M instructions, 3.6% of the bundled files-only run), and the date
+/// does not need the name. `TZ` set, or no readable `/etc/localtime`: jiff.
+fn local_today() -> Date {
+    if std::env::var_os("TZ").is_none()
+        && let Some(date) = today_in_tzif(Path::new("/etc/localtime"))
+    {
+        return date;
+    }
+    jiff::ZonedDateTime::now().date()
+}
+
+/// Today's date in the zone a TZif file describes; `None` when it cannot
+/// be read as one.
+fn today_in_tzif(path: &Path) -> Option<Date> {
+    let bytes =
+        crate::support::fs::read_sync(path, crate::support::fs::Limit::regular(1024 * 1024))
+            .ok()?;
+    let zone = jiff::tz::TimeZone::tzif("localtime", &bytes).ok()?;
+    Some(jiff::Timestamp::now().to_zoned_datetime(zone).date())
 }
 
 /// Largest waiver file read.
@@ -296,5 +320,31 @@ mod tests {
             &mut d,
         );
         assert_eq!(d.items.len(), 2, "{}", d.render_plain());
+    }
+
+    #[test]
+    fn a_zone_file_read_without_its_name_gives_jiffs_date() {
+        // Zones 25 hours apart: at any hour at least one differs from UTC's
+        // date, so a reader that ignored the file would be caught.
+        let mut checked = 0;
+        for name in ["Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kolkata"] {
+            let file = Path::new("/usr/share/zoneinfo").join(name);
+            if !file.exists() {
+                continue;
+            }
+            checked += 1;
+            let agree = (0..3).any(|_| {
+                let named = jiff::Timestamp::now()
+                    .to_zoned_datetime(jiff::tz::TimeZone::get(name).unwrap())
+                    .date();
+                today_in_tzif(&file) == Some(named)
+            });
+            assert!(agree, "{name}");
+        }
+        assert!(
+            checked > 0,
+            "no zone files under /usr/share/zoneinfo (tzdata)"
+        );
+        assert_eq!(today_in_tzif(Path::new("/nonexistent/localtime")), None);
     }
 }
