@@ -195,13 +195,12 @@ pub(crate) async fn run_until_ready(
             deadline: plan.deadline,
             selected: Some(mask.clone()),
             workers: plan.workers.clone(),
+            events: plan.progress,
         };
         let total = mask.iter().filter(|m| **m).count();
         let progress = Progress::start(names.clone(), total, plan.progress);
         let (r, interrupted) = runner::run(cat, &opts, redactor.clone(), cancel.clone(), |e| {
-            if plan.progress {
-                progress.event(e)
-            }
+            progress.event(e)
         })
         .await;
         progress.finish();
