@@ -318,7 +318,7 @@ pub(crate) fn describe_error(host_port: &str, e: &reqwest::Error, timeout: Durat
         };
         return format!("{host_port}: {what} timed out after {took}");
     }
-    if let Some(io) = find_io(e) {
+    if let Some(io) = crate::support::net::io_error_in(e) {
         use std::io::ErrorKind as K;
         match io.kind() {
             K::ConnectionRefused => {
@@ -354,7 +354,7 @@ pub(crate) fn describe_error(host_port: &str, e: &reqwest::Error, timeout: Durat
 /// sent (bytes that are not HTTP, a reset, a close before the answer), from
 /// the error chain of reqwest, hyper or bollard; `None` for anything else.
 pub(crate) fn protocol_reason(e: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
-    if let Some(io) = find_io(e) {
+    if let Some(io) = crate::support::net::io_error_in(e) {
         use std::io::ErrorKind as K;
         match io.kind() {
             K::ConnectionReset => return Some("connection reset by the server"),
@@ -382,17 +382,6 @@ pub(crate) fn protocol_reason(e: &(dyn std::error::Error + 'static)) -> Option<&
     } else {
         None
     }
-}
-
-fn find_io<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
-    let mut cur: Option<&'a (dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            return Some(io);
-        }
-        cur = err.source();
-    }
-    None
 }
 
 /// The error and its causes, joined with `: `.
