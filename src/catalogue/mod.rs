@@ -8,6 +8,7 @@
 //! fields every check shares. Nothing here runs a check.
 
 mod check;
+mod fast;
 mod graph;
 pub(crate) mod interp;
 mod source;
@@ -25,8 +26,10 @@ use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 
 use check::{parse_check, serde_diag};
 use graph::validate_graph;
+#[cfg(test)]
+use source::parse_file;
 use source::{
-    HintOr, catalogue_files, check_version, loc, parse_file, read_text, shape, source_of,
+    HintOr, catalogue_files, check_version, loc, parse_file_counting, read_text, shape, source_of,
 };
 use target::validate_target;
 use vars::{
@@ -487,8 +490,17 @@ fn read_checks(
         file_env: &none,
         deferred: &nothing,
     };
-    let root = parse_file(idx, name, text, &mut |item, root| {
-        capture_names(&item, captures);
+    // Capture names wait for the file's end: when it is malformed, only
+    // those of the checks yaml_rust2 reads before the error count.
+    let mut named: Vec<(usize, HashSet<String>)> = Vec::new();
+    let mut n = 0;
+    let read = parse_file_counting(idx, name, text, &mut |item, root| {
+        let mut names = HashSet::new();
+        capture_names(&item, &mut names);
+        if !names.is_empty() {
+            named.push((n, names));
+        }
+        n += 1;
         let Some(used) = eager.as_mut().filter(|_| !uses_vars(&item)) else {
             checks.push(Slot::Pending(item));
             return;
@@ -499,7 +511,13 @@ fn read_checks(
         let mut found = Diagnostics::default();
         let def = take_check(name, &item, defaults, &no_vars, &[], secrets, &mut found);
         checks.push(Slot::Done(def, found.items));
-    })?;
+    });
+    let (read, reached) = read;
+    let reached = if read.is_ok() { usize::MAX } else { reached };
+    for (_, names) in named.into_iter().filter(|(i, _)| *i < reached) {
+        captures.extend(names);
+    }
+    let root = read?;
     Ok((root, checks))
 }
 

@@ -208,86 +208,182 @@ enum Frame {
 /// Which error wins is as before: nesting deeper than the limit anywhere in
 /// the stream (before a scan error), then a scan error, then the first
 /// structural error (anchor, tag, duplicate key, non-scalar key).
+///
+/// The events come from [`super::fast`] when the file is in its subset (the
+/// same events, several times cheaper), else from yaml_rust2. When the fast
+/// reader gives up part way, the file is read again from the start with
+/// yaml_rust2, and the checks the fast reader already handed over (the
+/// same nodes: its events were yaml_rust2's) are not handed over again.
+#[cfg(test)]
 pub(super) fn parse_file(
     idx: usize,
     name: &str,
     text: &str,
     on_check: &mut OnCheck<'_>,
 ) -> Result<MarkedMappingNode, Diagnostic> {
+    parse_file_counting(idx, name, text, on_check).0
+}
+
+/// [`parse_file`], and how many check items yaml_rust2 alone hands over
+/// (on failure the fast reader may have handed over more: their effects
+/// are the caller's to drop).
+pub(super) fn parse_file_counting(
+    idx: usize,
+    name: &str,
+    text: &str,
+    on_check: &mut OnCheck<'_>,
+) -> (Result<MarkedMappingNode, Diagnostic>, usize) {
+    use super::fast::{self, Stop};
+    let mut b = Builder::new(idx, name, on_check, 0);
+    match fast::events(text, &mut |ev, m| b.step(ev, m)) {
+        Ok(()) => {
+            let handed = b.handed;
+            return (b.finish(), handed);
+        }
+        Err(Stop::Receiver(d)) => return (Err(d), b.handed),
+        Err(Stop::GiveUp) => {}
+    }
+    let handed = b.handed;
+    let on_check = b.on_check;
+    let mut b = Builder::new(idx, name, on_check, handed);
+    let result = parse_with_yaml_rust2(&mut b, text);
+    let handed = b.handed;
+    (result.and_then(|()| b.finish()), handed)
+}
+
+/// Feeds yaml_rust2's events to `b`.
+fn parse_with_yaml_rust2(b: &mut Builder<'_, '_>, text: &str) -> Result<(), Diagnostic> {
     use marked_yaml::LoadError as E;
     use yaml_rust2::parser::{Event, Parser};
-
-    let marker =
-        |m: yaml_rust2::scanner::Marker| Marker::new(idx, m.index(), m.line(), m.col() + 1);
-    let deep = |m: yaml_rust2::scanner::Marker| {
-        Diagnostic::new(
-            "catalogue/yaml",
-            format!("nesting deeper than {MAX_NESTING} levels"),
-        )
-        .at(Some(Location {
-            file: name.to_string(),
-            line: m.line() as u32,
-            column: m.col() as u32 + 1,
-        }))
-        .hint("catalogues need only a few levels; this input is malformed or hostile")
-    };
     let mut parser = Parser::new_from_str(text);
-    let mut depth = 0usize;
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut error: Option<E> = None;
-    let mut root: Option<MarkedMappingNode> = None;
-    let mut first_doc_done = false;
-    let mut stream_end = None;
-    // Once the first document's root is complete the rest of the stream is
-    // only read for its depth (what the old depth pass did).
     loop {
         let (event, mark) = match parser.next_token() {
             Ok(t) => t,
-            Err(se) if !first_doc_done => {
-                return Err(load_error(name, &E::ScanError(marker(*se.marker()), se)));
+            Err(se) if !b.first_doc_done => {
+                let m = b.marker(mark_of(*se.marker()));
+                return Err(load_error(b.name, &E::ScanError(m, se)));
             }
             Err(_) => break,
         };
+        let end = matches!(event, Event::StreamEnd);
+        b.step(event, mark_of(mark))?;
+        if end {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn mark_of(m: yaml_rust2::scanner::Marker) -> super::fast::Mark {
+    super::fast::Mark {
+        index: m.index(),
+        line: m.line(),
+        col: m.col(),
+    }
+}
+
+/// The tree builder: takes events one at a time.
+struct Builder<'a, 'b> {
+    idx: usize,
+    name: &'a str,
+    on_check: &'a mut OnCheck<'b>,
+    depth: usize,
+    stack: Vec<Frame>,
+    error: Option<marked_yaml::LoadError>,
+    root: Option<MarkedMappingNode>,
+    first_doc_done: bool,
+    stream_end: Option<super::fast::Mark>,
+    /// Check items to build but not hand over (an abandoned fast read
+    /// already did).
+    skip: usize,
+    /// Check items handed over (or skipped) so far.
+    handed: usize,
+}
+
+impl<'a, 'b> Builder<'a, 'b> {
+    fn new(idx: usize, name: &'a str, on_check: &'a mut OnCheck<'b>, skip: usize) -> Self {
+        Builder {
+            idx,
+            name,
+            on_check,
+            depth: 0,
+            stack: Vec::new(),
+            error: None,
+            root: None,
+            first_doc_done: false,
+            stream_end: None,
+            skip,
+            handed: 0,
+        }
+    }
+
+    fn marker(&self, m: super::fast::Mark) -> Marker {
+        Marker::new(self.idx, m.index, m.line, m.col + 1)
+    }
+
+    /// One event. Only the nesting limit stops the stream here; every other
+    /// problem is remembered and reported by [`Builder::finish`].
+    fn step(
+        &mut self,
+        event: yaml_rust2::parser::Event,
+        mark: super::fast::Mark,
+    ) -> Result<(), Diagnostic> {
+        use marked_yaml::LoadError as E;
+        use yaml_rust2::parser::Event;
         match &event {
             Event::SequenceStart(..) | Event::MappingStart(..) => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Err(deep(mark));
+                self.depth += 1;
+                if self.depth > MAX_NESTING {
+                    return Err(Diagnostic::new(
+                        "catalogue/yaml",
+                        format!("nesting deeper than {MAX_NESTING} levels"),
+                    )
+                    .at(Some(Location {
+                        file: self.name.to_string(),
+                        line: mark.line as u32,
+                        column: mark.col as u32 + 1,
+                    }))
+                    .hint(
+                        "catalogues need only a few levels; this input is malformed or hostile",
+                    ));
                 }
             }
-            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            Event::SequenceEnd | Event::MappingEnd => self.depth = self.depth.saturating_sub(1),
             Event::StreamEnd => {
-                stream_end = Some(mark);
-                break;
+                self.stream_end = Some(mark);
+                return Ok(());
             }
-            Event::DocumentEnd => first_doc_done = true,
+            Event::DocumentEnd => self.first_doc_done = true,
             _ => {}
         }
-        if error.is_some() || first_doc_done {
-            continue;
+        // Once the first document's root is complete the rest of the stream
+        // is only read for its depth (what the old depth pass did).
+        if self.error.is_some() || self.first_doc_done {
+            return Ok(());
         }
-        let m = marker(mark);
+        let m = self.marker(mark);
         let is_map = matches!(event, Event::MappingStart(..));
+        let stack = &mut self.stack;
         // A complete node, to be placed in its parent.
         let done: Node = match event {
             Event::StreamStart
             | Event::DocumentStart
             | Event::DocumentEnd
             | Event::StreamEnd
-            | Event::Nothing => continue,
+            | Event::Nothing => return Ok(()),
             Event::Alias(_) => {
-                error = Some(E::UnexpectedAnchor(m));
-                continue;
+                self.error = Some(E::UnexpectedAnchor(m));
+                return Ok(());
             }
             Event::MappingStart(aid, tag) | Event::SequenceStart(aid, tag) => {
                 if tag.is_some() {
-                    error = Some(E::UnexpectedTag(m));
+                    self.error = Some(E::UnexpectedTag(m));
                 } else if aid != 0 {
-                    error = Some(E::UnexpectedAnchor(m));
+                    self.error = Some(E::UnexpectedAnchor(m));
                 } else if stack.is_empty() && !is_map {
-                    error = Some(E::TopLevelMustBeMapping(m));
+                    self.error = Some(E::TopLevelMustBeMapping(m));
                 } else if let Some(Frame::Map { key: None, .. }) = stack.last() {
-                    error = Some(E::MappingKeyMustBeScalar(m));
+                    self.error = Some(E::MappingKeyMustBeScalar(m));
                 } else if is_map {
                     stack.push(Frame::Map {
                         start: m,
@@ -300,7 +396,7 @@ pub(super) fn parse_file(
                         items: Vec::new(),
                     });
                 }
-                continue;
+                return Ok(());
             }
             Event::MappingEnd | Event::SequenceEnd => match stack.pop() {
                 Some(Frame::Map { start, mut map, .. }) => {
@@ -311,49 +407,51 @@ pub(super) fn parse_file(
                     Span::new_with_marks(start, m),
                     items,
                 )),
-                None => continue,
+                None => return Ok(()),
             },
             Event::Scalar(val, _, aid, tag) => {
                 if aid != 0 {
-                    error = Some(E::UnexpectedAnchor(m));
-                    continue;
+                    self.error = Some(E::UnexpectedAnchor(m));
+                    return Ok(());
                 }
                 if tag.is_some() {
-                    error = Some(E::UnexpectedTag(m));
-                    continue;
+                    self.error = Some(E::UnexpectedTag(m));
+                    return Ok(());
                 }
                 let node = MarkedScalarNode::new(Span::new_start(m), val);
                 if let Some(Frame::Map { key, .. }) = stack.last_mut()
                     && key.is_none()
                 {
                     *key = Some(node);
-                    continue;
+                    return Ok(());
                 }
                 if stack.is_empty() {
-                    error = Some(E::TopLevelMustBeMapping(m));
-                    continue;
+                    self.error = Some(E::TopLevelMustBeMapping(m));
+                    return Ok(());
                 }
                 Node::Scalar(node)
             }
         };
         // Place the complete node in its parent (or make it the root).
-        let depth_now = stack.len();
-        let is_check_item = depth_now == 2
+        let is_check_item = stack.len() == 2
             && matches!(&stack[0], Frame::Map { key: Some(k), .. } if k.as_str() == "checks")
             && matches!(stack[1], Frame::Seq { .. });
-        let done = if is_check_item {
+        if is_check_item {
             let Frame::Map { map, .. } = &stack[0] else {
                 unreachable!("checked above")
             };
-            on_check(done, map);
-            continue;
-        } else {
-            done
-        };
+            self.handed += 1;
+            if self.skip > 0 {
+                self.skip -= 1;
+            } else {
+                (self.on_check)(done, map);
+            }
+            return Ok(());
+        }
         match stack.last_mut() {
             None => match done {
-                Node::Mapping(m) => root = Some(m),
-                other => error = other.span().start().map(|m| E::TopLevelMustBeMapping(*m)),
+                Node::Mapping(m) => self.root = Some(m),
+                other => self.error = other.span().start().map(|m| E::TopLevelMustBeMapping(*m)),
             },
             Some(Frame::Seq { items, .. }) => items.push(done),
             Some(Frame::Map { map, key, .. }) => {
@@ -361,7 +459,7 @@ pub(super) fn parse_file(
                     .take()
                     .unwrap_or_else(|| MarkedScalarNode::new(Span::new_blank(), ""));
                 if let Some((prev, _)) = map.get_key_value(k.as_str()) {
-                    error = Some(E::DuplicateKey(Box::new(
+                    self.error = Some(E::DuplicateKey(Box::new(
                         marked_yaml::loader::DuplicateKeyInner {
                             prev_key: prev.clone(),
                             key: k,
@@ -372,18 +470,23 @@ pub(super) fn parse_file(
                 }
             }
         }
+        Ok(())
     }
-    if let Some(e) = error {
-        return Err(load_error(name, &e));
-    }
-    match root {
-        Some(r) => Ok(r),
-        // An empty stream is an empty mapping (then "missing `version`").
-        None => {
-            let end = stream_end
-                .map(marker)
-                .unwrap_or_else(|| Marker::new(idx, 0, 1, 1));
-            Ok(MarkedMappingNode::new_empty(Span::new_with_marks(end, end)))
+
+    fn finish(self) -> Result<MarkedMappingNode, Diagnostic> {
+        if let Some(e) = self.error {
+            return Err(load_error(self.name, &e));
+        }
+        match self.root {
+            Some(r) => Ok(r),
+            // An empty stream is an empty mapping (then "missing `version`").
+            None => {
+                let end = self
+                    .stream_end
+                    .map(|m| self.marker(m))
+                    .unwrap_or_else(|| Marker::new(self.idx, 0, 1, 1));
+                Ok(MarkedMappingNode::new_empty(Span::new_with_marks(end, end)))
+            }
         }
     }
 }
