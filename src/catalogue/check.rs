@@ -18,26 +18,31 @@ pub(super) static ID_RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock
         .unwrap_or_else(|e| unreachable!("static regex: {e}"))
 });
 
+/// One check from its node, which it takes: the kind's own fields are the
+/// node's mapping with the common fields taken out (no copy).
 pub(super) fn parse_check(
     file: &str,
-    node: &Node,
+    node: Node,
     defaults: Defaults,
     diags: &mut Diagnostics,
 ) -> Option<CheckDef> {
-    let Some(map) = node.as_mapping() else {
-        diags.push(shape(
-            file,
-            node,
-            "each check must be a mapping with at least `id` and `kind`",
-        ));
-        return None;
+    let mut map = match node {
+        Node::Mapping(map) => map,
+        other => {
+            diags.push(shape(
+                file,
+                &other,
+                "each check must be a mapping with at least `id` and `kind`",
+            ));
+            return None;
+        }
     };
     let before = diags.items.len();
     let here = loc(file, map.span().start());
-    let str_field = |name: &str, diags: &mut Diagnostics| -> Option<MarkedScalarNode> {
+    let str_field = |name: &str, diags: &mut Diagnostics| -> Option<&MarkedScalarNode> {
         match map.get_node(name) {
             None => None,
-            Some(Node::Scalar(s)) => Some(s.clone()),
+            Some(Node::Scalar(s)) => Some(s),
             Some(other) => {
                 diags.push(shape(
                     file,
@@ -48,14 +53,14 @@ pub(super) fn parse_check(
             }
         }
     };
-    let list_field = |name: &str, diags: &mut Diagnostics| -> Vec<MarkedScalarNode> {
+    let list_field = |name: &str, diags: &mut Diagnostics| -> Vec<String> {
         match map.get_node(name) {
             None => Vec::new(),
-            Some(Node::Scalar(s)) => vec![s.clone()],
+            Some(Node::Scalar(s)) => vec![s.as_str().to_string()],
             Some(Node::Sequence(seq)) => seq
                 .iter()
                 .filter_map(|n| match n {
-                    Node::Scalar(s) => Some(s.clone()),
+                    Node::Scalar(s) => Some(s.as_str().to_string()),
                     other => {
                         diags.push(shape(
                             file,
@@ -167,20 +172,23 @@ pub(super) fn parse_check(
             }
         },
     };
-    let tags = list_field("tags", diags)
-        .iter()
-        .map(|s| s.as_str().to_string())
-        .collect();
-    let depends_nodes = list_field("depends_on", diags);
+    let tags = list_field("tags", diags);
+    let depends_on = list_field("depends_on", diags);
 
-    // The kind's own fields: everything that is not common.
-    let mut own = MarkedMappingNode::new_empty(*map.span());
-    for (k, v) in map.iter() {
-        if !COMMON_FIELDS.contains(&k.as_str()) {
-            own.insert(k.clone(), v.clone());
+    // The kind's own fields: everything that is not common. The common
+    // ones are kept aside for problems a kind reports about them.
+    let mut common: Vec<(MarkedScalarNode, Node)> = Vec::new();
+    if map.keys().any(|k| COMMON_FIELDS.contains(&k.as_str())) {
+        for f in COMMON_FIELDS {
+            if let Some(entry) = map.remove_entry(*f) {
+                common.push(entry);
+            }
         }
     }
-    let own_node = Node::Mapping(own);
+    let own_node = Node::Mapping(map);
+    let Node::Mapping(map) = &own_node else {
+        unreachable!("made a mapping above")
+    };
     let check = entry.and_then(
         |e| match parse_reporting_every_unknown_field(e, &own_node, file) {
             (Ok(c), unknown) if unknown.is_empty() => Some(c),
@@ -204,6 +212,12 @@ pub(super) fn parse_check(
                 for p in problems {
                     let at = map
                         .get_node(p.field)
+                        .or_else(|| {
+                            common
+                                .iter()
+                                .find(|(k, _)| k.as_str() == p.field)
+                                .map(|(_, v)| v)
+                        })
                         .and_then(|n| n.span().start())
                         .or(map.span().start());
                     diags.push(
@@ -230,10 +244,7 @@ pub(super) fn parse_check(
         description,
         severity,
         tags,
-        depends_on: depends_nodes
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect(),
+        depends_on,
         timeout,
         remediation,
         check: Arc::from(check),

@@ -430,9 +430,11 @@ fn load_sources(
                 Slot::Done(def, found) => (def, found),
                 Slot::Pending(item) => {
                     let mut found = Diagnostics::default();
+                    let uses = uses_vars(&item);
                     let def = take_check(
                         &p.file,
-                        &item,
+                        item,
+                        uses,
                         *defaults,
                         &lookup,
                         &missing_env_files,
@@ -501,7 +503,8 @@ fn read_checks(
             named.push((n, names));
         }
         n += 1;
-        let Some(used) = eager.as_mut().filter(|_| !uses_vars(&item)) else {
+        let uses = uses_vars(&item);
+        let Some(used) = eager.as_mut().filter(|_| !uses) else {
             checks.push(Slot::Pending(item));
             return;
         };
@@ -509,7 +512,16 @@ fn read_checks(
             read_defaults(name, root.get_node("defaults"), &mut Diagnostics::default())
         });
         let mut found = Diagnostics::default();
-        let def = take_check(name, &item, defaults, &no_vars, &[], secrets, &mut found);
+        let def = take_check(
+            name,
+            item,
+            false,
+            defaults,
+            &no_vars,
+            &[],
+            secrets,
+            &mut found,
+        );
         checks.push(Slot::Done(def, found.items));
     });
     let (read, reached) = read;
@@ -521,28 +533,27 @@ fn read_checks(
     Ok((root, checks))
 }
 
-/// One check from its node: interpolated, its secrets recorded, parsed.
+/// One check from its node (`uses`: it holds `${…}`, see [`uses_vars`]):
+/// interpolated, its secrets recorded, parsed.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the loader's state, passed apart so each borrow stays short"
+)]
 fn take_check(
     file: &str,
-    item: &Node,
+    item: Node,
+    uses: bool,
     defaults: Defaults,
     lookup: &VarLookup<'_>,
     missing_env_files: &[String],
     secrets: &mut Vec<String>,
     diags: &mut Diagnostics,
 ) -> Option<CheckDef> {
-    let node = if uses_vars(item) {
-        std::borrow::Cow::Owned(interpolate(
-            item,
-            lookup,
-            file,
-            missing_env_files,
-            secrets,
-            diags,
-        ))
+    let node = if uses {
+        interpolate(&item, lookup, file, missing_env_files, secrets, diags)
     } else {
-        secrets_of(item, secrets, false);
-        std::borrow::Cow::Borrowed(item)
+        secrets_of(&item, secrets, false);
+        item
     };
     // Secret-looking request headers of any kind (http, latency,
     // websocket, …) are secrets wherever they appear.
@@ -553,7 +564,7 @@ fn take_check(
             }
         }
     }
-    let def = parse_check(file, &node, defaults, diags)?;
+    let def = parse_check(file, node, defaults, diags)?;
     secrets.extend(def.check.secrets());
     Some(def)
 }

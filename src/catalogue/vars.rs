@@ -140,10 +140,25 @@ pub(super) fn capture_names(check: &Node, names: &mut HashSet<String>) {
 /// written after it.
 pub(super) fn uses_vars(node: &Node) -> bool {
     match node {
-        Node::Scalar(s) => s.as_str().contains("${"),
+        Node::Scalar(s) => has_var(s.as_str()),
         Node::Sequence(seq) => seq.iter().any(uses_vars),
         Node::Mapping(map) => map.values().any(uses_vars),
     }
+}
+
+/// `text` holds `${`. A byte search for `$` first: `str::contains` with a
+/// two-byte needle sets up a substring searcher per call, which on the short
+/// scalars of a catalogue cost more than the search.
+pub(super) fn has_var(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = b[from..].iter().position(|&c| c == b'$') {
+        if b.get(from + i + 1) == Some(&b'{') {
+            return true;
+        }
+        from += i + 1;
+    }
+    false
 }
 
 pub(super) struct VarLookup<'a> {
@@ -340,4 +355,29 @@ pub(super) fn url_password(url: &str) -> Option<String> {
             .decode_utf8_lossy()
             .into_owned(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn has_var_is_contains_dollar_brace() {
+        for t in [
+            "",
+            "$",
+            "${",
+            "x${y}",
+            "$$",
+            "$x{",
+            "a$",
+            "^ALM-\\d{3}$",
+            "$${x}",
+            "$ {",
+            "{$}",
+            "$$}{",
+        ] {
+            assert_eq!(has_var(t), t.contains("${"), "{t:?}");
+        }
+    }
 }
