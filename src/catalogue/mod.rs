@@ -226,7 +226,27 @@ pub(super) struct Parsed {
     file: String,
     root: MarkedMappingNode,
     /// The file's checks, in order; the tree holds an empty `checks` list.
-    checks: Vec<Slot>,
+    checks: FileChecks,
+}
+
+/// A file's checks in order: those parsed cleanly as they were read, and
+/// between them the others (with problems, or waiting for `vars:`). Kept
+/// apart so that a catalogue of clean checks becomes the [`Catalogue`]'s
+/// list as is: no second list of 100,000 checks while loading.
+#[derive(Default)]
+pub(super) struct FileChecks {
+    clean: Vec<CheckDef>,
+    /// Each with how many clean checks come before it.
+    others: Vec<(usize, Slot)>,
+}
+
+impl FileChecks {
+    fn push(&mut self, slot: Slot) {
+        match slot {
+            Slot::Done(Some(def), found) if found.is_empty() => self.clean.push(def),
+            other => self.others.push((self.clean.len(), other)),
+        }
+    }
 }
 
 /// One check of a file: parsed while the file was read (with its
@@ -425,7 +445,16 @@ fn load_sources(
             diags.push(shape(&p.file, cnode, "`checks` must be a list"));
             continue;
         }
-        for slot in p.checks {
+        let FileChecks { clean, others } = p.checks;
+        if others.is_empty() && checks.is_empty() {
+            checks = clean;
+            continue;
+        }
+        let mut clean = clean.into_iter();
+        let mut taken = 0;
+        for (before, slot) in others {
+            checks.extend(clean.by_ref().take(before - taken));
+            taken = before;
             let (def, found) = match slot {
                 Slot::Done(def, found) => (def, found),
                 Slot::Pending(item) => {
@@ -447,6 +476,7 @@ fn load_sources(
             diags.items.extend(found);
             checks.extend(def);
         }
+        checks.extend(clean);
     }
     if checks.is_empty() && diags.is_empty() {
         diags.push(
@@ -482,8 +512,8 @@ fn read_checks(
     eager: &mut Option<Option<Defaults>>,
     captures: &mut HashSet<String>,
     secrets: &mut Vec<String>,
-) -> Result<(MarkedMappingNode, Vec<Slot>), Diagnostic> {
-    let mut checks = Vec::new();
+) -> Result<(MarkedMappingNode, FileChecks), Diagnostic> {
+    let mut checks = FileChecks::default();
     let none = HashMap::new();
     let nothing = HashSet::new();
     let no_vars = VarLookup {
