@@ -256,7 +256,7 @@ pub(super) fn interpolate_in(
             } else {
                 crate::redact::secrets_in_text(s.as_str())
             });
-            if !s.as_str().contains("${") {
+            if !has_var(s.as_str()) {
                 return node.clone();
             }
             let exp = interp::expand(s.as_str(), lookup);
@@ -284,7 +284,7 @@ pub(super) fn interpolate_in(
                 let v = interpolate_in(v, lookup, file, missing_env_files, secrets, diags, prose);
                 // `password: x`, `api_key: x`, `X-Api-Key: x` in any kind.
                 if let Some(text) = v.as_scalar().map(|t| t.as_str())
-                    && !text.contains("${")
+                    && !has_var(text)
                     && key_looks_secret(k.as_str())
                 {
                     secrets.extend(crate::redact::header_secrets(k.as_str(), text));
@@ -314,7 +314,7 @@ pub(super) fn secrets_of(node: &Node, secrets: &mut Vec<String>, prose: bool) {
             for (k, v) in map.iter() {
                 secrets_of(v, secrets, PROSE_FIELDS.contains(&k.as_str()));
                 if let Some(text) = v.as_scalar().map(|t| t.as_str())
-                    && !text.contains("${")
+                    && !has_var(text)
                     && key_looks_secret(k.as_str())
                 {
                     secrets.extend(crate::redact::header_secrets(k.as_str(), text));
@@ -331,8 +331,13 @@ fn key_looks_secret(key: &str) -> bool {
     use std::cell::RefCell;
     /// Distinct keys remembered; past it keys are judged each time.
     const MAX_KEYS: usize = 4096;
+    type Seen = HashMap<String, bool, foldhash::fast::RandomState>;
     thread_local! {
-        static SEEN: RefCell<HashMap<String, bool>> = RefCell::new(HashMap::new());
+        static SEEN: RefCell<Seen> = RefCell::new(Seen::default());
+    }
+    // The fields every check has name no secret (tested): no look-up.
+    if super::COMMON_FIELDS.contains(&key) {
+        return false;
     }
     SEEN.with(|seen| {
         if let Some(&known) = seen.borrow().get(key) {
@@ -360,6 +365,15 @@ pub(super) fn url_password(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_common_field_looks_secret() {
+        for f in super::super::COMMON_FIELDS {
+            assert!(!looks_secret(f), "{f}");
+            assert!(!key_looks_secret(f), "{f}");
+        }
+        assert!(key_looks_secret("password") && key_looks_secret("X-Api-Key"));
+    }
 
     #[test]
     fn has_var_is_contains_dollar_brace() {
