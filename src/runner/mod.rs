@@ -332,6 +332,7 @@ pub(crate) async fn run(
         })
         .collect();
     let mut out = Vec::with_capacity(remaining);
+    let mut file = None;
     for (i, (slot, skip)) in slots.into_iter().zip(skip_reasons).enumerate() {
         if !selected[i] {
             continue;
@@ -355,7 +356,7 @@ pub(crate) async fn run(
                 Duration::ZERO,
             ),
         };
-        out.push(result_of(&checks[i], o, took));
+        out.push(result_of(&checks[i], o, took, &mut file));
     }
     let report = Report {
         schema_version: crate::report::SCHEMA_VERSION,
@@ -758,7 +759,14 @@ fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
 }
 
-fn result_of(def: &CheckDef, outcome: Outcome, took: Duration) -> CheckResult {
+/// `def`'s result. `file` is the catalogue file name the previous result
+/// shares (the checks of one file share one name).
+fn result_of(
+    def: &CheckDef,
+    outcome: Outcome,
+    took: Duration,
+    file: &mut Option<Arc<str>>,
+) -> CheckResult {
     let status = outcome.status();
     // The findings contract: a kind emits only the codes it declares. A
     // slip is a bug in readyctl, caught by every debug-build test run.
@@ -786,7 +794,7 @@ fn result_of(def: &CheckDef, outcome: Outcome, took: Duration) -> CheckResult {
     }
     CheckResult {
         id: def.id.clone(),
-        kind: def.kind.to_string(),
+        kind: def.kind.into(),
         title: def.title.clone(),
         severity: def.severity,
         tags: def.tags.clone(),
@@ -806,11 +814,14 @@ fn result_of(def: &CheckDef, outcome: Outcome, took: Duration) -> CheckResult {
                 total,
             }),
         findings: outcome.findings,
-        metrics: outcome.metrics,
-        grading: outcome.grading,
+        metrics: (!outcome.metrics.is_empty()).then(|| Box::new(outcome.metrics)),
+        grading: outcome.grading.map(Box::new),
         waiver: None,
         source: Some(crate::report::SourceLocation {
-            file: def.location.file.clone(),
+            file: match file {
+                Some(f) if **f == *def.location.file => f.clone(),
+                _ => file.insert(def.location.file.as_str().into()).clone(),
+            },
             line: def.location.line,
             column: def.location.column,
         }),
@@ -845,13 +856,22 @@ mod tests {
 
     impl DynCheck for Probe {
         fn run<'a>(&'a self, _cx: &'a RunContext) -> BoxFuture<'a, Outcome> {
+            /// Counts the probe out however it ends (a panic included), so
+            /// `most` is what ran at once, not what ran plus what crashed.
+            struct Out<'a>(&'a AtomicUsize);
+            impl Drop for Out<'_> {
+                fn drop(&mut self) {
+                    self.0.fetch_sub(1, Ordering::SeqCst);
+                }
+            }
             Box::pin(async move {
                 let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+                let _out = Out(&self.running);
                 self.most.fetch_max(now, Ordering::SeqCst);
                 if !self.files {
                     tokio::time::sleep(Duration::from_millis(2)).await;
                 }
-                let out = match self.action {
+                match self.action {
                     Action::Pass => Outcome::pass("ok"),
                     Action::Fail => Outcome::fail("no"),
                     Action::Panic => panic!("probe exploded"),
@@ -863,9 +883,7 @@ mod tests {
                         std::thread::sleep(d);
                         Outcome::pass("blocked")
                     }
-                };
-                self.running.fetch_sub(1, Ordering::SeqCst);
-                out
+                }
             })
         }
         fn secrets(&self) -> Vec<String> {
@@ -1006,7 +1024,6 @@ mod tests {
         assert_eq!(&got[5], &("after.slow".into(), "pass", "ok".into()));
         assert!(got[6..].iter().all(|g| g.1 == "pass"));
         assert_eq!(r.summary.total, 46);
-        // The panicking probe never counted itself out; the bound still held.
         let most = most.load(Ordering::SeqCst);
         assert!(
             (1..=3).contains(&most),
