@@ -174,14 +174,26 @@ Secret values are never shown: findings name the key and the line, never the val
     async fn run(&self, cx: &RunContext) -> Outcome {
         let shown = cx.display_path(&self.path);
         let full = cx.path(&self.path);
-        let read = crate::support::offload::run(cx.timeout, move || EnvFile::read(&full)).await;
+        let secret_re = self
+            .secrets
+            .as_ref()
+            .and_then(|s| super::regex_cached(&s.keys, false).ok());
+        let rule = secret_re.clone();
+        // Parsed, and scanned for secrets, off the async workers.
+        let read = crate::support::offload::run(cx.timeout, move || {
+            EnvFile::read(&full).map(|file| {
+                let scan = scan(&file.entries, rule.as_deref());
+                (file, scan)
+            })
+        })
+        .await;
         let Ok(read) = read else {
             return Outcome::error(format!(
                 "{shown} not read within {}",
                 humantime::format_duration(cx.timeout)
             ));
         };
-        let file = match read {
+        let (file, scan) = match read {
             Ok(f) => f,
             Err(e) if !cx.path(&self.path).exists() => {
                 let _ = e;
@@ -199,31 +211,10 @@ Secret values are never shown: findings name the key and the line, never the val
                 return Outcome::fail(f.message.clone()).with_findings(vec![f]);
             }
         };
-        let secret_re = self
-            .secrets
-            .as_ref()
-            .and_then(|s| super::regex_cached(&s.keys, false).ok());
         let by_rule = |k: &str| secret_re.as_ref().is_some_and(|r| r.is_match(k));
         let is_secret = |k: &str| by_rule(k) || crate::redact::looks_secret(k);
-        // Whether each entry's key names a secret by the rule, and at all:
-        // decided once per entry (a 100,000-line file asked it twice).
-        let secret: Vec<(bool, bool)> = file
-            .entries
-            .iter()
-            .map(|e| {
-                let rule = by_rule(&e.key);
-                (rule, rule || crate::redact::looks_secret(&e.key))
-            })
-            .collect();
-        for (e, &(_, any)) in file.entries.iter().zip(&secret) {
-            if any {
-                cx.redactor.add(e.value.clone());
-            }
-            // A DSN's password or a query token in any value (`DATABASE_URL`).
-            for s in crate::redact::secrets_in_text(&e.value) {
-                cx.redactor.add(s);
-            }
-        }
+        let secret = scan.secret;
+        cx.redactor.add_prepared(scan.prepared);
         let at = |e: &EnvEntry, code: &str, msg: String| {
             Finding::new(msg).code(code).at(&shown, e.line, e.column)
         };
@@ -301,6 +292,48 @@ Secret values are never shown: findings name the key and the line, never the val
             format!("{shown}: {} keys as expected", file.entries.len()),
         )
     }
+}
+
+/// Entries per thread when scanning a large file for secrets (below two
+/// chunks, one thread: ~2 µs an entry).
+const SCAN_CHUNK: usize = 8192;
+
+/// What the secret rules make of a file's entries.
+struct Scan {
+    /// Per entry: its key names a secret by the check's rule, and at all.
+    secret: Vec<(bool, bool)>,
+    /// The values to mask: secret entries' values, and the DSN passwords
+    /// and query tokens inside any value (`DATABASE_URL`).
+    prepared: Vec<crate::redact::Prepared>,
+}
+
+/// The secret scan of `entries`, split across the cores for a large file.
+fn scan(entries: &[EnvEntry], rule: Option<&regex::Regex>) -> Scan {
+    let parts = crate::support::par::map_chunks(entries, SCAN_CHUNK, |chunk| {
+        let mut secret = Vec::with_capacity(chunk.len());
+        let mut prepared = Vec::new();
+        for e in chunk {
+            let by_rule = rule.is_some_and(|r| r.is_match(&e.key));
+            let any = by_rule || crate::redact::looks_secret(&e.key);
+            if any {
+                prepared.extend(crate::redact::Prepared::new(e.value.clone()));
+            }
+            for s in crate::redact::secrets_in_text(&e.value) {
+                prepared.extend(crate::redact::Prepared::new(s));
+            }
+            secret.push((by_rule, any));
+        }
+        (secret, prepared)
+    });
+    let mut out = Scan {
+        secret: Vec::with_capacity(entries.len()),
+        prepared: Vec::new(),
+    };
+    for (secret, prepared) in parts {
+        out.secret.extend(secret);
+        out.prepared.extend(prepared);
+    }
+    out
 }
 
 /// Why `value` is not a real secret, if it is not.

@@ -9,6 +9,7 @@
 //! - [`offload`]: blocking work (a parser that reads files) on a dedicated
 //!   thread, abandoned at a deadline, so a stuck call never holds a tokio
 //!   worker and never delays the runner;
+//! - [`par`]: CPU-bound work over one large input split across the cores;
 //! - [`json`]: JSON from peers parsed within a value and depth budget;
 //! - [`limit`]: byte limits enforced while reading (HTTP bodies, streams,
 //!   rolling tails of process output);
@@ -27,6 +28,7 @@ pub(crate) mod json;
 pub(crate) mod limit;
 pub(crate) mod net;
 pub(crate) mod offload;
+pub(crate) mod par;
 pub(crate) mod process;
 pub(crate) mod redirect;
 pub(crate) mod text;

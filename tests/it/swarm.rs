@@ -413,7 +413,7 @@ services:
     image: {IMAGE}
     command: ["sleep", "1000000"]
     deploy:
-      update_config: {{failure_action: pause, monitor: 5s}}
+      update_config: {{failure_action: pause, monitor: 60s}}
 "#
         ),
     );
@@ -421,6 +421,9 @@ services:
         status(r) == "pass"
     });
     // The new version exits at once: the update stops at its first task.
+    // (`monitor` is generous: on a loaded machine a task that took longer
+    // than a 5 s monitor to start and fail was restarted, not counted
+    // against the update, and the update never paused.)
     sw.docker_ok(&[
         "service",
         "update",
