@@ -117,6 +117,12 @@ pub(crate) trait CheckKind: DeserializeOwned + Send + Sync + 'static {
     const DOCS: &'static str;
     /// Every finding code the kind emits (see [`crate::report::codes`]).
     const CODES: &'static [Code] = &[];
+    /// True when `run` touches nothing but the local file system, through
+    /// [`crate::support::fs`] and [`crate::support::offload`] (no sockets,
+    /// timers or child processes). The runner then runs such checks in
+    /// batches on one blocking thread each, the offloads in place, and
+    /// watches each check's timeout from outside (see `runner`).
+    const FILES_ONLY: bool = false;
 
     /// Checks the spec itself, after deserialisation and before anything runs.
     fn validate(&self) -> Vec<SpecProblem> {
@@ -159,6 +165,10 @@ pub(crate) trait DynCheck: Send + Sync {
     fn secrets(&self) -> Vec<String>;
     /// See [`CheckKind::targets`].
     fn targets(&self) -> Vec<String>;
+    /// See [`CheckKind::FILES_ONLY`].
+    fn files_only(&self) -> bool {
+        false
+    }
 }
 
 impl<T: CheckKind> DynCheck for T {
@@ -173,6 +183,9 @@ impl<T: CheckKind> DynCheck for T {
             .into_iter()
             .map(str::to_owned)
             .collect()
+    }
+    fn files_only(&self) -> bool {
+        T::FILES_ONLY
     }
 }
 

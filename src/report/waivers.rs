@@ -244,14 +244,14 @@ pub(crate) fn apply(report: &mut Report, waivers: &[Waiver], today: Date) {
         match c.status {
             Status::Fail if !expired => {
                 c.status = Status::Waived;
-                c.waiver = Some(note);
+                c.waiver = Some(Box::new(note));
             }
             Status::Fail => {
                 c.message = format!(
                     "waiver expired on {} (by {}: {}); still failing: {}",
                     w.expires, w.by, w.reason, c.message
                 );
-                c.waiver = Some(note);
+                c.waiver = Some(Box::new(note));
             }
             _ => {}
         }

@@ -400,6 +400,7 @@ pub(crate) async fn run(
     // The status each finished check reports, for its dependants' skip reasons.
     let status_of = |slots: &[Slot], d: usize| match &slots[d] {
         Slot::Done(o, _) => Some(o.status()),
+        Slot::Plain(status, ..) => Some(status.unwrap_or(Status::Error)),
         Slot::Skipped { .. } => Some(Status::Skip),
         Slot::Open => None,
     };
@@ -420,12 +421,21 @@ pub(crate) async fn run(
         })
         .collect();
     let mut out = Vec::with_capacity(remaining);
+    let mut file = None;
     for (i, (slot, skip)) in slots.into_iter().zip(skip_reasons).enumerate() {
         if !selected[i] {
             continue;
         }
         let (o, took) = match slot {
             Slot::Done(o, took) => (*o, took),
+            Slot::Plain(status, message, took) => (
+                Outcome {
+                    status,
+                    message,
+                    ..Outcome::default()
+                },
+                took,
+            ),
             Slot::Skipped { .. } => (
                 Outcome {
                     status: Some(Status::Skip),
@@ -443,7 +453,7 @@ pub(crate) async fn run(
                 Duration::ZERO,
             ),
         };
-        out.push(result_of(&checks[i], o, took));
+        out.push(result_of(&checks[i], o, took, &mut file));
     }
     let report = Report {
         schema_version: crate::report::SCHEMA_VERSION,
@@ -476,6 +486,10 @@ enum Slot {
     Open,
     /// Ran (or crashed, or hit the backstop) in this long.
     Done(Box<Outcome>, Duration),
+    /// Ran in this long, with nothing but a verdict and a message (most
+    /// passes): kept without a boxed [`Outcome`], which was 240 of the ~270
+    /// bytes a finished `file` check held until the report was made.
+    Plain(Option<Status>, String, Duration),
     /// Not run: the dependency `dep` did not pass.
     Skipped { dep: usize },
 }
@@ -518,12 +532,18 @@ impl Shared {
     }
 }
 
+/// Most [`FILES_ONLY`](crate::kinds::CheckKind::FILES_ONLY) checks a worker
+/// hands to one blocking thread at once: the hand-off (~30 futex calls) is
+/// then paid per batch, not per check, and a batch is still short enough
+/// that the run's workers share the checks out.
+const BATCH: usize = 64;
+
 /// One of the run's workers: takes ready checks until none is left.
 async fn worker(shared: Arc<Shared>, base_cx: RunContext) {
     loop {
         // The next ready check, or wait for one (registered before looking,
         // so a check made ready meanwhile is not missed).
-        let i = loop {
+        let (i, batch) = loop {
             let notified = shared.wake.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
@@ -534,10 +554,24 @@ async fn worker(shared: Arc<Shared>, base_cx: RunContext) {
                 }
                 if let Some(i) = st.ready.pop() {
                     st.in_flight += 1;
-                    if shared.events {
-                        st.events.push(Event::Started { index: i });
+                    if !shared.specs[i].check.files_only() {
+                        if shared.events {
+                            st.events.push(Event::Started { index: i });
+                        }
+                        break (i, None);
                     }
-                    break i;
+                    // With the files-only checks right behind it, as one
+                    // batch (each reports its start when it starts).
+                    let mut batch = vec![i];
+                    while batch.len() < BATCH
+                        && let Some(&j) = st.ready.last()
+                        && shared.specs[j].check.files_only()
+                    {
+                        st.ready.pop();
+                        st.in_flight += 1;
+                        batch.push(j);
+                    }
+                    break (i, Some(batch));
                 }
                 if st.in_flight == 0 {
                     // Nothing runs and nothing is ready: nothing will be.
@@ -547,6 +581,12 @@ async fn worker(shared: Arc<Shared>, base_cx: RunContext) {
             }
             notified.await;
         };
+        if let Some(batch) = batch {
+            if run_batch(&shared, &base_cx, batch).await {
+                return;
+            }
+            continue;
+        }
         if shared.events {
             shared.done.notify_one();
         }
@@ -575,46 +615,239 @@ async fn worker(shared: Arc<Shared>, base_cx: RunContext) {
             ),
         };
         drop(cx);
-        let status = outcome.status();
-        let passed = matches!(status, Status::Pass | Status::Warn);
-        if passed {
-            if !outcome.captures.is_empty() {
-                let mut caps = base_cx.captures.write().unwrap_or_else(|e| e.into_inner());
-                for (k, v) in &outcome.captures {
-                    base_cx.redactor.add(v.clone());
-                    caps.insert(k.clone(), v.clone());
+        if record(&shared, &base_cx, i, outcome, took) {
+            return;
+        }
+    }
+}
+
+/// Records check `i`'s outcome, makes its dependants ready (or skips them)
+/// and wakes whoever must know. True when the run is already over (nothing
+/// was recorded).
+fn record(
+    shared: &Shared,
+    base_cx: &RunContext,
+    i: usize,
+    outcome: Outcome,
+    took: Duration,
+) -> bool {
+    let status = outcome.status();
+    let passed = matches!(status, Status::Pass | Status::Warn);
+    if passed {
+        if !outcome.captures.is_empty() {
+            let mut caps = base_cx.captures.write().unwrap_or_else(|e| e.into_inner());
+            for (k, v) in &outcome.captures {
+                base_cx.redactor.add(v.clone());
+                caps.insert(k.clone(), v.clone());
+            }
+        }
+    } else {
+        for (_, v) in &outcome.captures {
+            base_cx.redactor.add(v.clone());
+        }
+    }
+    let (woken, over) = {
+        let mut st = shared.lock();
+        if st.closed {
+            return true;
+        }
+        st.slots[i] = slot_of(outcome, took);
+        st.in_flight -= 1;
+        st.finished += 1;
+        st.fastest = st.fastest.min(took);
+        st.remaining -= 1;
+        if shared.events {
+            st.events.push(Event::Finished { index: i });
+        }
+        let woken = settle_dependants(i, passed, shared, &mut st);
+        let over = st.remaining == 0 || (st.ready.is_empty() && st.in_flight == 0);
+        (woken, over)
+    };
+    for _ in 0..woken {
+        shared.wake.notify_one();
+    }
+    if over {
+        shared.wake.notify_waiters();
+    }
+    if over || shared.events {
+        shared.done.notify_one();
+    }
+    false
+}
+
+/// How a finished check waits for the report: plainly when it is only a
+/// verdict and a message.
+fn slot_of(o: Outcome, took: Duration) -> Slot {
+    // Field by field: a field added to `Outcome` must be judged here.
+    let Outcome {
+        status,
+        message,
+        findings,
+        metrics,
+        captures,
+        findings_total,
+        grading,
+    } = o;
+    let plain = findings.is_empty()
+        && metrics.is_empty()
+        && captures.is_empty()
+        && findings_total.is_none()
+        && grading.is_none();
+    if plain {
+        return Slot::Plain(status, message, took);
+    }
+    let o = Outcome {
+        status,
+        message,
+        findings,
+        metrics,
+        captures,
+        findings_total,
+        grading,
+    };
+    Slot::Done(Box::new(o), took)
+}
+
+/// A batch of files-only checks on one blocking thread.
+struct Batch {
+    /// Not started yet, the next one last.
+    todo: Vec<usize>,
+    /// The check running now and since when.
+    current: Option<(usize, Instant)>,
+    /// The worker gave up on the thread: it records nothing more.
+    abandoned: bool,
+}
+
+fn lock_batch(b: &Mutex<Batch>) -> std::sync::MutexGuard<'_, Batch> {
+    b.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs `items` (files-only checks, in the order given) one after another
+/// on one blocking-pool thread, their offloads in place, and watches them:
+/// a check still running at its timeout (a `stat` on a hung mount) is
+/// recorded as an `error`, its thread abandoned, and the checks behind it
+/// go back to the ready list for other workers. True when the run is over.
+async fn run_batch(shared: &Arc<Shared>, base_cx: &RunContext, mut items: Vec<usize>) -> bool {
+    items.reverse();
+    let batch = Arc::new(Mutex::new(Batch {
+        todo: items,
+        current: None,
+        abandoned: false,
+    }));
+    let job = {
+        let (shared, base_cx, batch) = (shared.clone(), base_cx.clone(), batch.clone());
+        tokio::task::spawn_blocking(move || {
+            crate::support::offload::inline(|| run_batch_here(&shared, base_cx, &batch))
+        })
+    };
+    tokio::pin!(job);
+    loop {
+        // Due: when the running check's timeout passes; between checks,
+        // the next one's timeout from now (it is about to start).
+        let due = {
+            let b = lock_batch(&batch);
+            match (b.current, b.todo.last()) {
+                (Some((i, t0)), _) => t0 + shared.specs[i].timeout,
+                (None, Some(&i)) => Instant::now() + shared.specs[i].timeout,
+                (None, None) => Instant::now() + Duration::from_secs(1),
+            }
+        };
+        tokio::select! {
+            ended = &mut job => {
+                // Every check's panic is caught on the thread; a failed
+                // join leaves nothing to watch but what it did not record.
+                return match ended {
+                    Ok(over) => over,
+                    Err(_) => give_up(shared, base_cx, &batch, "the batch thread ended"),
+                };
+            }
+            _ = tokio::time::sleep_until(due.into()) => {
+                let overdue = matches!(
+                    lock_batch(&batch).current,
+                    Some((i, t0)) if t0.elapsed() >= shared.specs[i].timeout
+                );
+                if overdue {
+                    return give_up(shared, base_cx, &batch, "");
                 }
             }
-        } else {
-            for (_, v) in &outcome.captures {
-                base_cx.redactor.add(v.clone());
-            }
         }
-        let (woken, over) = {
-            let mut st = shared.lock();
-            if st.closed {
-                return;
+    }
+}
+
+/// Abandons a batch: its running check becomes an `error` (stuck, or
+/// `why`), the rest go back to the ready list. True when the run is over.
+fn give_up(shared: &Shared, base_cx: &RunContext, batch: &Mutex<Batch>, why: &str) -> bool {
+    let (current, rest) = {
+        let mut b = lock_batch(batch);
+        b.abandoned = true;
+        (b.current.take(), std::mem::take(&mut b.todo))
+    };
+    let n = rest.len();
+    {
+        let mut st = shared.lock();
+        if st.closed {
+            return true;
+        }
+        st.in_flight -= n;
+        st.ready.extend(rest);
+    }
+    for _ in 0..n {
+        shared.wake.notify_one();
+    }
+    let Some((i, t0)) = current else {
+        return false;
+    };
+    let timeout = humantime::format_duration(shared.specs[i].timeout);
+    let message = if why.is_empty() {
+        format!(
+            "not finished within its timeout ({timeout}): a file-system call did not return (a hung mount?); abandoned"
+        )
+    } else {
+        format!("the check crashed: {why}")
+    };
+    record(shared, base_cx, i, Outcome::error(message), t0.elapsed())
+}
+
+/// The batch thread: runs the batch's checks until none is left or the
+/// worker abandons it. True when the run is over.
+fn run_batch_here(shared: &Shared, mut cx: RunContext, batch: &Mutex<Batch>) -> bool {
+    let base_cx = cx.clone();
+    loop {
+        let i = {
+            let mut b = lock_batch(batch);
+            if b.abandoned {
+                return false;
             }
-            st.slots[i] = Slot::Done(Box::new(outcome), took);
-            st.in_flight -= 1;
-            st.finished += 1;
-            st.fastest = st.fastest.min(took);
-            st.remaining -= 1;
-            if shared.events {
-                st.events.push(Event::Finished { index: i });
-            }
-            let woken = settle_dependants(i, passed, &shared, &mut st);
-            let over = st.remaining == 0 || (st.ready.is_empty() && st.in_flight == 0);
-            (woken, over)
+            let Some(i) = b.todo.pop() else {
+                b.current = None;
+                return false;
+            };
+            b.current = Some((i, Instant::now()));
+            i
         };
-        for _ in 0..woken {
-            shared.wake.notify_one();
-        }
-        if over {
-            shared.wake.notify_waiters();
-        }
-        if over || shared.events {
+        if shared.events {
+            shared.lock().events.push(Event::Started { index: i });
             shared.done.notify_one();
+        }
+        let spec = &shared.specs[i];
+        cx.timeout = spec.timeout;
+        cx.check_id.clone_from(&spec.id);
+        let t0 = Instant::now();
+        // The check's future completes in one poll: its offloads run in
+        // place here (`offload::inline`), and it waits on nothing else.
+        let run = std::panic::AssertUnwindSafe(|| futures::executor::block_on(spec.check.run(&cx)));
+        let outcome = std::panic::catch_unwind(run)
+            .unwrap_or_else(|p| Outcome::error(format!("the check crashed: {}", panic_message(p))));
+        let took = t0.elapsed();
+        {
+            let mut b = lock_batch(batch);
+            if b.abandoned {
+                return false;
+            }
+            b.current = None;
+        }
+        if record(shared, &base_cx, i, outcome, took) {
+            return true;
         }
     }
 }
@@ -663,7 +896,14 @@ fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
 }
 
-fn result_of(def: &CheckDef, outcome: Outcome, took: Duration) -> CheckResult {
+/// `def`'s result. `file` is the catalogue file name the previous result
+/// shares (the checks of one file share one name).
+fn result_of(
+    def: &CheckDef,
+    outcome: Outcome,
+    took: Duration,
+    file: &mut Option<Arc<str>>,
+) -> CheckResult {
     let status = outcome.status();
     // The findings contract: a kind emits only the codes it declares. A
     // slip is a bug in readyctl, caught by every debug-build test run.
@@ -691,7 +931,7 @@ fn result_of(def: &CheckDef, outcome: Outcome, took: Duration) -> CheckResult {
     }
     CheckResult {
         id: def.id.clone(),
-        kind: def.kind.to_string(),
+        kind: def.kind.into(),
         title: def.title.clone(),
         severity: def.severity,
         tags: def.tags.clone(),
@@ -711,11 +951,14 @@ fn result_of(def: &CheckDef, outcome: Outcome, took: Duration) -> CheckResult {
                 total,
             }),
         findings: outcome.findings,
-        metrics: outcome.metrics,
-        grading: outcome.grading,
+        metrics: (!outcome.metrics.is_empty()).then(|| Box::new(outcome.metrics)),
+        grading: outcome.grading.map(Box::new),
         waiver: None,
         source: Some(crate::report::SourceLocation {
-            file: def.location.file.clone(),
+            file: match file {
+                Some(f) if **f == *def.location.file => f.clone(),
+                _ => file.insert(def.location.file.as_str().into()).clone(),
+            },
             line: def.location.line,
             column: def.location.column,
         }),
@@ -732,6 +975,8 @@ mod tests {
     /// A check that does what the test says and counts how many run at once.
     struct Probe {
         action: Action,
+        /// Runs as a `FILES_ONLY` kind would: synchronously, in batches.
+        files: bool,
         running: Arc<AtomicUsize>,
         most: Arc<AtomicUsize>,
     }
@@ -742,15 +987,28 @@ mod tests {
         Fail,
         Panic,
         Sleep(Duration),
+        /// Blocks its thread (a `stat` on a hung mount).
+        Block(Duration),
     }
 
     impl DynCheck for Probe {
         fn run<'a>(&'a self, _cx: &'a RunContext) -> BoxFuture<'a, Outcome> {
+            /// Counts the probe out however it ends (a panic included), so
+            /// `most` is what ran at once, not what ran plus what crashed.
+            struct Out<'a>(&'a AtomicUsize);
+            impl Drop for Out<'_> {
+                fn drop(&mut self) {
+                    self.0.fetch_sub(1, Ordering::SeqCst);
+                }
+            }
             Box::pin(async move {
                 let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+                let _out = Out(&self.running);
                 self.most.fetch_max(now, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(2)).await;
-                let out = match self.action {
+                if !self.files {
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                match self.action {
                     Action::Pass => Outcome::pass("ok"),
                     Action::Fail => Outcome::fail("no"),
                     Action::Panic => panic!("probe exploded"),
@@ -758,9 +1016,11 @@ mod tests {
                         tokio::time::sleep(d).await;
                         Outcome::pass("slept")
                     }
-                };
-                self.running.fetch_sub(1, Ordering::SeqCst);
-                out
+                    Action::Block(d) => {
+                        std::thread::sleep(d);
+                        Outcome::pass("blocked")
+                    }
+                }
             })
         }
         fn secrets(&self) -> Vec<String> {
@@ -769,9 +1029,21 @@ mod tests {
         fn targets(&self) -> Vec<String> {
             Vec::new()
         }
+        fn files_only(&self) -> bool {
+            self.files
+        }
     }
 
     fn catalogue(specs: &[(&str, Action, &[&str])], most: &Arc<AtomicUsize>) -> Catalogue {
+        catalogue_of(specs, most, false, Duration::from_secs(10))
+    }
+
+    fn catalogue_of(
+        specs: &[(&str, Action, &[&str])],
+        most: &Arc<AtomicUsize>,
+        files: bool,
+        timeout: Duration,
+    ) -> Catalogue {
         let running = Arc::new(AtomicUsize::new(0));
         let checks = specs
             .iter()
@@ -784,10 +1056,11 @@ mod tests {
                 severity: crate::report::Severity::Medium,
                 tags: Vec::new(),
                 depends_on: deps.iter().map(|d| d.to_string()).collect(),
-                timeout: Duration::from_secs(10),
+                timeout,
                 remediation: None,
                 check: Arc::new(Probe {
                     action: *action,
+                    files,
                     running: running.clone(),
                     most: most.clone(),
                 }),
@@ -888,7 +1161,6 @@ mod tests {
         assert_eq!(&got[5], &("after.slow".into(), "pass", "ok".into()));
         assert!(got[6..].iter().all(|g| g.1 == "pass"));
         assert_eq!(r.summary.total, 46);
-        // The panicking probe never counted itself out; the bound still held.
         let most = most.load(Ordering::SeqCst);
         assert!(
             (1..=3).contains(&most),
@@ -966,6 +1238,53 @@ mod tests {
         assert!(most.load(Ordering::SeqCst) > 40, "{most:?} at once");
         // Ten waves would take 2 s.
         assert!(took < Duration::from_millis(1500), "{took:?}");
+    }
+
+    /// Files-only checks run in batches, yet each keeps its own bounds: one
+    /// stuck in a blocking call (a hung mount) ends as an `error` at its
+    /// timeout, a panicking one as a crash, the checks queued behind them
+    /// in the same batch still run and pass, and a dependant of the stuck
+    /// one is skipped, all well before the stuck call returns.
+    #[test]
+    fn a_stuck_files_only_check_ends_at_its_timeout_and_spares_its_batch() {
+        let most = Arc::new(AtomicUsize::new(0));
+        let mut specs: Vec<(&str, Action, &[&str])> = vec![
+            ("stuck", Action::Block(Duration::from_secs(30)), &[]),
+            ("boom", Action::Panic, &[]),
+            ("after.stuck", Action::Pass, &["stuck"]),
+        ];
+        let names: Vec<String> = (0..150).map(|i| format!("f{i}")).collect();
+        for n in &names {
+            specs.push((n.as_str(), Action::Pass, &[]));
+        }
+        let cat = catalogue_of(&specs, &most, true, Duration::from_secs(1));
+        for concurrency in [1, 8] {
+            let opts = RunOptions {
+                concurrency,
+                ..RunOptions::default()
+            };
+            let t = Instant::now();
+            let (r, interrupted, events) = run_it(&cat, opts);
+            assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+            assert_eq!(interrupted, None);
+            let got = statuses(&r);
+            assert_eq!(got[0].1, "error", "{:?}", got[0]);
+            assert!(
+                got[0].2.contains("not finished within its timeout (1s)"),
+                "{:?}",
+                got[0]
+            );
+            assert_eq!(got[1].1, "error");
+            assert_eq!(got[1].2, "the check crashed: probe exploded");
+            assert_eq!(got[2].1, "skip", "{:?}", got[2]);
+            assert!(got[3..].iter().all(|g| g.1 == "pass"), "{got:?}");
+            assert_eq!(got.len(), 153);
+            // Every check that ran said so once, at its start.
+            assert_eq!(
+                events.iter().filter(|e| e.starts_with("Started")).count(),
+                152
+            );
+        }
     }
 
     fn tick(active: usize, finished: usize) -> Tick {

@@ -217,6 +217,18 @@ pub(crate) async fn metadata(path: &Path, budget: Duration) -> Result<std::fs::M
     }
 }
 
+/// Whether the directory `path` has no entries (unreadable counts as empty:
+/// nothing in it can be used), off the async workers.
+pub(crate) async fn dir_is_empty(path: &Path, budget: Duration) -> Result<bool, FsError> {
+    let p: PathBuf = path.to_path_buf();
+    let listed = super::offload::run(budget, move || {
+        std::fs::read_dir(&p)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(true)
+    });
+    listed.await.map_err(|_| FsError::TimedOut(budget))
+}
+
 fn utf8(bytes: Vec<u8>) -> Result<String, FsError> {
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();

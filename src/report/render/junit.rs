@@ -43,7 +43,7 @@ pub(crate) fn render(report: &Report, group: Group) -> String {
     let mut suites: IndexMap<String, Vec<&CheckResult>> = IndexMap::new();
     for c in &report.checks {
         let key = match group {
-            Group::Kind => c.kind.clone(),
+            Group::Kind => c.kind.to_string(),
             Group::Tag => c.tags.first().cloned().unwrap_or_else(|| "untagged".into()),
         };
         suites.entry(key).or_default().push(c);

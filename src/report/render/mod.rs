@@ -201,7 +201,7 @@ pub(crate) fn canonical() -> super::Report {
     use super::*;
     let base = |id: &str, kind: &str, status: Status, msg: &str| CheckResult {
         id: id.into(),
-        kind: kind.into(),
+        kind: kind.to_string().into(),
         title: format!("Title of {id}"),
         severity: Severity::High,
         tags: vec!["security".into()],
@@ -211,7 +211,7 @@ pub(crate) fn canonical() -> super::Report {
         remediation: None,
         findings: vec![],
         truncated: None,
-        metrics: IndexMap::new(),
+        metrics: None,
         waiver: None,
         source: Some(SourceLocation {
             file: "checks/00-infrastructure.yml".into(),
@@ -284,12 +284,12 @@ pub(crate) fn canonical() -> super::Report {
             "skipped: dependency `net.api` did not pass (fail)",
         ),
         CheckResult {
-            waiver: Some(WaiverNote {
+            waiver: Some(Box::new(WaiverNote {
                 reason: "vendor fix due in Q1, \"tracked\" in OPS-12".into(),
                 by: "ops@example.com".into(),
                 expires: "2027-03-31".into(),
                 expired: false,
-            }),
+            })),
             findings: vec![Finding::new("redis.conf: appendonly no").at("redis/redis.conf", 12, 1)],
             ..base(
                 "redis.persistence",
@@ -299,7 +299,9 @@ pub(crate) fn canonical() -> super::Report {
             )
         },
     ];
-    checks[0].metrics.insert("size_bytes".into(), 2048.0);
+    checks[0].metrics = Some(Box::new(
+        [("size_bytes".into(), 2048.0)].into_iter().collect(),
+    ));
     Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {

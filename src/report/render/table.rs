@@ -371,7 +371,7 @@ impl Block {
             }
         }
         if verbose || details {
-            for (k, v) in &c.metrics {
+            for (k, v) in c.metrics() {
                 full.push(format!("{k} = {v}"));
             }
         }
