@@ -680,31 +680,22 @@ fn record(
 fn slot_of(o: Outcome, took: Duration) -> Slot {
     // Field by field: a field added to `Outcome` must be judged here.
     let Outcome {
-        status,
-        message,
+        status: _,
+        message: _,
         findings,
         metrics,
         captures,
         findings_total,
         grading,
-    } = o;
+    } = &o;
     let plain = findings.is_empty()
         && metrics.is_empty()
         && captures.is_empty()
         && findings_total.is_none()
         && grading.is_none();
     if plain {
-        return Slot::Plain(status, message, took);
+        return Slot::Plain(o.status, o.message, took);
     }
-    let o = Outcome {
-        status,
-        message,
-        findings,
-        metrics,
-        captures,
-        findings_total,
-        grading,
-    };
     Slot::Done(Box::new(o), took)
 }
 
