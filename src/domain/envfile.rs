@@ -110,14 +110,15 @@ impl EnvFile {
                 line: Some(line.saturating_add(1)),
             });
         }
-        Parser {
-            text: text.strip_prefix('\u{feff}').unwrap_or(text),
-            lookup,
-            entries: Vec::new(),
-            own: None,
-            cursor: std::cell::Cell::new((0, 1, 0)),
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if text.len() >= PARALLEL_FROM_BYTES
+            && let Some(entries) = parse_in_parts(text)
+        {
+            return Ok(EnvFile { entries });
         }
-        .run()
+        Parser::new(text, lookup, 0, text.len())
+            .run()
+            .map(|(entries, _)| EnvFile { entries })
     }
 
     /// The last value set for `key`.
@@ -142,12 +143,85 @@ fn line_of_offset_bytes(bytes: &[u8], offset: usize) -> u32 {
         + 1
 }
 
+/// The offset of the first character that is not whitespace (Unicode's
+/// `White_Space`, as `char::is_whitespace`), ASCII bytes judged directly.
+fn next_non_blank(s: &str) -> Option<usize> {
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        match b {
+            b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => {}
+            b if b < 0x80 => return Some(i),
+            // `i` is a character boundary: every byte before it was ASCII.
+            _ => return s[i..].find(|c: char| !c.is_whitespace()).map(|k| i + k),
+        }
+    }
+    None
+}
+
 /// Blanks inside a line (compose's `isSpace`: not the line break).
 fn is_space(c: char) -> bool {
     matches!(
         c,
         '\t' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{85}' | '\u{a0}'
     )
+}
+
+/// Files this large are parsed in parts, one per core ([`parse_in_parts`]).
+const PARALLEL_FROM_BYTES: usize = 256 * 1024;
+
+/// Parses `text` in one part per core, each from a line start near an
+/// equal share of the bytes, or gives up (`None`: parse it in one go) when
+/// the parts do not join exactly as one pass would read them:
+/// - a part's last statement must end at or before the next part's start
+///   (a quoted value spanning lines across the cut moves the cut);
+/// - a part after the first must not need what the file set before it or
+///   the lookup: a `$` to expand or a bare `KEY` line stops it.
+///
+/// A part that fails with an error gives up too, so the one pass reports
+/// the file's first error, as it would have. The result is what
+/// [`Parser::run`] over the whole text returns, entry for entry (the tests
+/// compare the two on cuts through every kind of statement).
+fn parse_in_parts(text: &str) -> Option<Vec<EnvEntry>> {
+    let parts = crate::support::par::cores().min(text.len() / (PARALLEL_FROM_BYTES / 2));
+    parse_in(text, parts)
+}
+
+fn parse_in(text: &str, parts: usize) -> Option<Vec<EnvEntry>> {
+    if parts < 2 {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut cuts = vec![0];
+    for k in 1..parts {
+        let at = text.len() * k / parts;
+        let cut = at + memchr::memchr(b'\n', &bytes[at..])? + 1;
+        if cut > *cuts.last()? && cut < text.len() {
+            cuts.push(cut);
+        }
+    }
+    cuts.push(text.len());
+    let ranges: Vec<(usize, usize)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
+    let done = crate::support::par::map_chunks(&ranges, 1, |mine| {
+        mine.iter()
+            .map(|&(from, to)| {
+                // The parts run without the caller's lookup (it need not be
+                // `Sync`): a part that would ask it gives up instead.
+                let lookup = |_: &str| None;
+                let mut p = Parser::new(text, &lookup, from, to);
+                p.part = true;
+                p.run().ok().filter(|(_, end)| *end <= to)
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut entries = Vec::new();
+    for part in done.into_iter().flatten() {
+        let (part, _) = part?;
+        if entries.is_empty() {
+            entries = part;
+        } else {
+            entries.extend(part);
+        }
+    }
+    Some(entries)
 }
 
 struct Parser<'a> {
@@ -161,9 +235,45 @@ struct Parser<'a> {
     /// (offset, its 1-based line, that line's start) of the last location
     /// asked for (see `line_col`).
     cursor: std::cell::Cell<(usize, u32, usize)>,
+    /// Where this parser starts (a line start) and the offset from which
+    /// statements are another part's.
+    start: usize,
+    stop: usize,
+    /// A part of a file parsed in parts: gives up (an error) where the
+    /// keys set before the part or the lookup would be needed.
+    part: bool,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    fn new(
+        text: &'a str,
+        lookup: &'a dyn Fn(&str) -> Option<String>,
+        start: usize,
+        stop: usize,
+    ) -> Parser<'a> {
+        // The line of `start`, for the statements' locations.
+        let line = memchr::memchr_iter(b'\n', &text.as_bytes()[..start]).count();
+        Parser {
+            text,
+            lookup,
+            entries: Vec::new(),
+            own: None,
+            cursor: std::cell::Cell::new((
+                start,
+                u32::try_from(line).unwrap_or(u32::MAX).saturating_add(1),
+                start,
+            )),
+            start,
+            stop,
+            part: false,
+        }
+    }
+
+    /// A part that cannot go on alone: the caller parses the file in one go.
+    fn give_up(&self, at: usize) -> EnvFileError {
+        self.err(at, "needs the file before this part".to_string())
+    }
+
     fn line_col(&self, at: usize) -> (u32, u32) {
         // Statements are located in file order, so count line breaks from the
         // last located offset, not from the start: counting from the start
@@ -172,15 +282,23 @@ impl Parser<'_> {
         if at < from {
             (from, line, line_start) = (0, 1, 0);
         }
-        for (i, b) in self.text.as_bytes()[from..at].iter().enumerate() {
-            if *b == b'\n' {
-                line += 1;
-                line_start = from + i + 1;
-            }
+        let seg = &self.text.as_bytes()[from..at];
+        if let Some(last) = memchr::memrchr(b'\n', seg) {
+            let breaks = memchr::memchr_iter(b'\n', seg).count();
+            line = line.saturating_add(u32::try_from(breaks).unwrap_or(u32::MAX));
+            line_start = from + last + 1;
         }
         self.cursor.set((at, line, line_start));
-        let col = self.text[line_start..at].chars().count() as u32 + 1;
-        (line, col)
+        let prefix = &self.text[line_start..at];
+        let col = if prefix.is_ascii() {
+            prefix.len()
+        } else {
+            prefix.chars().count()
+        };
+        (
+            line,
+            u32::try_from(col).unwrap_or(u32::MAX).saturating_add(1),
+        )
     }
 
     fn err(&self, at: usize, message: String) -> EnvFileError {
@@ -190,14 +308,20 @@ impl Parser<'_> {
         }
     }
 
-    fn run(mut self) -> Result<EnvFile, EnvFileError> {
+    /// The statements that start in `start..stop`, and where the last one
+    /// ends.
+    fn run(&mut self) -> Result<(Vec<EnvEntry>, usize), EnvFileError> {
         let text = self.text;
-        let mut pos = 0;
+        let mut pos = self.start;
+        let mut last_end = pos;
         // The next statement: skip blanks, line breaks and comment lines.
-        while let Some(off) = text[pos..].find(|c: char| !c.is_whitespace()) {
+        while let Some(off) = next_non_blank(&text[pos..]) {
             pos += off;
+            if pos >= self.stop {
+                break;
+            }
             if text[pos..].starts_with('#') {
-                match text[pos..].find('\n') {
+                match memchr::memchr(b'\n', &text.as_bytes()[pos..]) {
                     Some(n) => {
                         pos += n;
                         continue;
@@ -213,31 +337,7 @@ impl Parser<'_> {
                 src = text.len() - trimmed.len();
             }
             let key_at = src;
-            // The key ends at `=`, `:` or a line break (a bare `KEY`).
-            let mut end: Option<(usize, char)> = None;
-            for (i, c) in text[src..].char_indices() {
-                if is_space(c) {
-                    continue;
-                }
-                match c {
-                    '=' | ':' | '\n' => {
-                        end = Some((src + i, c));
-                        break;
-                    }
-                    '_' | '.' | '-' | '[' | ']' => {}
-                    c if c.is_alphabetic() || c.is_numeric() => {}
-                    c => {
-                        let line = text[src..].lines().next().unwrap_or_default();
-                        return Err(self.err(
-                            src + i,
-                            format!(
-                                "unexpected character {c:?} in variable name {:?}",
-                                truncate(line, 60)
-                            ),
-                        ));
-                    }
-                }
-            }
+            let end = self.key_end(src)?;
             // Compose reads a last line without `=` as a value for the empty
             // key (`{"": "SH"}`); so does readyctl, to agree with it.
             let (key, value_from, inherited) = match end {
@@ -253,10 +353,14 @@ impl Parser<'_> {
             }
             let (line, column) = self.line_col(key_at);
             if inherited {
+                if self.part {
+                    return Err(self.give_up(key_at));
+                }
                 if let Some(v) = (self.lookup)(&key) {
                     self.set(key, v, line, column);
                 }
                 pos = value_from;
+                last_end = pos;
                 continue;
             }
             let vstart = value_from
@@ -265,10 +369,54 @@ impl Parser<'_> {
             let (value, next) = self.value(vstart)?;
             self.set(key, value, line, column);
             pos = next;
+            last_end = pos;
         }
-        Ok(EnvFile {
-            entries: self.entries,
-        })
+        Ok((std::mem::take(&mut self.entries), last_end))
+    }
+
+    /// Where the key starting at `src` ends: at `=`, `:` or a line break (a
+    /// bare `KEY`), or `None` at the end of the text. ASCII bytes are
+    /// judged one by one; the first non-ASCII one hands the rest to the
+    /// character loop (letters and blanks beyond ASCII are allowed too).
+    fn key_end(&self, src: usize) -> Result<Option<(usize, char)>, EnvFileError> {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let mut i = src;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'=' | b':' | b'\n' => return Ok(Some((i, char::from(b)))),
+                b'\t' | 0x0b | 0x0c | b'\r' | b' ' | b'_' | b'.' | b'-' | b'[' | b']' => {}
+                b if b.is_ascii_alphanumeric() => {}
+                b if b >= 0x80 => break,
+                _ => return Err(self.bad_key_char(src, i)),
+            }
+            i += 1;
+        }
+        // `i` is a character boundary: every byte before it was ASCII.
+        for (k, c) in text[i..].char_indices() {
+            if is_space(c) {
+                continue;
+            }
+            match c {
+                '=' | ':' | '\n' => return Ok(Some((i + k, c))),
+                '_' | '.' | '-' | '[' | ']' => {}
+                c if c.is_alphabetic() || c.is_numeric() => {}
+                _ => return Err(self.bad_key_char(src, i + k)),
+            }
+        }
+        Ok(None)
+    }
+
+    fn bad_key_char(&self, src: usize, at: usize) -> EnvFileError {
+        let c = self.text[at..].chars().next().unwrap_or_default();
+        let line = self.text[src..].lines().next().unwrap_or_default();
+        self.err(
+            at,
+            format!(
+                "unexpected character {c:?} in variable name {:?}",
+                truncate(line, 60)
+            ),
+        )
     }
 
     fn set(&mut self, key: String, value: String, line: u32, column: u32) {
@@ -290,12 +438,19 @@ impl Parser<'_> {
         let quote = match src.as_bytes().first() {
             Some(q @ (b'"' | b'\'')) => *q,
             _ => {
-                let end = src.find('\n').unwrap_or(src.len());
+                let end = memchr::memchr(b'\n', src.as_bytes()).unwrap_or(src.len());
                 let mut v = &src[..end];
-                // A byte scan: `str::find` with a two-byte pattern sets up a
-                // substring searcher per call, per line.
-                if let Some(c) = v.as_bytes().windows(2).position(|w| w == b" #") {
-                    v = &v[..c];
+                // ` #` starts a comment: look for `#` (rare in values) and
+                // check the byte before it; `str::find` with a two-byte
+                // pattern sets up a substring searcher per call, per line.
+                let mut from = 0;
+                while let Some(h) = memchr::memchr(b'#', &v.as_bytes()[from..]) {
+                    let h = from + h;
+                    if h > 0 && v.as_bytes()[h - 1] == b' ' {
+                        v = &v[..h - 1];
+                        break;
+                    }
+                    from = h + 1;
                 }
                 let v = v.trim_end();
                 return Ok((self.expand(v, at)?, at + end));
@@ -328,8 +483,11 @@ impl Parser<'_> {
     }
 
     fn expand(&mut self, v: &str, at: usize) -> Result<String, EnvFileError> {
-        if !v.contains('$') {
+        if memchr::memchr(b'$', v.as_bytes()).is_none() {
             return Ok(v.to_string());
+        }
+        if self.part {
+            return Err(self.give_up(at));
         }
         let entries = &self.entries;
         let own = self.own.get_or_insert_with(|| {
@@ -422,6 +580,69 @@ mod tests {
         assert_eq!(f.get("C").unwrap().value, "line1\nline2");
         assert_eq!(f.get("D").unwrap().value, "plain");
         assert_eq!(f.get("D").unwrap().line, 7);
+    }
+
+    /// Parsing in parts must be the one pass, entry for entry, wherever the
+    /// cuts fall: through quoted values spanning lines, comments, blank
+    /// lines, `export`, YAML-style and non-ASCII keys. Where a part would
+    /// need the file before it (`$`, a bare `KEY`) it gives up, and the
+    /// caller's one pass is the answer.
+    #[test]
+    fn parts_join_to_the_one_pass() {
+        let lines = [
+            "A=1",
+            "# a comment = not a key",
+            "",
+            "export B='two\nlines'",
+            "C: yaml style",
+            "D=\"multi",
+            "line # not a comment",
+            "value\"",
+            "   E = spaced # comment",
+            "ÉTÉ=sommer",
+            "F=\"esc \\\" quote\"",
+            "G=#not-a-comment",
+        ];
+        let mut text = String::new();
+        for i in 0..40 {
+            text.push_str(lines[i % lines.len()]);
+            text.push('\n');
+        }
+        let one = EnvFile::parse(&text).unwrap().entries;
+        let mut joined = 0;
+        for parts in 2..=9 {
+            if let Some(entries) = parse_in(&text, parts) {
+                joined += 1;
+                assert_eq!(entries, one, "{parts} parts");
+            }
+        }
+        // Cuts inside a multi-line value refuse; the others must join.
+        assert!(joined >= 1, "none of 8 cuttings joined");
+        let plain: String = (0..500).map(|i| format!("K{i}=v{i}\n")).collect();
+        let one = EnvFile::parse(&plain).unwrap().entries;
+        assert_eq!(parse_in(&plain, 2).as_ref(), Some(&one));
+        assert_eq!(one[499].line, 500);
+        // Needing what came before: each gives up rather than guess.
+        let dollar = format!("{plain}X=$K1\n{plain}");
+        assert_eq!(parse_in(&dollar, 2), None);
+        let bare = format!("{plain}SHELL_ONLY\n{plain}");
+        assert_eq!(parse_in(&bare, 2), None);
+        // A quoted value across the cut moves nothing: the parts refuse.
+        let spanning = format!("{}Q=\"{}\"\n", &plain[..3000], "x\n".repeat(2000));
+        if let Some(e) = parse_in(&spanning, 2) {
+            assert_eq!(e, EnvFile::parse(&spanning).unwrap().entries);
+        }
+        // Big enough for the parallel path through the public entry point.
+        let big: String = (0..40_000)
+            .map(|i| format!("KEY_{i}=value-{i}\n"))
+            .collect();
+        assert!(big.len() >= PARALLEL_FROM_BYTES);
+        let f = EnvFile::parse(&big).unwrap();
+        assert_eq!(f.entries.len(), 40_000);
+        assert_eq!(
+            f.get("KEY_39999").map(|e| (e.line, e.value.as_str())),
+            Some((40_000, "value-39999"))
+        );
     }
 
     #[test]

@@ -547,9 +547,51 @@ impl Repository {
     }
 }
 
-/// `git rev-parse --show-toplevel` in `dir`; `None` outside a work tree or
-/// without git.
+/// What `git rev-parse --show-toplevel` prints in `dir`; `None` outside a
+/// work tree.
+///
+/// Found by git's own discovery, walking up from `dir` to the first
+/// directory holding a `.git` repository directory (`HEAD`, `objects/`,
+/// `refs/`) or a `.git` file (`gitdir: …`, a linked worktree or a
+/// submodule), without starting git: the process cost 5 ms of a 25 ms run.
+/// The environment variables that change discovery (`GIT_DIR`,
+/// `GIT_WORK_TREE`, `GIT_CEILING_DIRECTORIES`,
+/// `GIT_DISCOVERY_ACROSS_FILESYSTEM`) hand the question to git itself.
 fn git_top(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    const GIT_ENV: [&str; 4] = [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_CEILING_DIRECTORIES",
+        "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+    ];
+    if GIT_ENV.iter().any(|v| std::env::var_os(v).is_some()) {
+        return git_top_by_git(dir);
+    }
+    dir.ancestors()
+        .find(|d| holds_repository(d))
+        .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf()))
+}
+
+/// True when `dir/.git` is what git accepts as a repository: a directory
+/// with `HEAD`, `objects/` and `refs/` (git's `is_git_directory`), or a
+/// file that starts `gitdir:`. Anything else named `.git` is passed over,
+/// as git passes it over.
+fn holds_repository(dir: &std::path::Path) -> bool {
+    let dot_git = dir.join(".git");
+    let Ok(meta) = std::fs::metadata(&dot_git) else {
+        return false;
+    };
+    if meta.is_dir() {
+        return dot_git.join("HEAD").is_file()
+            && dot_git.join("objects").is_dir()
+            && dot_git.join("refs").is_dir();
+    }
+    meta.is_file()
+        && crate::support::fs::read_sync(&dot_git, crate::support::fs::Limit::regular(4096))
+            .is_ok_and(|b| b.starts_with(b"gitdir:"))
+}
+
+fn git_top_by_git(dir: &std::path::Path) -> Option<std::path::PathBuf> {
     let out = std::process::Command::new("git")
         .args(["rev-parse", "--show-toplevel"])
         .current_dir(dir)
@@ -632,5 +674,92 @@ impl Report {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    fn git(dir: &Path, args: &[&str]) -> bool {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// The reference is git itself: `git rev-parse --show-toplevel` in each
+    /// directory of a plain repository, a subdirectory, a linked worktree
+    /// (a `.git` file), a repository nested in another, a stray empty
+    /// `.git` directory (git passes it over) and a directory outside any.
+    #[test]
+    fn repository_top_is_what_git_reports() {
+        let base = tempfile::tempdir().expect("tempdir");
+        let outer = base.path().join("outer");
+        std::fs::create_dir_all(outer.join("a/b")).expect("mkdir");
+        // git is there wherever this repository was cloned.
+        assert!(git(&outer, &["init", "-q"]), "git init failed: is git installed?");
+        std::fs::write(outer.join("f"), "x").expect("write");
+        assert!(git(&outer, &["add", "f"]));
+        assert!(git(
+            &outer,
+            &[
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "commit",
+                "-qm",
+                "x"
+            ]
+        ));
+        let linked = base.path().join("linked");
+        assert!(git(
+            &outer,
+            &[
+                "worktree",
+                "add",
+                "-q",
+                linked.to_str().expect("utf-8"),
+                "HEAD"
+            ]
+        ));
+        std::fs::create_dir_all(linked.join("deep/er")).expect("mkdir");
+        let nested = outer.join("a/nested");
+        std::fs::create_dir_all(nested.join("x")).expect("mkdir");
+        assert!(git(&nested, &["init", "-q"]));
+        let stray = outer.join("a/stray");
+        std::fs::create_dir_all(stray.join(".git")).expect("mkdir");
+        std::fs::create_dir_all(stray.join("in")).expect("mkdir");
+        let outside = base.path().join("none/deeper");
+        std::fs::create_dir_all(&outside).expect("mkdir");
+        let dirs = [
+            outer.clone(),
+            outer.join("a/b"),
+            linked.clone(),
+            linked.join("deep/er"),
+            nested.clone(),
+            nested.join("x"),
+            stray.join("in"),
+            outside,
+        ];
+        for dir in &dirs {
+            let dir = std::fs::canonicalize(dir).expect("canonical");
+            assert_eq!(
+                super::git_top(&dir),
+                super::git_top_by_git(&dir),
+                "repository top of {}",
+                dir.display()
+            );
+        }
+        assert_eq!(
+            super::git_top(&std::fs::canonicalize(stray.join("in")).expect("canonical")),
+            Some(std::fs::canonicalize(&outer).expect("canonical")),
+            "the stray .git is passed over"
+        );
     }
 }

@@ -160,7 +160,15 @@ pub(crate) fn read_sync(path: &Path, limit: Limit) -> Result<Vec<u8>, FsError> {
             limit: limit.max_bytes,
         });
     }
-    let mut bytes = Vec::new();
+    // `Take` hides the file's size from `read_to_end`, which then starts at
+    // 32 bytes and doubles (five reads for a 130-byte `.env`): size the
+    // buffer from the metadata instead (one read, and one that says "end").
+    let hint = if ft.is_file() {
+        usize::try_from(meta.len()).map_or(0, |n| n.saturating_add(1))
+    } else {
+        0
+    };
+    let mut bytes = Vec::with_capacity(hint);
     match file
         .take(limit.max_bytes.saturating_add(1))
         .read_to_end(&mut bytes)

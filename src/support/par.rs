@@ -12,9 +12,12 @@ where
     R: Send,
     F: Fn(&[T]) -> R + Sync,
 {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let parts = (items.len() / min_chunk.max(1)).clamp(1, cores);
-    if parts == 1 {
+    let wanted = items.len() / min_chunk.max(1);
+    if wanted < 2 {
+        return vec![f(items)];
+    }
+    let parts = wanted.min(cores());
+    if parts < 2 {
         return vec![f(items)];
     }
     let size = items.len().div_ceil(parts);
@@ -34,6 +37,14 @@ where
         }
         out
     })
+}
+
+/// The cores this process may use, asked once: `available_parallelism`
+/// reads the cgroup files on every call (ten system calls), and 1,000 small
+/// `.env` checks asked a thousand times.
+pub(crate) fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 #[cfg(test)]
