@@ -264,7 +264,7 @@ pub(super) fn parse_check(
         remediation,
         check: Arc::from(check),
         location: here.unwrap_or(Location {
-            file: file.to_string(),
+            file: crate::diag::shared_name(file),
             line: 1,
             column: 1,
         }),

@@ -89,7 +89,7 @@ pub(super) fn source_of(node: &MarkedScalarNode) -> usize {
 
 pub(super) fn loc(file: &str, marker: Option<&marked_yaml::Marker>) -> Option<Location> {
     marker.map(|m| Location {
-        file: file.to_string(),
+        file: crate::diag::shared_name(file),
         line: m.line() as u32,
         column: m.column() as u32,
     })
@@ -339,7 +339,7 @@ impl<'a, 'b> Builder<'a, 'b> {
                         format!("nesting deeper than {MAX_NESTING} levels"),
                     )
                     .at(Some(Location {
-                        file: self.name.to_string(),
+                        file: self.name.into(),
                         line: mark.line as u32,
                         column: mark.col as u32 + 1,
                     }))

@@ -113,7 +113,7 @@ fn find<'a>(cat: &'a Catalogue, id: &str) -> Result<&'a CheckDef, String> {
 /// The check's `item` and `attestations` fields, read again from its
 /// definition in the catalogue file (the loaded check is opaque).
 fn manual_fields(def: &CheckDef) -> (Option<String>, Option<PathBuf>) {
-    let Ok(text) = std::fs::read_to_string(&def.location.file) else {
+    let Ok(text) = std::fs::read_to_string(&*def.location.file) else {
         return (None, None);
     };
     let Ok(doc) = marked_yaml::parse_yaml(0, &text) else {

@@ -29,7 +29,7 @@ pub(crate) fn main(args: &SettingsArgs, ecolor: bool) -> u8 {
             d.push(
                 Diagnostic::new("settings/unreadable", e.message.clone())
                     .at((e.line > 0).then(|| Location {
-                        file: file.clone(),
+                        file: file.as_str().into(),
                         line: e.line as u32,
                         column: e.column as u32,
                     }))

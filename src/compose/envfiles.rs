@@ -146,7 +146,7 @@ fn service(
                 errors.push(
                     Diagnostic::new("compose/env-file", format!("{shown}: {}", e.message))
                         .at(e.line.map(|line| crate::diag::Location {
-                            file: shown.to_string(),
+                            file: shown.clone(),
                             line,
                             column: 1,
                         }))

@@ -365,7 +365,7 @@ impl Loader<'_> {
                     let shown = self.display(&f);
                     let d = Diagnostic::new("compose/env-file", e.message.clone())
                         .at(e.line.map(|line| crate::diag::Location {
-                            file: shown.to_string(),
+                            file: shown.clone(),
                             line,
                             column: 1,
                         }))
@@ -388,7 +388,7 @@ impl Loader<'_> {
         let io = |msg: String| {
             Diagnostic::new("compose/io", msg)
                 .at(Some(crate::diag::Location {
-                    file: shown.to_string(),
+                    file: (&*shown).into(),
                     line: 1,
                     column: 1,
                 }))

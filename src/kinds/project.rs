@@ -76,7 +76,7 @@ fn load_uncached(
                 .map(|i| {
                     let mut f = Finding::new(i.message.clone()).code(i.code);
                     if let Some(l) = &i.location {
-                        f = f.at(&l.file, l.line, l.column);
+                        f = f.at(&*l.file, l.line, l.column);
                     }
                     if let Some(h) = &i.hint {
                         f = f.hint(h.clone());

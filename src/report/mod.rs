@@ -702,7 +702,10 @@ mod tests {
         let outer = base.path().join("outer");
         std::fs::create_dir_all(outer.join("a/b")).expect("mkdir");
         // git is there wherever this repository was cloned.
-        assert!(git(&outer, &["init", "-q"]), "git init failed: is git installed?");
+        assert!(
+            git(&outer, &["init", "-q"]),
+            "git init failed: is git installed?"
+        );
         std::fs::write(outer.join("f"), "x").expect("write");
         assert!(git(&outer, &["add", "f"]));
         assert!(git(

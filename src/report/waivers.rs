@@ -126,7 +126,7 @@ pub(crate) fn load(
 
 fn loc(file: &str, node: &Node) -> Option<Location> {
     node.span().start().map(|m| Location {
-        file: file.to_string(),
+        file: crate::diag::shared_name(file),
         line: m.line() as u32,
         column: m.column() as u32,
     })

@@ -948,7 +948,7 @@ fn result_of(
         source: Some(crate::report::SourceLocation {
             file: match file {
                 Some(f) if **f == *def.location.file => f.clone(),
-                _ => file.insert(def.location.file.as_str().into()).clone(),
+                _ => file.insert(def.location.file.clone()).clone(),
             },
             line: def.location.line,
             column: def.location.column,

@@ -56,7 +56,7 @@ impl Loc {
     /// As a diagnostic location.
     pub(crate) fn to_diag(&self) -> Option<crate::diag::Location> {
         (self.line > 0).then(|| crate::diag::Location {
-            file: self.file.to_string(),
+            file: self.file.as_ref().into(),
             line: self.line,
             column: self.column,
         })

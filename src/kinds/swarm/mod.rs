@@ -274,7 +274,7 @@ impl SwarmCheck {
                 .map(|i| {
                     let mut f = Finding::new(i.message.clone()).code(i.code);
                     if let Some(l) = &i.location {
-                        f = f.at(&l.file, l.line, l.column);
+                        f = f.at(&*l.file, l.line, l.column);
                     }
                     f
                 })
