@@ -252,8 +252,10 @@ pub(super) fn parse_check(
         return None;
     }
     let (id, check, entry) = (id_text?, check?, entry?);
+    let id: std::sync::Arc<str> = id.into();
     Some(CheckDef {
-        title: title.unwrap_or_else(|| id.clone()),
+        // The title is the id itself when none was written: one string.
+        title: title.map_or_else(|| id.clone(), std::sync::Arc::from),
         id,
         kind: entry.name,
         description,

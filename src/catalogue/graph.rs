@@ -14,7 +14,7 @@ pub(super) fn validate_graph(
 ) {
     let mut first: HashMap<&str, &CheckDef> = HashMap::new();
     for c in checks {
-        if let Some(prev) = first.get(c.id.as_str()) {
+        if let Some(prev) = first.get(&*c.id) {
             diags.push(
                 Diagnostic::new(
                     "catalogue/duplicate-id",
@@ -62,7 +62,7 @@ pub(super) fn validate_graph(
     // Cycles: iterative DFS with colours.
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (i, c) in checks.iter().enumerate() {
-        index.entry(c.id.as_str()).or_insert(i);
+        index.entry(&*c.id).or_insert(i);
     }
     let mut colour = vec![0u8; checks.len()];
     for start in 0..checks.len() {
@@ -83,11 +83,9 @@ pub(super) fn validate_graph(
                         }
                         1 => {
                             let pos = stack.iter().position(|(n, _)| *n == d).unwrap_or(0);
-                            let mut cycle: Vec<&str> = stack[pos..]
-                                .iter()
-                                .map(|(n, _)| checks[*n].id.as_str())
-                                .collect();
-                            cycle.push(checks[d].id.as_str());
+                            let mut cycle: Vec<&str> =
+                                stack[pos..].iter().map(|(n, _)| &*checks[*n].id).collect();
+                            cycle.push(&*checks[d].id);
                             diags.push(
                                 Diagnostic::new(
                                     "catalogue/dependency-cycle",

@@ -77,11 +77,11 @@ pub(crate) const MAX_CATALOGUE_BYTES: u64 = 16 * 1024 * 1024;
 /// One check, validated and ready to run.
 pub(crate) struct CheckDef {
     /// Unique dotted id.
-    pub id: String,
+    pub id: std::sync::Arc<str>,
     /// The kind's name.
     pub kind: &'static str,
-    /// Human title (the id when none was written).
-    pub title: String,
+    /// Human title (the id itself, shared, when none was written).
+    pub title: std::sync::Arc<str>,
     /// Longer description.
     #[expect(
         dead_code,
@@ -624,7 +624,7 @@ mod tests {
             "version: 1\ndefaults: {severity: high, timeout: 3s}\nchecks:\n  - id: a.b\n    kind: file\n    path: x\n",
         )
         .unwrap();
-        assert_eq!(c.checks[0].title, "a.b");
+        assert_eq!(&*c.checks[0].title, "a.b");
         assert_eq!(c.checks[0].severity, Severity::High);
         assert_eq!(c.checks[0].timeout, Duration::from_secs(3));
     }
@@ -714,7 +714,7 @@ mod tests {
             "version: 1\nchecks:\n  - {id: a, kind: file, path: x}\n  - {id: b, kind: file, path: x, contains: '${pw}'}\n  - {id: c, kind: file, path: x, severity: low}\ndefaults: {severity: high, timeout: 3s}\nvars:\n  pw: {value: hunter2hunter2, secret: true}\n",
         )
         .unwrap();
-        let ids: Vec<_> = c.checks.iter().map(|c| c.id.as_str()).collect();
+        let ids: Vec<_> = c.checks.iter().map(|c| &*c.id).collect();
         assert_eq!(ids, ["a", "b", "c"]);
         let sev: Vec<_> = c.checks.iter().map(|c| c.severity).collect();
         assert_eq!(sev, [Severity::High, Severity::High, Severity::Low]);

@@ -44,7 +44,7 @@ pub(crate) fn attest(
     }
     let def = find(cat, id)?;
     let (item, file) = manual_fields(def);
-    let item = item.unwrap_or_else(|| def.id.clone());
+    let item = item.unwrap_or_else(|| def.id.to_string());
     let rel = file.unwrap_or_else(|| PathBuf::from(DEFAULT_ATTESTATIONS));
     let path = root.join(&rel);
     let when = today.to_string();
@@ -80,7 +80,7 @@ pub(crate) fn attest(
 
 fn find<'a>(cat: &'a Catalogue, id: &str) -> Result<&'a CheckDef, String> {
     let manual: Vec<&CheckDef> = cat.checks.iter().filter(|c| c.kind == "manual").collect();
-    match cat.checks.iter().find(|c| c.id == id) {
+    match cat.checks.iter().find(|c| *c.id == *id) {
         Some(c) if c.kind == "manual" => Ok(c),
         Some(c) => Err(format!(
             "`{id}` is a `{}` check; only `manual` checks are signed off",
@@ -89,18 +89,14 @@ fn find<'a>(cat: &'a Catalogue, id: &str) -> Result<&'a CheckDef, String> {
         None => {
             let near = manual
                 .iter()
-                .map(|c| (strsim::levenshtein(&c.id, id), c.id.as_str()))
+                .map(|c| (strsim::levenshtein(&c.id, id), &*c.id))
                 .min();
             let hint = match near {
                 Some((d, s)) if d <= 3 => format!("did you mean `{s}`?"),
                 _ if manual.is_empty() => "the catalogue has no `manual` checks".into(),
                 _ => format!(
                     "manual checks: {}",
-                    manual
-                        .iter()
-                        .map(|c| c.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    manual.iter().map(|c| &*c.id).collect::<Vec<_>>().join(", ")
                 ),
             };
             Err(format!(
@@ -124,7 +120,7 @@ fn manual_fields(def: &CheckDef) -> (Option<String>, Option<PathBuf>) {
     };
     for c in checks.iter() {
         let Some(m) = c.as_mapping() else { continue };
-        if m.get_scalar("id").map(|s| s.as_str()) != Some(def.id.as_str()) {
+        if m.get_scalar("id").map(|s| s.as_str()) != Some(&*def.id) {
             continue;
         }
         let item = m.get_scalar("item").map(|s| s.as_str().to_string());

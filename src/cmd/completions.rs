@@ -28,7 +28,7 @@ pub(crate) fn main(
                 return exit::USAGE;
             }
         };
-        let ids: Vec<String> = cat.checks.iter().map(|c| c.id.clone()).collect();
+        let ids: Vec<String> = cat.checks.iter().map(|c| c.id.to_string()).collect();
         let mut tags: Vec<String> = cat.checks.iter().flat_map(|c| c.tags.clone()).collect();
         tags.sort();
         tags.dedup();
@@ -53,7 +53,7 @@ pub(crate) fn main(
             .checks
             .iter()
             .filter(|c| c.kind == "manual")
-            .map(|c| c.id.clone())
+            .map(|c| c.id.to_string())
             .collect();
         cmd = cmd.mut_subcommand("attest", |c| {
             c.mut_arg("id", |a| a.value_parser(offer(&manual)))

@@ -31,8 +31,8 @@ pub(crate) fn main(args: &ListArgs, ecolor: bool) -> u8 {
                 .iter()
                 .map(|c| {
                     serde_json::json!({
-                        "id": c.id, "kind": c.kind, "severity": c.severity, "tags": c.tags,
-                        "title": c.title, "depends_on": c.depends_on,
+                        "id": &*c.id, "kind": c.kind, "severity": c.severity, "tags": c.tags,
+                        "title": &*c.title, "depends_on": c.depends_on,
                     })
                 })
                 .collect();
@@ -50,11 +50,11 @@ pub(crate) fn main(args: &ListArgs, ecolor: bool) -> u8 {
                 .set_header(vec!["ID", "KIND", "SEVERITY", "TAGS", "TITLE"]);
             for c in &chosen {
                 t.add_row(vec![
-                    c.id.clone(),
+                    c.id.to_string(),
                     c.kind.to_string(),
                     c.severity.as_str().to_string(),
                     c.tags.join(", "),
-                    c.title.clone(),
+                    c.title.to_string(),
                 ]);
             }
             for line in t.lines() {

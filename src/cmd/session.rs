@@ -65,8 +65,8 @@ pub(crate) fn matching(cat: &Catalogue, filter: &FilterArgs) -> Result<Vec<bool>
         .checks
         .iter()
         .map(|c| {
-            let wanted = filter.only.is_empty() || only.is_match(&c.id);
-            let dropped = !filter.skip.is_empty() && skip.is_match(&c.id);
+            let wanted = filter.only.is_empty() || only.is_match(&*c.id);
+            let dropped = !filter.skip.is_empty() && skip.is_match(&*c.id);
             let tagged = filter.tag.is_empty() || c.tags.iter().any(|t| filter.tag.contains(t));
             let untagged = c.tags.iter().any(|t| filter.skip_tag.contains(t));
             wanted && !dropped && tagged && !untagged
@@ -80,7 +80,7 @@ fn pull_in_dependencies(cat: &Catalogue, selected: &mut [bool]) {
         .checks
         .iter()
         .enumerate()
-        .map(|(i, c)| (c.id.as_str(), i))
+        .map(|(i, c)| (&*c.id, i))
         .collect();
     let mut stack: Vec<usize> = (0..selected.len()).filter(|&i| selected[i]).collect();
     while let Some(i) = stack.pop() {
@@ -129,7 +129,7 @@ pub(crate) fn load_waivers(
             p
         }
     };
-    let ids: Vec<&str> = cat.checks.iter().map(|c| c.id.as_str()).collect();
+    let ids: Vec<&str> = cat.checks.iter().map(|c| &*c.id).collect();
     let list = waivers::load(&path, &ids, explicit.is_some()).map_err(|d| {
         err!("{}", d.render(ecolor));
         exit::USAGE
@@ -183,7 +183,7 @@ pub(crate) async fn run_until_ready(
     // The progress line's names and bookkeeping only when it is drawn: a
     // copy of 100,000 ids and a map update per event otherwise, for nothing.
     let names: Vec<String> = if plan.progress {
-        cat.checks.iter().map(|c| c.id.clone()).collect()
+        cat.checks.iter().map(|c| c.id.to_string()).collect()
     } else {
         Vec::new()
     };
@@ -234,7 +234,7 @@ pub(crate) async fn run_until_ready(
             .checks
             .iter()
             .filter(|c| !matches!(c.status, Status::Pass | Status::Warn))
-            .map(|c| c.id.as_str())
+            .map(|c| &*c.id)
             .collect();
         let pause = plan.interval.min(left);
         if plan.chatty {
@@ -257,7 +257,7 @@ pub(crate) async fn run_until_ready(
             .checks
             .iter()
             .zip(&plan.selected)
-            .map(|(c, sel)| *sel && failing.contains(&c.id.as_str()))
+            .map(|(c, sel)| *sel && failing.contains(&&*c.id))
             .collect();
         merged = Some(report);
     }

@@ -61,7 +61,7 @@ pub(crate) fn failing(status: &str) -> bool {
 pub(crate) fn apply(report: &mut Report, baseline: &Statuses) {
     for c in &mut report.checks {
         if matches!(c.status, Status::Fail | Status::Error) {
-            let known = baseline.by_id.get(&c.id).is_some_and(|s| failing(s));
+            let known = baseline.by_id.get(&*c.id).is_some_and(|s| failing(s));
             c.baseline = Some(if known {
                 BaselineMark::Known
             } else {
@@ -146,7 +146,7 @@ mod tests {
         )
         .unwrap();
         apply(&mut r, &old);
-        let mark = |id: &str| r.checks.iter().find(|c| c.id == id).unwrap().baseline;
+        let mark = |id: &str| r.checks.iter().find(|c| *c.id == *id).unwrap().baseline;
         assert_eq!(mark("net.api"), Some(BaselineMark::Known));
         assert_eq!(mark("env.values"), Some(BaselineMark::New));
         assert_eq!(mark("scan.todo"), Some(BaselineMark::New));

@@ -254,13 +254,19 @@ impl Finding {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub(crate) struct CheckResult {
     /// The check's unique id, e.g. `redis.persistence`.
-    pub id: String,
+    // Shared with the catalogue's check (and with `title` when the title is
+    // the id): 100,000 checks made 300,000 copies.
+    #[serde(serialize_with = "ser_shared", deserialize_with = "de_shared")]
+    #[schemars(with = "String")]
+    pub id: std::sync::Arc<str>,
     /// The check kind, e.g. `redis`.
     // Borrowed from the registry when the runner made the result (no copy
     // per check), owned when read back from a file.
     pub kind: std::borrow::Cow<'static, str>,
     /// Human title.
-    pub title: String,
+    #[serde(serialize_with = "ser_shared", deserialize_with = "de_shared")]
+    #[schemars(with = "String")]
+    pub title: std::sync::Arc<str>,
     /// How bad a failure is.
     pub severity: Severity,
     /// Tags from the catalogue.
@@ -649,7 +655,12 @@ impl Report {
         // per distinct name, not once per check, and share the masked name.
         let mut last_file: Option<(std::sync::Arc<str>, std::sync::Arc<str>)> = None;
         for c in &mut self.checks {
-            c.title = r.mask(&c.title);
+            // Replaced only when masking changed it: the title stays shared
+            // with the id (and the catalogue) otherwise.
+            let title = r.mask(&c.title);
+            if *title != *c.title {
+                c.title = title.into();
+            }
             c.message = r.mask(&c.message);
             if let Some(src) = &mut c.source {
                 match &last_file {

@@ -231,7 +231,7 @@ fn parse(
 /// Applies waivers to `report` as of `today`; recounts the summary.
 pub(crate) fn apply(report: &mut Report, waivers: &[Waiver], today: Date) {
     for c in &mut report.checks {
-        let Some(w) = waivers.iter().find(|w| w.check == c.id) else {
+        let Some(w) = waivers.iter().find(|w| *w.check == *c.id) else {
             continue;
         };
         let expired = today > w.expires;
@@ -273,13 +273,13 @@ mod tests {
         assert!(d.is_empty());
         let mut r = canonical();
         apply(&mut r, &w, "2026-06-30".parse().unwrap());
-        let c = r.checks.iter().find(|c| c.id == "net.api").unwrap();
+        let c = r.checks.iter().find(|c| &*c.id == "net.api").unwrap();
         assert_eq!(c.status, Status::Waived);
         assert_eq!(r.summary.waived, 2);
 
         let mut r = canonical();
         apply(&mut r, &w, "2026-07-01".parse().unwrap());
-        let c = r.checks.iter().find(|c| c.id == "net.api").unwrap();
+        let c = r.checks.iter().find(|c| &*c.id == "net.api").unwrap();
         assert_eq!(c.status, Status::Fail);
         assert!(
             c.message.starts_with("waiver expired on 2026-06-30"),

@@ -199,7 +199,7 @@ pub(crate) async fn run(
     let index: HashMap<&str, usize> = checks
         .iter()
         .enumerate()
-        .map(|(i, c)| (c.id.as_str(), i))
+        .map(|(i, c)| (&*c.id, i))
         .collect();
 
     let mut waiting_on: Vec<usize> = vec![0; n];
@@ -476,7 +476,7 @@ pub(crate) async fn run(
 /// What one check's worker needs of it.
 struct Spec {
     check: Arc<dyn DynCheck>,
-    id: String,
+    id: Arc<str>,
     timeout: Duration,
 }
 
@@ -593,7 +593,7 @@ async fn worker(shared: Arc<Shared>, base_cx: RunContext) {
         let spec = &shared.specs[i];
         let mut cx = base_cx.clone();
         cx.timeout = spec.timeout;
-        cx.check_id = spec.id.clone();
+        cx.check_id = spec.id.to_string();
         let t0 = Instant::now();
         // Kinds bound their own waits by `cx.timeout` and say what timed
         // out; the runner's backstop fires a little later so a busy machine
@@ -822,7 +822,8 @@ fn run_batch_here(shared: &Shared, mut cx: RunContext, batch: &Mutex<Batch>) -> 
         }
         let spec = &shared.specs[i];
         cx.timeout = spec.timeout;
-        cx.check_id.clone_from(&spec.id);
+        cx.check_id.clear();
+        cx.check_id.push_str(&spec.id);
         let t0 = Instant::now();
         // The check's future completes in one poll: its offloads run in
         // place here (`offload::inline`), and it waits on nothing else.
@@ -1040,9 +1041,9 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, (id, action, deps))| CheckDef {
-                id: id.to_string(),
+                id: (*id).into(),
                 kind: "probe",
-                title: id.to_string(),
+                title: (*id).into(),
                 description: None,
                 severity: crate::report::Severity::Medium,
                 tags: Vec::new(),
@@ -1097,7 +1098,7 @@ mod tests {
     fn statuses(r: &Report) -> Vec<(String, &'static str, String)> {
         r.checks
             .iter()
-            .map(|c| (c.id.clone(), c.status.as_str(), c.message.clone()))
+            .map(|c| (c.id.to_string(), c.status.as_str(), c.message.clone()))
             .collect()
     }
 

@@ -135,7 +135,7 @@ fn test_case(c: &CheckResult, suite: &str) -> TestCase {
 /// The failure text: the title, each finding with location, expected/found,
 /// hint, then the remediation.
 fn details(c: &CheckResult) -> String {
-    let mut lines = vec![c.title.clone(), c.message.clone()];
+    let mut lines = vec![c.title.to_string(), c.message.clone()];
     for f in &c.findings {
         lines.push(format!("- {}", finding_line(f)));
         if let Some(h) = &f.hint {

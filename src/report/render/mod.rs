@@ -202,7 +202,7 @@ pub(crate) fn canonical() -> super::Report {
     let base = |id: &str, kind: &str, status: Status, msg: &str| CheckResult {
         id: id.into(),
         kind: kind.to_string().into(),
-        title: format!("Title of {id}"),
+        title: format!("Title of {id}").into(),
         severity: Severity::High,
         tags: vec!["security".into()],
         status,

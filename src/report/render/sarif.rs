@@ -69,7 +69,7 @@ pub(crate) fn render_with(report: &Report, codes: Option<CodeLookup>) -> String 
             continue;
         }
         let rule_index = rules.len();
-        let rule_index = match rules.get_index_of(c.id.as_str()) {
+        let rule_index = match rules.get_index_of(&*c.id) {
             Some(i) => i,
             None => {
                 rules.insert(&c.id, rule(c, codes));
@@ -154,7 +154,7 @@ fn truncation_note(report: &Report) -> Option<String> {
 }
 
 fn rule(c: &CheckResult, lookup: Option<CodeLookup>) -> Value {
-    let mut full = c.title.clone();
+    let mut full = c.title.to_string();
     if let Some(r) = &c.remediation {
         full.push_str(". Fix: ");
         full.push_str(r);
@@ -211,9 +211,9 @@ fn rule(c: &CheckResult, lookup: Option<CodeLookup>) -> Value {
     ));
     md.push_str(&format!("\n\nWhat the kind checks and what each finding means: `readyctl explain {}` or [its page]({doc}).", c.kind));
     json!({
-        "id": c.id,
+        "id": &*c.id,
         "name": rule_name(&c.id),
-        "shortDescription": { "text": c.title },
+        "shortDescription": { "text": &*c.title },
         "fullDescription": { "text": full },
         "helpUri": doc,
         "help": { "text": text, "markdown": md },
@@ -307,7 +307,7 @@ fn result(
         ));
     }
     let mut r = json!({
-        "ruleId": c.id,
+        "ruleId": &*c.id,
         "ruleIndex": rule_index,
         "level": level,
         "message": { "text": text },
@@ -347,7 +347,7 @@ fn result(
 fn fingerprint(c: &CheckResult, f: Option<&Finding>) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let parts = [
-        c.id.as_str(),
+        &*c.id,
         f.and_then(|f| f.code.as_deref()).unwrap_or(""),
         f.and_then(|f| f.file.as_deref()).unwrap_or(""),
         f.map(|f| f.message.as_str()).unwrap_or(""),

@@ -271,7 +271,7 @@ impl Block {
                 // The status column already says SKIP.
                 m.strip_prefix("skipped: ").unwrap_or(m).to_string()
             }
-            _ => c.title.clone(),
+            _ => c.title.to_string(),
         };
         let hidden = c.findings.len().saturating_sub(1);
         let mut collapsed = first.clone();
@@ -366,7 +366,7 @@ impl Block {
             }
         } else if verbose {
             // Passing details: what the check saw.
-            if c.message != c.title && !c.message.is_empty() {
+            if *c.message != *c.title && !c.message.is_empty() {
                 full.extend(wrap(&c.message, text_w, 0));
             }
         }
@@ -378,7 +378,7 @@ impl Block {
         Block {
             status: c.status,
             severity: c.severity,
-            id: c.id.clone(),
+            id: c.id.to_string(),
             id_overflows,
             head,
             head_full,
@@ -533,7 +533,7 @@ fn closing_block(
         let ids: Vec<&str> = failing
             .iter()
             .filter(|c| c.severity == sev)
-            .map(|c| c.id.as_str())
+            .map(|c| &*c.id)
             .collect();
         if ids.is_empty() {
             continue;
@@ -553,7 +553,7 @@ fn closing_block(
     }
     if !failing.is_empty() {
         let only = if failing.len() == 1 {
-            failing[0].id.as_str()
+            &*failing[0].id
         } else {
             "ID"
         };
@@ -571,7 +571,7 @@ fn closing_block(
         .checks
         .iter()
         .filter(|c| c.kind == "manual" && c.status == Status::Warn)
-        .map(|c| c.id.as_str())
+        .map(|c| &*c.id)
         .collect();
     if !pending.is_empty() && !opts.show_signoffs && !opts.verbose {
         let noun = if pending.len() == 1 {
@@ -850,7 +850,7 @@ mod tests {
         let mut r = canonical();
         for i in 0..21 {
             let mut c = r.checks[0].clone();
-            c.id = format!("approval.person-{i:02}");
+            c.id = format!("approval.person-{i:02}").into();
             c.kind = "manual".into();
             c.status = Status::Warn;
             c.tags = vec!["approval".into()];
