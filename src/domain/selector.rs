@@ -9,7 +9,6 @@
 //! from their own source (a compose model, a container) and ask
 //! [`ServiceSelector::matches`]; this module only describes and matches.
 
-use regex::Regex;
 use serde::Deserialize;
 
 /// Which service(s) a check is about.
@@ -103,7 +102,7 @@ impl ServiceSelector {
     pub(crate) fn problems(&self) -> Vec<(&'static str, String)> {
         self.patterns()
             .into_iter()
-            .filter_map(|(k, p)| Regex::new(p).err().map(|e| (k, e.to_string())))
+            .filter_map(|(k, p)| regex::Regex::new(p).err().map(|e| (k, e.to_string())))
             .collect()
     }
 
@@ -112,7 +111,9 @@ impl ServiceSelector {
     pub(crate) fn matches(&self, s: &ServiceFacts) -> bool {
         let fits = |pat: &Option<String>, val: Option<&str>| match pat {
             None => true,
-            Some(p) => match (Regex::new(p), val) {
+            // Compiled once per process: a selector is matched against
+            // every service of every project a check reads.
+            Some(p) => match (crate::support::regex::cached(p, false), val) {
                 (Ok(re), Some(v)) => re.is_match(v),
                 _ => false,
             },

@@ -17,6 +17,7 @@
 //! - [`display`]: outside text made safe to show (controls escaped, clipped);
 //! - [`redirect`]: the redirect policy (secret headers dropped on an origin
 //!   change, https → http refused unless allowed);
+//! - [`regex`]: user patterns compiled once per process and shared;
 //! - [`text`]: how a matched snippet is shown in a finding.
 //!
 //! Support never prints, never decides a check's status and never imports
@@ -31,4 +32,5 @@ pub(crate) mod offload;
 pub(crate) mod par;
 pub(crate) mod process;
 pub(crate) mod redirect;
+pub(crate) mod regex;
 pub(crate) mod text;

@@ -684,3 +684,105 @@ fn image_healthchecks_count_and_profile_only_services_are_not_linted() {
     );
     assert!(f.is_empty(), "{f:#?}");
 }
+
+/// The one lint a run shares between `compose` checks (`lint_all`, then each
+/// check drops the codes it disables) must equal what each check would find
+/// linting alone with its `disable` list: disabling a rule removes that
+/// rule's findings and nothing else. Checked on every compose file of the
+/// real DotMac trees and the bundled fixtures, one rule off at a time.
+#[test]
+fn disabling_a_rule_only_removes_its_findings_on_real_projects() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let files = [
+        "dotmac/broken/docker-compose.production.yml",
+        "dotmac/fixed/docker-compose.production.yml",
+        "dotmac-real/ab78780b/docker-compose.production.yml",
+        "dotmac-real/ab78780b/docker-compose.yml",
+        "dotmac-real/b2470133/docker-compose.production.yml",
+        "dotmac-real/b2470133/docker-compose.yml",
+        "dotmac-real/b2470133/docker-compose.staging.yml",
+        "init-profiles/docker-compose.yml",
+        "init-vault-minio/docker-compose.yml",
+    ];
+    let mut compared = 0;
+    for file in files {
+        let path = root.join(file);
+        let dir = path.parent().unwrap().to_path_buf();
+        let project = crate::compose::load(&LoadOptions {
+            files: vec![path],
+            display_base: Some(dir.clone()),
+            workdir: Some(dir),
+            profiles: vec!["*".to_string()],
+            ..Default::default()
+        })
+        .unwrap_or_else(|e| panic!("{file}: {e:?}"));
+        // Swarm's rules once, on the tree the catalogue ships against.
+        let orchestrators: &[Orchestrator] = if file.starts_with("dotmac/broken") {
+            &[Orchestrator::Compose, Orchestrator::Swarm]
+        } else {
+            &[Orchestrator::Compose]
+        };
+        for &orchestrator in orchestrators {
+            let base = Options {
+                orchestrator,
+                ..Default::default()
+            };
+            let all = lint_all(&project, &base);
+            let mut lists: Vec<Vec<String>> =
+                RULES.iter().map(|r| vec![r.code.to_string()]).collect();
+            lists.extend(bundled_disable_lists());
+            for disable in lists {
+                let alone = lint_with(
+                    &project,
+                    &Options {
+                        disable: disable.clone(),
+                        ..base.clone()
+                    },
+                );
+                let kept = interacting(&disable);
+                let shared = if kept.is_empty() {
+                    filter_disabled(all.clone(), &disable)
+                } else {
+                    let opts = Options {
+                        disable: kept,
+                        ..base.clone()
+                    };
+                    filter_disabled(lint_all(&project, &opts), &disable)
+                };
+                let show = |f: &[Finding]| f.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>();
+                let (alone, shared) = (show(&alone), show(&shared));
+                let only_alone: Vec<_> = alone.iter().filter(|f| !shared.contains(f)).collect();
+                let only_shared: Vec<_> = shared.iter().filter(|f| !alone.contains(f)).collect();
+                assert!(
+                    alone == shared,
+                    "{file} ({orchestrator:?}) with {disable:?} disabled:\n  linted alone only: {only_alone:#?}\n  shared lint only: {only_shared:#?}"
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 100, "{compared} comparisons");
+}
+
+/// The `disable` lists of the bundled catalogue's `compose` checks.
+fn bundled_disable_lists() -> Vec<Vec<String>> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("checks");
+    let mut lists = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let docs = yaml_rust2::YamlLoader::load_from_str(&text).unwrap();
+        for check in docs[0]["checks"].as_vec().into_iter().flatten() {
+            if check["kind"].as_str() == Some("compose")
+                && let Some(d) = check["disable"].as_vec()
+            {
+                lists.push(
+                    d.iter()
+                        .filter_map(|c| c.as_str().map(String::from))
+                        .collect(),
+                );
+            }
+        }
+    }
+    assert!(lists.len() >= 4, "{} bundled disable lists", lists.len());
+    lists
+}
