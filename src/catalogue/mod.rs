@@ -149,6 +149,11 @@ impl LoadOptions {
 }
 
 /// Loads a catalogue file or directory.
+/// Builds the check-id pattern now (see `redact::warm`).
+pub(crate) fn warm() {
+    std::sync::LazyLock::force(&check::ID_RE);
+}
+
 pub(crate) fn load(path: &Path, opts: &LoadOptions) -> Result<Catalogue, Diagnostics> {
     let mut diags = Diagnostics::default();
     let files = match catalogue_files(path) {

@@ -20,6 +20,15 @@ use crate::runner::Interrupt;
 
 /// Runs `readyctl check`.
 pub(crate) fn main(args: &CheckArgs, color: bool, ecolor: bool) -> u8 {
+    // The second core idles while the catalogue loads on this thread: build
+    // there the automata loading would otherwise build here (detached; the
+    // process does not wait for it).
+    let _ = std::thread::Builder::new()
+        .name("readyctl-warm".into())
+        .spawn(|| {
+            crate::redact::warm();
+            crate::catalogue::warm();
+        });
     let cat = match load_or_report(&args.catalogue, ecolor) {
         Ok(c) => c,
         Err(code) => return code,
