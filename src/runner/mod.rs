@@ -88,6 +88,12 @@ struct Growth {
     settling: bool,
     /// Checks finished in the tick that decided the last growth step.
     rate_before: Option<usize>,
+    /// A growth step was taken on idle threads with nothing finished: the
+    /// checks wait on a peer. Until one finishes, busy threads in the next
+    /// ticks are the new workers opening connections, not checks that
+    /// compute, and do not hold growth back (200 slow checks: connections
+    /// opened over ~20 ms instead of ~6).
+    waits_on_peer: bool,
     /// A growth step did not pay: stay at this size.
     done: bool,
 }
@@ -105,7 +111,7 @@ impl Growth {
         }
         let waits = t.waiting
             && t.in_flight >= t.active
-            && t.idle
+            && (t.idle || self.waits_on_peer && t.finished == 0)
             && t.finished < t.active
             && t.fastest >= FAST_CHECK;
         if !waits {
@@ -120,6 +126,7 @@ impl Growth {
         }
         self.rate_before = Some(t.finished);
         self.settling = true;
+        self.waits_on_peer = t.finished == 0 && (t.idle || self.waits_on_peer);
         (3 * t.active).min(most - t.active)
     }
 }
@@ -287,9 +294,17 @@ pub(crate) async fn run(
     if remaining > 0 {
         let most = opts.concurrency.max(1).min(remaining);
         let mut active = 0;
-        let spawn = |count: usize, workers: &mut JoinSet<()>| {
+        let spawn = |count: usize, workers: &mut JoinSet<()>, grown: bool| {
             for _ in 0..count {
                 let job = worker(shared.clone(), base_cx.clone());
+                // Workers added because checks wait on peers: many
+                // connections at once are about to grow the heap.
+                let job = async move {
+                    if grown {
+                        crate::support::arena::reserve_once();
+                    }
+                    job.await
+                };
                 match &opts.workers {
                     Some(rt) => workers.spawn_on(job, rt),
                     None => workers.spawn(job),
@@ -297,7 +312,7 @@ pub(crate) async fn run(
             }
         };
         let first = START_WORKERS.min(most);
-        spawn(first, &mut workers);
+        spawn(first, &mut workers, false);
         active += first;
         let mut grow = tokio::time::interval_at(tokio::time::Instant::now() + GROW_TICK, GROW_TICK);
         grow.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -342,7 +357,7 @@ pub(crate) async fn run(
                     finished_before = finished;
                     let more = growth.after(tick, most);
                     if more > 0 {
-                        spawn(more, &mut workers);
+                        spawn(more, &mut workers, true);
                         active += more;
                     }
                 }
@@ -1382,6 +1397,26 @@ mod tests {
             0
         );
         assert_eq!(g.after(tick(8, 0), 10), 2, "never past the concurrency");
+    }
+
+    /// Once a step was taken on idle threads with nothing finished, the
+    /// new workers' busy connection set-up does not stop the next steps
+    /// until a check finishes; busy threads from the start still do.
+    #[test]
+    fn growth_after_waiting_ignores_busy_threads_until_a_check_finishes() {
+        let busy = |active, finished| Tick {
+            idle: false,
+            ..tick(active, finished)
+        };
+        let mut g = Growth::default();
+        assert_eq!(g.after(tick(8, 0), 200), 24);
+        assert_eq!(g.after(busy(32, 0), 200), 96, "connections, not compute");
+        assert_eq!(g.after(busy(128, 0), 200), 72);
+        let mut g = Growth::default();
+        assert_eq!(g.after(tick(8, 0), 200), 24);
+        assert_eq!(g.after(busy(32, 0), 200), 96);
+        assert_eq!(g.after(busy(128, 4), 200), 0, "settling: checks finish");
+        assert_eq!(g.after(busy(128, 4), 200), 0, "busy again counts");
     }
 
     /// A check that finished within `FAST_CHECK` in the tick (a local file,

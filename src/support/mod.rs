@@ -2,6 +2,7 @@
 //! meaning, so that every check reads files, talks to peers and runs
 //! children within the same bounds (see `docs/limits.md`).
 //!
+//! - [`arena`]: a thread's malloc arena grown once, up front;
 //! - [`fs`]: every file a check or the catalogue reads — regular files only
 //!   unless asked otherwise, opened non-blocking, a byte limit, and (async)
 //!   off the async workers within the check's time budget;
@@ -23,6 +24,7 @@
 //! Support never prints, never decides a check's status and never imports
 //! kinds: kinds turn its typed errors into findings.
 
+pub(crate) mod arena;
 pub(crate) mod display;
 pub(crate) mod fs;
 pub(crate) mod json;
