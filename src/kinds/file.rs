@@ -21,7 +21,10 @@ const MAX_READ_BYTES: u64 = 64 * 1024 * 1024;
 #[serde(deny_unknown_fields)]
 pub(crate) struct FileCheck {
     /// Path, relative to the deployment root.
-    pub path: PathBuf,
+    // Boxed (and `mode` below): a spec is kept per check, and 100,000
+    // `file` checks are a benchmark (16 bytes each instead of 24).
+    #[schemars(with = "PathBuf")]
+    pub path: Box<std::path::Path>,
     /// `file` (default), `dir`, or `any`.
     #[serde(default, rename = "type")]
     pub file_type: FileType,
@@ -31,7 +34,8 @@ pub(crate) struct FileCheck {
     /// Must (or must not) have an execute bit.
     pub executable: Option<bool>,
     /// Exact permission bits, octal, e.g. `"0600"`.
-    pub mode: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub mode: Option<Box<str>>,
     /// Must not be empty (files: size > 0; directories: at least one entry).
     #[serde(default)]
     pub not_empty: bool,

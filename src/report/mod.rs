@@ -279,15 +279,18 @@ pub(crate) struct CheckResult {
     pub message: String,
     /// What to do about a failure, from the catalogue. Present only when the
     /// check did not pass.
+    // Boxed, as `truncated`: rare, and a result is kept per check (a
+    // `String` and a `Truncation` inline were 48 of its 240 bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remediation: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub remediation: Option<Box<str>>,
     /// Individual findings.
     #[serde(default)]
     pub findings: Vec<Finding>,
     /// Present when the check kept only some of its findings (a cap):
     /// `findings` holds `shown` of `total`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub truncated: Option<Truncation>,
+    pub truncated: Option<Box<Truncation>>,
     /// Numbers a check measured (e.g. `p95_ms`), by name.
     // Boxed, and `None` rather than empty: most checks measure nothing, and
     // an empty map was 72 of a result's 448 bytes (read it with
@@ -673,7 +676,7 @@ impl Report {
                 }
             }
             if let Some(rem) = &mut c.remediation {
-                *rem = r.mask(rem);
+                *rem = r.mask(rem).into();
             }
             for f in &mut c.findings {
                 f.message = r.mask(&f.message);

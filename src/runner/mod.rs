@@ -955,7 +955,7 @@ fn result_of(
         kind: def.kind.into(),
         title: def.title.clone(),
         severity: def.severity,
-        tags: def.tags.clone(),
+        tags: def.tags.to_vec(),
         status,
         duration_ms: ms(took),
         message: outcome.message,
@@ -967,9 +967,11 @@ fn result_of(
         truncated: outcome
             .findings_total
             .filter(|t| *t > outcome.findings.len())
-            .map(|total| crate::report::Truncation {
-                shown: outcome.findings.len(),
-                total,
+            .map(|total| {
+                Box::new(crate::report::Truncation {
+                    shown: outcome.findings.len(),
+                    total,
+                })
             }),
         findings: outcome.findings,
         metrics: (!outcome.metrics.is_empty()).then(|| Box::new(outcome.metrics)),
@@ -1075,7 +1077,7 @@ mod tests {
                 title: (*id).into(),
                 description: None,
                 severity: crate::report::Severity::Medium,
-                tags: Vec::new(),
+                tags: Box::default(),
                 depends_on: deps.iter().map(|d| d.to_string()).collect(),
                 timeout,
                 remediation: None,

@@ -260,10 +260,10 @@ pub(crate) fn canonical() -> super::Report {
                 Finding::new("forbidden `TODO`").at("src/a.py", 1, 3),
                 Finding::new("forbidden `TODO`").at("src/a.py", 9, 3),
             ],
-            truncated: Some(Truncation {
+            truncated: Some(Box::new(Truncation {
                 shown: 2,
                 total: 3000,
-            }),
+            })),
             ..base(
                 "scan.many",
                 "scan",
