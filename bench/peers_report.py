@@ -79,6 +79,11 @@ def section(name, title, note=""):
             f" | {ms(r['min'])} | {ms(r['max'])} | {len(r['times'])} | {rel} |"
         )
     print(f"\n{loadavg(name)}.\n")
+    if ours.get("rounds"):
+        print(
+            f"Interleaved: {ours['rounds']} hyperfine invocations, the command order reversed every"
+            " other one, times merged (`bench/run.sh` `hfi`, `bench/merge_rounds.py`).\n"
+        )
     print("```sh")
     for r, c in zip(rs, cmds(name)):
         print(f"# {r['command']}\n{shown(c)}")

@@ -147,6 +147,38 @@ hf() {
   hyperfine --style basic --runs "$runs" --warmup "$warmup" --export-json "$R/$name.json" "$@" >"$R/$name.txt" 2>&1 ||
     { cat "$R/$name.txt" >&2; exit 1; }
 }
+# Like hf, for commands whose medians are close: the runs are split into
+# ROUNDS hyperfine invocations, the command order reversed every other
+# round, and merged (bench/merge_rounds.py). This machine's speed drifts by
+# up to 1.5x within a minute; one invocation runs all of the first
+# command's runs, then all of the next, so a drift lands on one side.
+ROUNDS=${BENCH_ROUNDS:-5}
+hfi() { # NAME RUNS WARMUP [hyperfine options...] -n NAME CMD ...
+  local name=$1 runs=$2 warmup=$3; shift 3
+  local opts=() names=() cmds=()
+  while [ $# -gt 0 ] && [ "$1" != -n ]; do opts+=("$1"); shift; done
+  while [ $# -gt 0 ]; do names+=("$2"); cmds+=("$3"); shift 3; done
+  local per=$(( (runs + ROUNDS - 1) / ROUNDS )); [ $per -lt 2 ] && per=2
+  log "hyperfine $name ($ROUNDS interleaved rounds of $per runs)"
+  printf '%s\n' "${cmds[@]}" >"$R/$name.cmds"
+  local k i order args files=()
+  for k in $(seq 1 "$ROUNDS"); do
+    args=()
+    if [ $(( k % 2 )) = 1 ]; then order=$(seq 0 $(( ${#cmds[@]} - 1 ))); else order=$(seq $(( ${#cmds[@]} - 1 )) -1 0); fi
+    for i in $order; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
+    hyperfine --style basic --runs "$per" --warmup "$([ "$k" = 1 ] && echo "$warmup" || echo 1)" \
+      --export-json "$R/$name.r$k.json" "${opts[@]}" "${args[@]}" >>"$R/$name.txt" 2>&1 ||
+      { cat "$R/$name.txt" >&2; exit 1; }
+    files+=("$R/$name.r$k.json")
+  done
+  python3 bench/merge_rounds.py "$R/$name.json" "${names[@]}" -- "${files[@]}"
+}
+hfip() { # like hfi, and records the load average before and after
+  local name=$1
+  echo "before=$(loadavg)" >"$R/$name.load"
+  hfi "$@"
+  echo "after=$(loadavg)" >>"$R/$name.load"
+}
 # Peak RSS (MiB) of one run: wait4's rusage of that one child.
 peak() { # name command...
   local name=$1; shift
@@ -257,17 +289,17 @@ if [ -n "${PEER_HURL:-}" ]; then
   slow+=(-n "hurl --test --jobs 200: the same 200 requests" "$PEER_HURL --test --jobs 200 $(echo "$P"/slow/hurl/*.hurl)")
   fast+=(-n "hurl --test --jobs 200: the same 1,000 requests" "$PEER_HURL --test --jobs 200 $(echo "$P"/fast/hurl/*.hurl)")
 fi
-hfp p-slow "$RUNS" 1 -N "${slow[@]}"
-hfp p-fast "$RUNS" 2 -N "${fast[@]}"
+hfip p-slow "$RUNS" 1 -N "${slow[@]}"
+hfip p-fast "$RUNS" 2 -N "${fast[@]}"
 
 if [ -n "${PEER_DOTENV_LINTER:-}" ]; then
   DL="$PEER_DOTENV_LINTER check -q --skip-updates -i UnorderedKey"
   must_pass p-env-big rc "$P/env-big/readyctl.yml" "$P/env-big"
   must_pass p-env-small rc "$P/env-small/readyctl.yml" "$P/env-small"
-  hfp p-env-big "$RUNS" 1 -N -i \
+  hfip p-env-big "$RUNS" 1 -N -i \
     -n "readyctl: env_file check on one 100,000-line .env" "$RC --root $P/env-big --catalog $P/env-big/readyctl.yml" \
     -n "dotenv-linter check -i UnorderedKey: the same file" "$DL $P/env-big/.env"
-  hfp p-env-small "$RUNS" 2 -N -i \
+  hfip p-env-small "$RUNS" 2 -N -i \
     -n "readyctl: 1,000 env_file checks, one small .env each" "$RC --root $P/env-small --catalog $P/env-small/readyctl.yml" \
     -n "dotenv-linter check -i UnorderedKey: the same 1,000 files" "$DL $P/env-small"
 fi
