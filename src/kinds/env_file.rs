@@ -320,8 +320,16 @@ impl KeyRule {
             .map(KeyRule)
     }
 
-    fn is_match(&self, key: &str) -> bool {
-        self.0.is_match(key)
+    /// A search cache for one thread (the regex's own pool takes its slow
+    /// path on every call from a thread other than its owner).
+    fn cache(&self) -> regex_automata::meta::Cache {
+        self.0.create_cache()
+    }
+
+    fn is_match(&self, cache: &mut regex_automata::meta::Cache, key: &str) -> bool {
+        self.0
+            .search_half_with(cache, &regex_automata::Input::new(key).earliest(true))
+            .is_some()
     }
 }
 
@@ -346,8 +354,12 @@ fn scan(entries: &[EnvEntry], rule: Option<&KeyRule>, strength: Option<&SecretRu
     let parts = crate::support::par::map_chunks(entries, SCAN_CHUNK, |chunk| {
         let mut prepared = Vec::new();
         let mut weak = Vec::new();
+        let mut cache = rule.map(KeyRule::cache);
         for (i, e) in chunk.iter().enumerate() {
-            let by_rule = rule.is_some_and(|r| r.is_match(&e.key));
+            let by_rule = match (rule, cache.as_mut()) {
+                (Some(r), Some(c)) => r.is_match(c, &e.key),
+                _ => false,
+            };
             let any = by_rule || crate::redact::looks_secret(&e.key);
             if any {
                 prepared.extend(crate::redact::Prepared::new(e.value.clone()));
@@ -474,8 +486,13 @@ mod tests {
         for p in &patterns {
             let reference = regex::Regex::new(p).unwrap();
             let rule = KeyRule::new(p).unwrap();
+            let mut cache = rule.cache();
             for k in keys {
-                assert_eq!(rule.is_match(k), reference.is_match(k), "{p} on {k:?}");
+                assert_eq!(
+                    rule.is_match(&mut cache, k),
+                    reference.is_match(k),
+                    "{p} on {k:?}"
+                );
             }
         }
         assert!(KeyRule::new("(").is_none());
