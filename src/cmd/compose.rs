@@ -113,6 +113,9 @@ pub(crate) fn run(args: &ComposeArgs, ecolor: bool) -> u8 {
         masked
     };
     out!("{out}");
+    // The process exits next: freeing the tree node by node was a quarter
+    // of `compose config` on 200 services (31 M of 130 M instructions).
+    std::mem::forget((project, json, out));
     exit::OK
 }
 
