@@ -104,9 +104,10 @@ print(
     f"{M.get('dotenv_linter', '')}; {M.get('dclint', '')}; {M.get('docker_compose', '')}.\n"
 )
 print(
-    "Each table is one hyperfine invocation: readyctl and its peers on the same "
-    "input, one after the other within seconds, so the shared machine's load is "
-    "about the same for both (the load average before and after is shown). "
+    "Each table is one hyperfine invocation, or for the rows where readyctl and a peer "
+    "are close, five interleaved ones (said under the table): readyctl and its peers "
+    "on the same input, one after the other within seconds, so the shared machine's "
+    "load is about the same for both (the load average before and after is shown). "
     "Workloads: `bench/peers_workloads.py`; peers installed by `bench/peers.sh`.\n"
 )
 slow = section("p-slow", "200 HTTP checks, the endpoint answers after 200 ms (ideal: 200 ms)")
