@@ -308,16 +308,14 @@ Secret values are never shown: findings name the key and the line, never the val
 /// a 100,000-line file's scan; the lazy DFA alone reads the key once.
 /// The prefilter only speeds a search, it never changes what matches
 /// (`key_rule_matches_what_regex_matches`).
-struct KeyRule(regex_automata::meta::Regex);
+struct KeyRule(std::sync::Arc<regex_automata::meta::Regex>);
 
 impl KeyRule {
-    /// `None` when the pattern does not compile (validation said so at load).
+    /// `None` when the pattern does not compile (validation said so at
+    /// load). Compiled once per process (`support::regex`): every
+    /// `env_file` check of a catalogue usually names the same rule.
     fn new(pattern: &str) -> Option<KeyRule> {
-        regex_automata::meta::Regex::builder()
-            .configure(regex_automata::meta::Config::new().auto_prefilter(false))
-            .build(pattern)
-            .ok()
-            .map(KeyRule)
+        crate::support::regex::cached_unfiltered(pattern).map(KeyRule)
     }
 
     /// A search cache for one thread (the regex's own pool takes its slow
@@ -326,10 +324,17 @@ impl KeyRule {
         self.0.create_cache()
     }
 
-    fn is_match(&self, cache: &mut regex_automata::meta::Cache, key: &str) -> bool {
-        self.0
-            .search_half_with(cache, &regex_automata::Input::new(key).earliest(true))
-            .is_some()
+    /// With a thread's own cache, or (`None`) through the regex's pool:
+    /// making a cache costs ~100,000 instructions, more than a small file's
+    /// whole scan, so only the threads of a split scan make one.
+    fn is_match(&self, cache: Option<&mut regex_automata::meta::Cache>, key: &str) -> bool {
+        match cache {
+            Some(c) => self
+                .0
+                .search_half_with(c, &regex_automata::Input::new(key).earliest(true))
+                .is_some(),
+            None => self.0.is_match(key),
+        }
     }
 }
 
@@ -354,12 +359,10 @@ fn scan(entries: &[EnvEntry], rule: Option<&KeyRule>, strength: Option<&SecretRu
     let parts = crate::support::par::map_chunks(entries, SCAN_CHUNK, |chunk| {
         let mut prepared = Vec::new();
         let mut weak = Vec::new();
-        let mut cache = rule.map(KeyRule::cache);
+        let split = entries.len() >= 2 * SCAN_CHUNK;
+        let mut cache = rule.filter(|_| split).map(KeyRule::cache);
         for (i, e) in chunk.iter().enumerate() {
-            let by_rule = match (rule, cache.as_mut()) {
-                (Some(r), Some(c)) => r.is_match(c, &e.key),
-                _ => false,
-            };
+            let by_rule = rule.is_some_and(|r| r.is_match(cache.as_mut(), &e.key));
             let any = by_rule || crate::redact::looks_secret(&e.key);
             if any {
                 prepared.extend(crate::redact::Prepared::new(e.value.clone()));
@@ -488,11 +491,9 @@ mod tests {
             let rule = KeyRule::new(p).unwrap();
             let mut cache = rule.cache();
             for k in keys {
-                assert_eq!(
-                    rule.is_match(&mut cache, k),
-                    reference.is_match(k),
-                    "{p} on {k:?}"
-                );
+                let want = reference.is_match(k);
+                assert_eq!(rule.is_match(Some(&mut cache), k), want, "{p} on {k:?}");
+                assert_eq!(rule.is_match(None, k), want, "{p} on {k:?} (pool)");
             }
         }
         assert!(KeyRule::new("(").is_none());

@@ -39,3 +39,37 @@ pub(crate) fn cached(
     }
     Ok(re)
 }
+
+type UnfilteredCache = std::sync::Mutex<
+    std::collections::HashMap<String, std::sync::Arc<regex_automata::meta::Regex>>,
+>;
+static UNFILTERED_CACHE: std::sync::LazyLock<UnfilteredCache> =
+    std::sync::LazyLock::new(Default::default);
+
+/// `pattern` as regex-automata's meta regex (the engine under `regex`)
+/// without the literal prefilter, compiled once per process and shared like
+/// [`cached`]: for many short haystacks (the keys of a `.env` file), where
+/// setting the prefilter up costs more than the search. Same matches as
+/// `regex`; `None` when the pattern does not compile.
+pub(crate) fn cached_unfiltered(
+    pattern: &str,
+) -> Option<std::sync::Arc<regex_automata::meta::Regex>> {
+    if let Some(re) = UNFILTERED_CACHE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(pattern)
+    {
+        return Some(re.clone());
+    }
+    let re = std::sync::Arc::new(
+        regex_automata::meta::Regex::builder()
+            .configure(regex_automata::meta::Config::new().auto_prefilter(false))
+            .build(pattern)
+            .ok()?,
+    );
+    let mut cache = UNFILTERED_CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if cache.len() < REGEX_CACHE_MAX {
+        cache.insert(pattern.to_string(), re.clone());
+    }
+    Some(re)
+}
